@@ -1,0 +1,654 @@
+"""Write the synthetic sample exports in samples/ (seeded: same files every run).
+
+The feedback is composed from hand-written fragments for this project, per
+pain point and in many voices, so that textmine's analysis has something
+realistic to find. Planted signals (see samples/README.md):
+
+1. segment short boards: 地区类型=农村 complains about coverage far more than
+   others; 年龄段=60以上 about business handling and customer service;
+2. a rising issue: billing complaints rise sharply in 2026-11;
+3. drivers: customer_service and stability complaints come with the lowest scores.
+
+    $ python scripts/make_samples.py            # writes samples/*
+    $ python scripts/make_samples.py --out /tmp/s
+"""
+
+import argparse
+import csv
+import datetime as dt
+import random
+from pathlib import Path
+
+SEED = 20261122
+FIRST_DAY = dt.date(2026, 6, 1)
+LAST_DAY = dt.date(2026, 11, 22)
+
+
+def frags(text):
+    """Fragments one a line or '|'-separated; blanks ignored."""
+    return [part.strip() for line in text.strip().splitlines() for part in line.split("|") if part.strip()]
+
+
+NEG = {
+    "coverage": frags("""
+        家里信号太差了，进屋就只有一格
+        村里信号时有时无，打个电话要跑到院子里
+        我们村信号很差，经常显示无服务
+        山里基本没信号，希望尽快建基站
+        电梯里一点信号都没有
+        地下车库没信号，扫码付款都付不了
+        老家农村信号弱，视频通话一直卡住
+        信号覆盖太差，出了城区就没有4G了
+        乡下信号不行，5G更是想都别想
+        室内信号极差，要站到阳台窗边才能打电话
+        屋里收不到信号，在家跟没开机一样
+        偏远一点的地方就不在服务区
+        果园里干活的时候根本没有信号
+        镇上还好，一回村里信号就掉到3G了
+        信号塔离我们太远，手机信号一直是一两格
+        我家在山区，信号盲区很多
+        住在城中村，房间里信号很弱
+        高铁上过隧道就没信号
+        乡镇这边覆盖不到，希望多建几个基站
+        信号差！信号差！信号差！重要的事说三遍
+        村口有信号，回到家里就没了
+        在鱼塘那边一格信号都没有
+        我们那个村子信号不好，老人打电话都听不清
+        信號太差了，屋裏基本收唔到
+        希望农村也能全覆盖，不要只顾城里
+        搬到新小区后家里信号很差
+        地下室上班，整天没信号
+        信号格经常是空的，搜不到网
+        楼道里信号差，进电梯就断
+        信号时好时坏，在家里要找角落打电话
+    """),
+    "stability": frags("""
+        宽带经常断网，一天断好几次
+        网络不稳定，打游戏老是掉线
+        宽带三天两头断，重启光猫才能用
+        晚上上网时断时续，根本没法用
+        WiFi动不动就断，孩子上网课都受影响
+        网络经常突然没网，过一会又好了
+        宽带老断，报修了也没用，还是掉线
+        手机上网经常断流，显示有信号但上不去网
+        开视频会议的时候断网，被领导骂了
+        网络时好时坏，很不稳定
+        家里宽带隔三差五断一次，烦死了
+        上个月断网了三天，一直连不上
+        每天晚上八九点就开始掉线
+        直播的时候断线好几次，掉了好多粉丝
+        宽带连接不上，路由器灯一直闪
+        网络故障好几次了，也没个通知
+        大面积断网也不发个短信说一下
+        4G经常自动断开，要开关飞行模式才能恢复
+        网断了又连，连了又断，无语
+        家里宽带不稳，一下雨就断
+        用着用着就没网了，重连好几次
+        斷網好幾次了，真係好煩
+        网络不稳定，丢包严重
+        网络老是断断续续的
+        宽带掉线问题反映多次没解决
+    """),
+    "speed": frags("""
+        网速太慢了，看个视频一直转圈
+        晚上网速特别慢，刷抖音都卡
+        5G跟4G差不多，网速没感觉快
+        流量用超了就被限速，慢得像2G
+        千兆宽带测速才几十兆
+        打游戏延迟太高，王者一直460
+        网页打不开，加载半天
+        高峰期网速慢得要命
+        下载速度太慢了，一个文件下一晚上
+        网速不达标，办的百兆实际就十几兆
+        网速龟速，跟蜗牛一样
+        卡顿严重，看直播一卡一卡的
+        网络很卡，微信图片都发不出去
+        达量限速太狠了，限完基本用不了
+        网速时快时慢，晚上基本刷不出来
+        手机上网很慢，视频缓冲半天
+        网速拉胯，5G套餐白办了
+        看个高清就卡死
+        網速好慢，成日轉圈
+        网速跟不上，家里几个人一起用就卡
+        测速很低，宽带速率达不到宣传的
+        上网速度慢，打开个淘宝都要等
+    """),
+    "call_quality": frags("""
+        打电话有杂音，听不清对方说话
+        通话经常断，说着说着就没声了
+        对方听不到我说话，要打好几次
+        电话经常打不出去，显示呼叫失败
+        别人说打我电话显示关机，其实我开着机
+        通话有回音，很影响沟通
+        打电话声音断断续续的
+        经常接不到电话，漏接好多重要来电
+        通话质量差，有电流声
+        打着打着电话就自动挂断了
+        开了VoLTE反而通话更差
+        明明有信号但电话打不进来
+        电话打不通，别人说我是空号
+        接电话对方声音很小，开到最大也听不清
+    """),
+    "pricing": frags("""
+        套餐太贵了，一个月一百多
+        资费太高，希望降低资费
+        老用户不如新用户，新用户优惠那么多
+        用了十几年的老客户，一点优惠都没有
+        套餐不灵活，流量不够用话费又用不完
+        流量不够用，希望多给点流量
+        月租太高，性价比不高
+        想降套餐还要违约金，合约期太长
+        宽带融合套餐价格贵，别家便宜多了
+        老人套餐太少，我妈一个月就打几个电话也要三十多
+        资费不透明，搞不清楚到底多少钱
+        合约到期了还不让降档
+        价格比联通贵，考虑转网了
+        5G套餐太贵，用不起
+        希望推出便宜点的套餐，学生负担不起
+        低消太高，用不完也要交
+        套餐内容太复杂，一堆定向流量没用
+        涨价了也不通知一声
+        資費太貴了
+        性价比太低，跟别家比没优势
+    """),
+    "billing": frags("""
+        莫名其妙扣费，也不知道扣的什么钱
+        这个月话费多扣了二十多块
+        乱扣费！我没开什么业务每个月都扣我十块
+        账单里多出来一笔增值业务费，查不明白
+        话费不对，跟套餐对不上
+        余额不足也不提醒，直接欠费停机了
+        流量超了一点就扣了好几十，扣费提醒都没收到
+        每个月都被乱扣费，要求退费
+        我充的话费没到账
+        扣费不明不白，详单也查不到
+        退费说好的三个工作日，现在一个月了还没退回来
+        套餐外扣费太离谱了
+        话费异常，这个月突然扣了一百多
+        不明扣费好几次了，找客服也说不清
+        乱扣费，一查是开通了什么会员
+        停机了才发现余额被扣光了
+        我没用漫游为什么扣漫游费
+        自动续费扣钱也不通知
+        账户里的钱莫名其妙少了
+        收了我两次月租
+        扣錢扣得莫名其妙
+        宽带费已经交了还显示欠费
+        每个月都多扣几块钱，积少成多
+        话费账单看不懂，明细都是乱七八糟的
+        被扣了一笔流量费，我明明开着WiFi
+    """),
+    "customer_service": frags("""
+        10086打不通，转人工等了半天
+        客服态度差，说两句就不耐烦
+        人工客服太难打了，一直是机器人
+        投诉了三次都没人处理
+        客服互相推诿，踢皮球
+        客服一问三不知，答非所问
+        打客服热线转来转去，最后还是没解决
+        投诉无门，只能打工信部投诉了
+        说好的回电一直没下文
+        智能客服根本听不懂人话
+        客服挂我电话，态度恶劣
+        反映了好多次问题，都是记录反馈然后没下文
+        语音导航太复杂，按键按半天找不到人工
+        客服只会说抱歉，问题一点没解决
+        打了十几次客服电话，每次都要重新说一遍
+        回访的时候说已经解决了，其实根本没处理
+        在线客服回复慢，等半天一句话
+        客服敷衍了事，给个说法都没有
+        找客服处理扣费问题，推来推去
+        客服服务差，没有耐心
+        客服態度差，講嘢好唔耐煩
+        人工客服排队等待二十分钟
+        工单提交了一个星期没人跟进
+    """),
+    "repair_install": frags("""
+        报修三天了师傅还没上门
+        装宽带约好的时间师傅迟到两个小时
+        光猫坏了换了两次还是不行
+        维修师傅态度很敷衍，来了看一眼就走了
+        宽带安装太慢，等了一周才装好
+        机顶盒经常出故障，IPTV看不了
+        师傅布线乱七八糟，墙上打了好多洞
+        装机还要收材料费，之前没说
+        预约了上门维修，结果没人来
+        光猫一直亮红灯，报障好几次了
+        移机要等半个月
+        师傅修完没两天又坏了
+        网络电视老是出问题，师傅也修不好
+        路由器设备坏了要自己出钱换
+    """),
+    "business_handling": frags("""
+        营业厅排队太久，等了一个多小时
+        营业员业务不熟，问什么都要去问别人
+        销户太麻烦了，必须本人去营业厅
+        携号转网各种刁难，不给办
+        补卡要跑好几趟，手续繁琐
+        营业厅窗口就开一个，排队的人很多
+        过户手续太复杂，跑了三趟还没办成
+        营业员不懂业务，办错了套餐
+        网上营业厅操作太复杂，找不到在哪办
+        APP太难用了，想改个套餐找半天
+        营业厅工作人员态度冷淡
+        取消业务只能去营业厅办，线上办不了
+        办个副卡要带一堆证件
+        营业时间太短，上班族根本没时间去办理
+        实名认证反复失败，办不了
+    """),
+    "marketing": frags("""
+        营销电话太多了，一天打好几个
+        没经过我同意就给我开通了增值业务
+        推销短信天天发，退订了也没用
+        营业员说送话费，结果根本没兑现
+        宣传的不限量其实是限速的，虚假宣传
+        被强制捆绑宽带，不办不给优惠
+        当时说好的优惠，现在不承认了
+        私自开通视频彩铃还收费
+        天天打电话推销5G套餐，烦死了
+        升级套餐的时候没告知有合约期
+        营业员忽悠我办了个会员，每月扣钱
+        莫名其妙开通了咪咕会员
+    """),
+    "privacy_security": frags("""
+        骚扰电话太多，信息是不是泄露了
+        刚办完宽带就有装修公司打电话，个人信息被卖了吧
+        每天都收到诈骗短信，希望加强拦截
+        陌生电话太多了，一天接好几个贷款电话
+        我的身份证被人冒用办了卡
+        垃圾短信太多，希望能屏蔽
+        中介怎么知道我的号码的？信息泄露太严重
+        骗子冒充客服打电话，差点被骗
+    """),
+}
+
+NEG_ELDERLY = {
+    "business_handling": frags("""
+        我七十多了，营业厅排队站不住，也没人照顾老人
+        老年人不会用APP，营业厅又让我们自己在手机上办
+        年纪大了看不清，营业员也不帮忙填，办个业务太难
+        老人去营业厅办业务，营业员说得太快听不懂
+        跑了两趟营业厅还没办好，我们老人腿脚不方便
+        老人家唔识用手机办嘢，营业厅又要排好耐队
+        办个停机保号要我本人去，我都八十了走不动
+        网上办理我们老年人不会，希望多保留人工窗口
+        营业员让我扫码关注，老人家哪会这些
+        我老伴的卡丢了，补卡手续太复杂
+    """),
+    "customer_service": frags("""
+        打10086全是语音，按来按去找不到人工，老人根本不会
+        我们老年人打客服电话，机器人说话太快听不懂
+        希望客服能有老年人专线，别让我们按键
+        客服讲话太快，我耳朵不好，说慢点都不肯
+        打了几次热线都是机器人，我想找个真人说话
+        客服让我去APP上操作，我不会用智能手机
+        老人打人工客服要等很久，等着等着就挂了
+        希望10086对老人有耐心一点
+    """),
+}
+
+POS = {
+    "coverage": frags("信号很好，到哪都是满格|现在村里也有5G信号了，不错|家里信号比以前好多了|信号稳定，山里也有信号"),
+    "stability": frags("宽带很稳定，没怎么断过|网络挺稳定的|用了几年宽带一直很稳定"),
+    "speed": frags("网速很快，看视频不卡|5G网速很快，下载嗖嗖的|千兆宽带速度快，满意|网速可以，打游戏不卡"),
+    "pricing": frags("套餐很划算|资费合理，性价比高|老年卡很便宜，适合我们老人|大王卡流量多，价格也实惠"),
+    "customer_service": frags(
+        "客服态度很好，耐心解答|10086客服小姐姐很耐心，问题很快解决了|客服处理很及时，点赞👍"
+        "|客服专业，一次就解决了|投诉后很快有人回电处理，满意"),
+    "repair_install": frags("装维师傅很专业，上门很准时|师傅很快就修好了，态度也好|宽带安装很快，师傅很负责"),
+    "business_handling": frags("营业厅工作人员很热情|营业员很耐心地教我用手机|在营业厅办理很快，不用排队|APP办业务很方便"),
+}
+POS_GENERAL = frags("""
+    整体满意
+    挺好的，没什么问题
+    用了十几年了，一直挺满意
+    服务很好，继续保持
+    都挺好，给个好评
+    很满意，谢谢
+    没什么大问题，还可以
+    服务越来越好了
+    满意满意👍👍
+    总体不错，希望继续保持
+    一直用移动，信得过
+    好评！
+    还不错吧
+    感觉还可以，没啥意见
+    非常满意，服务周到
+    整體唔錯
+    服务态度好，网络也不错
+""")
+SHORT_POS = frags("满意|很满意|非常满意|很好|好|挺好|还行|不错|满意👍|好评")
+SHORT_NEU = frags("一般|一般般|还可以吧|凑合|马马虎虎|就那样|说不上来")
+SHORT_NONE = frags("无|没意见|暂无|没有|无意见|暂时没有|没什么|/|无。|没有建议|.|无无无")
+SUGGEST = [
+    ("pricing", "希望多出一些适合老人的便宜套餐"), ("pricing", "建议老用户也能享受新用户的优惠"),
+    ("pricing", "建议流量多给一些"), ("coverage", "建议在农村多建几个基站"),
+    ("coverage", "希望加强室内信号覆盖"), ("business_handling", "希望营业厅多开几个窗口"),
+    ("customer_service", "建议10086能快点转人工"), ("speed", "希望5G网速再快一点"),
+    ("business_handling", "希望APP做得简单点，老人也能用"), ("marketing", "少打点营销电话就好了"),
+]
+
+OPEN_NEG = frags("""
+    _
+    _
+    _
+    _
+    你好，
+    您好，我想反映一下，
+    说实话，
+    真的很无语，
+    气死了！
+    垃圾移动，
+    建议重视一下：
+    吐槽一下，
+    服了，
+    又来了，
+    作为老用户，
+    我是你们十几年的老客户了，
+""")
+CLOSE_NEG = frags("""
+    _
+    _
+    _
+    _
+    。
+    ！！
+    ，希望尽快解决。
+    ，请尽快处理
+    ，再这样就转网了
+    ，太失望了
+    😡
+    🙄
+    ，希望改进
+    。。。
+    ，真心希望能重视
+    ，无语
+    ，体验极差
+    ，差评
+    ，要求给个说法
+""")
+CONNECT = frags("，而且|，还有|；另外|，同时|。还有就是|，再就是")
+ELDER_OPEN = frags("我是老年人，|我年纪大了，|我今年七十了，|老人家讲句，|_")
+TYPOS = [("信号", "信好"), ("网速", "网苏"), ("客服", "客腹"), ("营业厅", "营业听"), ("扣费", "口费")]
+
+CITIES = ["广州", "深圳", "佛山", "东莞", "汕头", "湛江", "梅州", "韶关"]
+CITY_W = [22, 20, 12, 12, 9, 9, 8, 8]
+AREA_TYPES, AREA_W = ["城市", "县城", "农村"], [55, 25, 20]
+AGES, AGE_W = ["18-25", "26-35", "36-45", "46-60", "60以上"], [14, 26, 24, 20, 16]
+PACKAGES = ["畅享套餐58元", "畅享套餐128元", "5G智享199元", "大王卡", "老年卡", "宽带融合套餐"]
+CHANNELS = ["营业厅", "10086热线", "APP", "短信", "上门"]
+BASE_CAT_W = {"coverage": 10, "stability": 11, "speed": 12, "call_quality": 5, "pricing": 14,
+              "billing": 7, "customer_service": 11, "repair_install": 6, "business_handling": 8,
+              "marketing": 6, "privacy_security": 4}
+# Score drop of a complaint by category: customer service and stability hurt most.
+PENALTY = {"customer_service": 3.2, "stability": 2.8, "billing": 1.6, "coverage": 1.2, "speed": 1.0,
+           "call_quality": 1.3, "pricing": 0.5, "repair_install": 1.5, "business_handling": 1.0,
+           "marketing": 1.0, "privacy_security": 0.6}
+
+
+def phone(rng):
+    return "1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+def id_number(rng):
+    """An 18-digit ID with a valid check digit, so masking cannot rely on a bad checksum."""
+    body = rng.choice(["440106", "440304", "440604", "441900", "440507", "440802"])
+    body += f"{rng.randint(1950, 2004)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
+
+
+def pick_w(rng, items, weights):
+    return rng.choices(items, weights=weights, k=1)[0]
+
+
+def strip_(fragment):
+    return "" if fragment == "_" else fragment
+
+
+def random_day(rng):
+    return FIRST_DAY + dt.timedelta(days=rng.randrange((LAST_DAY - FIRST_DAY).days + 1))
+
+
+def format_day(rng, day):
+    """Mostly ISO; a few the way CRM exports write them."""
+    roll = rng.random()
+    if roll < 0.03:
+        return f"{day.year}/{day.month}/{day.day}"
+    if roll < 0.05:
+        return f"{day.year}年{day.month}月{day.day}日"
+    if roll < 0.065:
+        return f"{day.isoformat()} {rng.randint(8, 21):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+    return day.isoformat()
+
+
+def category_weights(area, age, day):
+    weights = dict(BASE_CAT_W)
+    if area == "农村":
+        weights["coverage"] *= 5
+    if age == "60以上":
+        weights["business_handling"] *= 3.5
+        weights["customer_service"] *= 2.5
+    if day.month == 11:  # the planted rising issue
+        weights["billing"] *= 4 if day.day < 9 else 5.5
+    return weights
+
+
+def complaint_text(rng, cats, age):
+    parts = []
+    for index, cat in enumerate(cats):
+        pool = NEG[cat]
+        if age == "60以上" and cat in NEG_ELDERLY and rng.random() < 0.6:
+            pool = NEG_ELDERLY[cat]
+        parts.append(("" if index == 0 else rng.choice(CONNECT)) + rng.choice(pool))
+    opener = strip_(rng.choice(ELDER_OPEN)) if age == "60以上" and rng.random() < 0.3 else ""
+    text = strip_(rng.choice(OPEN_NEG)) + opener + "".join(parts) + strip_(rng.choice(CLOSE_NEG))
+    if rng.random() < 0.03:
+        wrong, typo = rng.choice(TYPOS)
+        text = text.replace(wrong, typo, 1)
+    if rng.random() < 0.02:
+        text += rng.choice(["，我的号码", "，有问题请联系", "，回电"]) + phone(rng)
+    return text
+
+
+def survey_row(rng, number, day):
+    area = pick_w(rng, AREA_TYPES, AREA_W)
+    age = pick_w(rng, AGES, AGE_W)
+    package_w = [20, 18, 12, 14, 2, 14]
+    if age == "60以上":
+        package_w = [18, 4, 2, 1, 40, 10]
+    elif age == "18-25":
+        package_w = [15, 10, 12, 35, 0, 5]
+    channel_w = [30, 25, 25, 12, 8] if age != "60以上" else [45, 25, 4, 10, 16]
+    roll = rng.random()
+    if area == "农村" or age == "60以上":
+        roll -= 0.08  # rural and elderly customers are less satisfied
+    if roll < 0.48:
+        weights = category_weights(area, age, day)
+        codes = list(weights)
+        cats = [pick_w(rng, codes, [weights[c] for c in codes])]
+        if rng.random() < 0.22:
+            second = pick_w(rng, codes, [weights[c] for c in codes])
+            if second != cats[0]:
+                cats.append(second)
+        text = complaint_text(rng, cats, age)
+        score = 6.2 - sum(PENALTY[c] for c in cats) + rng.gauss(0, 1.1)
+    elif roll < 0.55:
+        cat, text = rng.choice(SUGGEST)
+        score = 7 + rng.gauss(0, 1)
+    elif roll < 0.76:
+        if rng.random() < 0.45:
+            cat = rng.choice(list(POS))
+            text = rng.choice(POS[cat])
+        else:
+            text = rng.choice(POS_GENERAL)
+        score = 9 + rng.gauss(0, 0.8)
+    else:
+        kind = rng.random()
+        if kind < 0.4:
+            text, score = rng.choice(SHORT_POS), 9 + rng.gauss(0, 0.8)
+        elif kind < 0.62:
+            text, score = rng.choice(SHORT_NEU), 6.5 + rng.gauss(0, 1)
+        else:
+            text, score = rng.choice(SHORT_NONE), 8.3 + rng.gauss(0, 1.2)
+    if rng.random() < 0.008:
+        text = ""
+    score = "" if rng.random() < 0.004 else str(max(0, min(10, round(score))))
+    return [str(number), score, pick_w(rng, CITIES, CITY_W), area, age,
+            pick_w(rng, PACKAGES, package_w), pick_w(rng, CHANNELS, channel_w), format_day(rng, day), text]
+
+
+def write_survey(rng, path, rows=2000):
+    days = sorted(random_day(rng) for _ in range(rows))
+    table = [survey_row(rng, number, day) for number, day in enumerate(days, 1)]
+    for _ in range(6):  # respondents who paste the same answer twice
+        source, target = rng.randrange(rows), rng.randrange(rows)
+        if len(table[source][-1]) > 8:
+            table[target][-1] = table[source][-1]
+    header = ["序号", "满意度", "地市", "地区类型", "年龄段", "套餐", "渠道", "日期", "意见建议"]
+    with open(path, "w", encoding="gb18030", newline="") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows([header] + table)
+
+
+ORDER_ISSUES = [
+    ("计费争议", "反映其号码近两个月每月被莫名扣费{n}元，用户表示未订购任何增值业务", "要求查明原因并退还费用"),
+    ("计费争议", "反映本月话费账单比平时多出{n}元，对扣费明细不认可", "要求核实并退费"),
+    ("计费争议", "反映已缴纳宽带费用但系统仍显示欠费并被停机", "要求尽快复机并给予解释"),
+    ("网络质量", "反映其住所（{area}）室内信号很差，经常显示无服务，影响正常通话", "要求尽快改善信号覆盖"),
+    ("网络质量", "反映家中宽带近一周频繁断网，重启光猫后仍时断时续", "要求派人上门检修"),
+    ("网络质量", "反映手机上网速度很慢，5G信号下测速不足10M", "要求排查网络问题"),
+    ("服务质量", "反映多次拨打10086均无法转接人工客服，等待时间过长", "要求改进并回电"),
+    ("服务质量", "反映之前投诉的问题至今无人跟进处理，客服多次推诿", "要求给出明确处理结果"),
+    ("服务质量", "反映{city}某营业厅营业员服务态度差，业务办理出错", "要求营业厅道歉"),
+    ("装维服务", "反映预约宽带安装后装维人员多次爽约，至今未上门", "要求尽快安排安装"),
+    ("营销问题", "反映未经本人同意被开通视频彩铃业务并产生费用", "要求取消业务并退还费用"),
+    ("营销问题", "反映办理套餐时营业员承诺赠送话费但至今未到账", "要求兑现承诺"),
+    ("资费套餐", "反映合约期内想降低套餐档位但被告知需支付违约金", "要求免除违约金办理降档"),
+    ("业务办理", "反映办理携号转网时被多次拒绝，理由不明", "要求按规定办理"),
+    ("信息安全", "反映办理业务后频繁接到陌生贷款和推销电话，怀疑个人信息泄露", "要求调查并加强信息保护"),
+]
+RESULTS = frags("""
+    已核实并退费{n}元，用户表示认可
+    已解释扣费原因，用户表示理解
+    已派单至装维班组上门处理，故障已修复
+    已安排网优人员现场测试，纳入建站规划
+    已取消相关业务并退还费用，用户满意
+    已向用户致歉并加强营业员培训
+    已回访用户，问题已解决
+    用户不认可处理结果，已升级处理
+    已为用户办理套餐变更
+    已联系用户，用户未接听，待再次回访
+""")
+
+
+def write_orders(rng, path, rows=300):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "投诉工单"
+    sheet.append(["工单编号", "受理时间", "地市", "投诉类型", "投诉内容", "处理结果"])
+    days = sorted(random_day(rng) for _ in range(rows))
+    for number, day in enumerate(days, 1):
+        weights = [6 if day.month == 11 else 1.5 if issue[0] == "计费争议" else 1 for issue in ORDER_ISSUES]
+        kind, fact, demand = pick_w(rng, ORDER_ISSUES, weights)
+        city = pick_w(rng, CITIES, CITY_W)
+        fact = fact.format(n=rng.choice([5, 10, 15, 20, 30, 58]), city=city,
+                           area=rng.choice(["某村", "某镇", "某小区地下室", "城中村"]))
+        who = rng.choice(["用户来电反映", "用户{p}来电反映", "机主来电反映", "用户通过10086来电反映"])
+        text = who.format(p=phone(rng)) + fact[2:] + "，" + demand + "。"
+        if rng.random() < 0.15:
+            text += f"用户提供身份证号{id_number(rng)}进行核验。"
+        if rng.random() < 0.2:
+            text += f"联系电话：{phone(rng)}。"
+        when = dt.datetime.combine(day, dt.time(rng.randint(8, 21), rng.randint(0, 59), rng.randint(0, 59)))
+        sheet.append([f"TS{day:%Y%m%d}{number:05d}", when, city, kind if rng.random() < 0.8 else None,
+                      text, rng.choice(RESULTS).format(n=rng.choice([10, 20, 30]))])
+    sheet.column_dimensions["B"].width = 20
+    sheet.column_dimensions["E"].width = 60
+    book.properties.created = dt.datetime(2026, 11, 22)
+    book.save(path)
+    fix_zip_times(path)
+
+
+def fix_zip_times(path):
+    """Rewrite the xlsx with fixed times (openpyxl stamps 'modified' on save), so reruns give identical bytes."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        members = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in members:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-11-22T00:00:00Z", data)
+            target.writestr(zipfile.ZipInfo(name, date_time=(2026, 11, 22, 0, 0, 0)), data,
+                            compress_type=zipfile.ZIP_DEFLATED)
+
+
+SMS = frags("""
+    10
+    9
+    8
+    1
+    0
+    5
+    满意
+    非常满意
+    很满意
+    不满意
+    一般
+    好
+    还行
+    10分
+    8分
+    满意，谢谢
+    信号太差
+    网速慢
+    网速太慢了
+    客服态度很好
+    扣费不明
+    乱扣费
+    没解决
+    问题还没解决
+    师傅很好
+    TD
+    T
+    退订
+    ？
+    。。
+    谁啊
+    垃圾
+    打不通10086
+    家里老断网
+    不满意，村里没信号
+    满意👍
+    太贵了
+    OK
+    嗯
+    滿意
+""")
+
+
+def write_sms(rng, path, rows=300):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["手机号尾号", "回复时间", "回复内容"])
+        for _ in range(rows):
+            day = random_day(rng)
+            when = dt.datetime.combine(day, dt.time(rng.randint(7, 22), rng.randint(0, 59), rng.randint(0, 59)))
+            writer.writerow([f"{rng.randrange(10000):04d}", f"{when:%Y-%m-%d %H:%M:%S}", rng.choice(SMS)])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=Path(__file__).resolve().parent.parent / "samples", type=Path)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_survey(random.Random(SEED), args.out / "survey_export.csv")
+    write_orders(random.Random(SEED + 1), args.out / "complaint_orders.xlsx")
+    write_sms(random.Random(SEED + 2), args.out / "sms_replies.csv")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""Train the pain-point model shipped as textmine/models/painpoints.{npz,json}.
+
+Trains ONLY on tests/data/labelled_train.jsonl (plus one short synthetic example
+per taxonomy keyword, at a low weight, so that keywords seen in no labelled
+comment still mean something). The dev set is never read here.
+
+Steps: clean + segment the texts as the pipeline does; build the feature
+vocabulary (char 1-3-grams and words seen at least twice); fit one logistic
+regression per category; get out-of-fold probabilities by K-fold
+cross-validation on the training set and choose, per category, the probability
+thresholds for comments with no / a weak / a strong keyword hit that maximise
+F1; refit on the whole training set and write the artefact. Fixed seed:
+the same data gives the same files.
+
+    python scripts/split_labelled.py && python scripts/train_classifier.py
+"""
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from textmine.classify import (  # noqa: E402
+    NONE, STRONG, FeatureIndex, PainPointClassifier, PainPointModel, char_and_word_features)
+
+SEED = 20240601
+FOLDS = 5
+MIN_DF = 2
+C = 8.0
+SYNTHETIC_WEIGHT = 0.3
+GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
+
+
+def load_taxonomy():
+    from textmine.lexicon import load_lexicon, read_taxonomy
+    from textmine.resources import dictionary_file
+    try:
+        return load_lexicon().taxonomy
+    except Exception:  # TEMP while the other dictionaries are being written
+        return read_taxonomy(dictionary_file("taxonomy.tsv"))
+
+
+def make_preprocessor():
+    """(clean, cut) exactly as the pipeline runs them before classification."""
+    try:
+        from textmine.clean import clean_text
+    except ImportError:  # TEMP until textmine/clean.py exists
+        import unicodedata
+        import opencc
+        converter = opencc.OpenCC("t2s")
+
+        def clean_text(text):
+            return converter.convert(unicodedata.normalize("NFKC", text)).strip()
+    try:
+        from textmine.lexicon import load_lexicon
+        from textmine.segment import Segmenter
+        cut = Segmenter(load_lexicon()).cut
+    except Exception:  # TEMP
+        import jieba
+        tokenizer = jieba.Tokenizer()
+        jieba.setLogLevel(60)
+
+        def cut(text):
+            return [t for t in tokenizer.lcut(text) if t.strip()]
+    return clean_text, cut
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def prepare(records, clean, cut):
+    texts = [clean(record["text"]) for record in records]
+    return texts, [cut(text) for text in texts]
+
+
+def label_matrix(records, classes):
+    index = {code: i for i, code in enumerate(classes)}
+    y = np.zeros((len(records), len(classes)), dtype=np.int8)
+    for row, record in enumerate(records):
+        for code in record["categories"]:
+            y[row, index[code]] = 1
+    return y
+
+
+def build_vocabulary(texts, token_lists, min_df):
+    df = Counter()
+    for text, tokens in zip(texts, token_lists):
+        df.update(set(char_and_word_features(text, tokens)))
+    return sorted(feature for feature, count in df.items() if count >= min_df)
+
+
+def fit_weights(matrix, y, sample_weight, c, seed):
+    weights = np.zeros((matrix.shape[1], y.shape[1]), dtype=np.float64)
+    bias = np.zeros(y.shape[1], dtype=np.float64)
+    for k in range(y.shape[1]):
+        if y[:, k].min() == y[:, k].max():       # a category without examples: never fires
+            bias[k] = -10.0
+            continue
+        lr = LogisticRegression(C=c, solver="liblinear", random_state=seed, max_iter=1000)
+        lr.fit(matrix, y[:, k], sample_weight=sample_weight)
+        weights[:, k], bias[k] = lr.coef_[0], lr.intercept_[0]
+    return weights, bias
+
+
+def f1(tp, fp, fn):
+    return 2 * tp / max(2 * tp + fp + fn, 1)
+
+
+def tune_thresholds(proba, levels, truth):
+    """Per-level thresholds (none, weak, strong) maximising F1 for one category.
+
+    Monotone (strong <= weak <= none) so that a keyword never lowers the chance
+    of a category; strong may be 0 (always trust the keyword).
+    """
+    counts = {}
+    for level in range(3):
+        mask = levels == level
+        p, t = proba[mask], truth[mask]
+        counts[level] = {thr: (int(((p >= thr) & (t == 1)).sum()), int(((p >= thr) & (t == 0)).sum()),
+                               int(((p < thr) & (t == 1)).sum()))
+                         for thr in [0.0, *GRID, 1.01]}
+    best, best_key = None, None
+    for t_none in [*GRID[GRID >= 0.3], 1.01]:
+        for t_weak in [thr for thr in [0.0, *GRID, 1.01] if thr <= t_none]:
+            for t_strong in [thr for thr in [0.0, *GRID] if thr <= t_weak]:
+                tp, fp, fn = (sum(x) for x in zip(counts[NONE][t_none], counts[1][t_weak],
+                                                  counts[STRONG][t_strong]))
+                # Ties: prefer thresholds nearer the middle (less extreme, more stable).
+                key = (round(f1(tp, fp, fn), 6),
+                       -abs(t_none - 0.5) - abs(t_weak - 0.5) - abs(t_strong - 0.3))
+                if best_key is None or key > best_key:
+                    best, best_key = (t_none, t_weak, t_strong), key
+    return best
+
+
+def tune_model_threshold(proba, truth):
+    scores = [(f1(int(((proba >= t) & (truth == 1)).sum()), int(((proba >= t) & (truth == 0)).sum()),
+                  int(((proba < t) & (truth == 1)).sum())), -abs(t - 0.5), t) for t in GRID]
+    return max(scores)[2]
+
+
+def synthetic_examples(taxonomy, cut):
+    texts, tokens, labels = [], [], []
+    for category in taxonomy:
+        for word in category.keywords:
+            texts.append(word)
+            tokens.append(cut(word))
+            labels.append(category.code)
+    return texts, tokens, labels
+
+
+def train(train_path, out_stem, seed=SEED, c=C, folds=FOLDS, report=print):
+    taxonomy = load_taxonomy()
+    classes = [category.code for category in taxonomy]
+    clean, cut = make_preprocessor()
+    records = read_jsonl(train_path)
+    texts, token_lists = prepare(records, clean, cut)
+    y = label_matrix(records, classes)
+    syn_texts, syn_tokens, syn_labels = synthetic_examples(taxonomy, cut)
+    y_syn = label_matrix([{"categories": [code]} for code in syn_labels], classes)
+
+    features = build_vocabulary(texts + syn_texts, token_lists + syn_tokens, MIN_DF)
+    index = FeatureIndex(features)
+    matrix = index.transform(texts, token_lists)
+    syn_matrix = index.transform(syn_texts, syn_tokens)
+    from scipy import sparse
+
+    rules = PainPointClassifier(taxonomy, model=False, mode="rules")
+    levels = np.zeros_like(y)
+    for row, text in enumerate(texts):
+        for index, (level, _) in rules.rule_hits(text).items():
+            levels[row, index] = level
+
+    def fit(rows):
+        stacked = sparse.vstack([matrix[rows], syn_matrix]).tocsr()
+        weight = np.r_[np.ones(len(rows)), np.full(syn_matrix.shape[0], SYNTHETIC_WEIGHT)]
+        return fit_weights(stacked, np.vstack([y[rows], y_syn]), weight, c, seed)
+
+    oof = np.zeros(y.shape, dtype=np.float64)
+    for fit_rows, held_rows in KFold(folds, shuffle=True, random_state=seed).split(texts):
+        weights, bias = fit(fit_rows)
+        oof[held_rows] = 1 / (1 + np.exp(-(matrix[held_rows] @ weights + bias)))
+
+    thresholds = np.array([tune_thresholds(oof[:, k], levels[:, k], y[:, k])
+                           for k in range(len(classes))], dtype=np.float32)
+    model_thresholds = np.array([tune_model_threshold(oof[:, k], y[:, k])
+                                 for k in range(len(classes))], dtype=np.float32)
+    cv = cross_validated_scores(oof, levels, y, thresholds, model_thresholds)
+    for name, value in cv.items():
+        report(f"cv micro-F1 {name:8s} {value:.3f}")
+    for k, code in enumerate(classes):
+        report(f"  {code:18s} n={int(y[:, k].sum()):4d} thresholds none/weak/strong="
+               f"{thresholds[k].tolist()} model-only={model_thresholds[k]:.2f}")
+
+    weights, bias = fit(np.arange(len(texts)))
+    info = {"trained_on": Path(train_path).name, "n_train": len(texts), "seed": seed, "C": c,
+            "folds": folds, "min_df": MIN_DF, "synthetic_weight": SYNTHETIC_WEIGHT,
+            "cv_micro_f1": {name: round(value, 4) for name, value in cv.items()}}
+    # Keep only features with a non-negligible weight: the artefact stays small.
+    keep = np.abs(weights).max(axis=1) >= 1e-3
+    model = PainPointModel(classes, [f for f, k in zip(features, keep) if k], weights[keep], bias,
+                           thresholds, model_thresholds, info)
+    model.save(out_stem)
+    report(f"wrote {out_stem}.npz/.json: {int(keep.sum())} features, {len(classes)} classes")
+    return model
+
+
+def cross_validated_scores(oof, levels, y, thresholds, model_thresholds):
+    k = np.arange(y.shape[1])
+    predictions = {
+        "rules": levels == STRONG,
+        "model": oof >= model_thresholds[k],
+        "combined": oof >= thresholds[k[None, :], levels],
+    }
+    scores = {}
+    for name, pred in predictions.items():
+        tp = int((pred & (y == 1)).sum())
+        scores[name] = f1(tp, int((pred & (y == 0)).sum()), int((~pred & (y == 1)).sum()))
+    return scores
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", default=str(ROOT / "tests" / "data" / "labelled_train.jsonl"))
+    parser.add_argument("--out", default=str(ROOT / "textmine" / "models" / "painpoints"))
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--C", type=float, default=C)
+    args = parser.parse_args(argv)
+    train(args.train, args.out, seed=args.seed, c=args.C)
+
+
+if __name__ == "__main__":
+    main()

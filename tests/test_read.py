@@ -1,0 +1,177 @@
+"""Reading every export format and encoding, and the hostile inputs."""
+
+import io
+
+import pytest
+
+from textmine.errors import InputError, MissingColumnError
+from textmine.read import detect_encoding, detect_format, open_feedback, resolve_text_column, sniff_delimiter
+
+from conftest import FIXTURES
+
+EXPECTED_TEXTS = ["信号太差了，家里经常没信号", "客服态度很好，问题很快解决了", "宽带经常断线，希望尽快处理"]
+
+
+@pytest.mark.parametrize("name, fmt, encoding", [
+    ("utf8.csv", "csv", "utf-8"),
+    ("utf8_bom.csv", "csv", "utf-8-sig"),
+    ("gb18030.csv", "csv", "gb18030"),
+    ("utf16_tab.txt", "csv", "utf-16"),
+    ("comments.tsv", "tsv", "utf-8"),
+    ("comments.jsonl", "jsonl", "utf-8"),
+    ("comments.xlsx", "xlsx", None),
+])
+def test_every_format_and_encoding_reads_the_same_rows(name, fmt, encoding):
+    source = open_feedback(FIXTURES / name)
+    assert (source.format, source.encoding) == (fmt, encoding)
+    assert source.columns == ["序号", "满意度", "地市", "意见建议"]
+    assert source.text_column == "意见建议"
+    rows = list(source.rows)
+    assert [row["意见建议"] for row in rows] == EXPECTED_TEXTS
+    assert rows[0]["满意度"] == "3"
+
+
+def test_big5_is_detected_and_read():
+    source = open_feedback(FIXTURES / "big5.csv")
+    assert source.encoding == "big5"
+    assert source.text_column == "意見"
+    assert [row["意見"] for row in source.rows] == ["訊號很差，寬頻常斷線", "客服態度很好"]
+
+
+def test_encoding_option_overrides_detection():
+    source = open_feedback(FIXTURES / "gb18030.csv", encoding="gbk")
+    assert source.encoding == "gbk"
+    assert next(source.rows)["意见建议"] == EXPECTED_TEXTS[0]
+
+
+def test_bad_json_line_is_skipped_with_a_reason_and_counted():
+    source = open_feedback(FIXTURES / "comments.jsonl")
+    rows = list(source.rows)
+    assert len(rows) == 3
+    assert source.stats.rows_read == 4
+    assert source.stats.skipped_by_reason == {"invalid_json": 1}
+
+
+def test_stdin_is_read_and_sniffed():
+    data = (FIXTURES / "gb18030.csv").read_bytes()
+    source = open_feedback("-", stdin=io.BytesIO(data))
+    assert source.name == "<stdin>"
+    assert [row["意见建议"] for row in source.rows] == EXPECTED_TEXTS
+
+
+def test_xlsx_from_stdin_is_recognised_by_its_bytes():
+    source = open_feedback("-", stdin=io.BytesIO((FIXTURES / "comments.xlsx").read_bytes()))
+    assert source.format == "xlsx"
+    assert len(list(source.rows)) == 3
+
+
+def test_xlsx_skips_a_cover_sheet_and_keeps_rows_with_empty_text():
+    source = open_feedback(FIXTURES / "orders.xlsx")
+    assert source.columns == ["工单编号", "受理时间", "投诉内容", "处理结果"]
+    rows = list(source.rows)
+    assert [row["工单编号"] for row in rows] == ["GD001", "GD002", "GD003"]
+    assert rows[2]["投诉内容"] == ""
+
+
+def test_xlsx_sheet_option_by_name_and_number():
+    assert open_feedback(FIXTURES / "orders.xlsx", sheet="说明", text_column="1").columns == ["本文件由工单系统导出"]
+    assert open_feedback(FIXTURES / "orders.xlsx", sheet="2").text_column == "投诉内容"
+
+
+def test_unknown_sheet_lists_the_sheets():
+    with pytest.raises(InputError, match=r"no sheet '汇总'; sheets are: 说明, 工单"):
+        open_feedback(FIXTURES / "orders.xlsx", sheet="汇总")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("empty.csv", "file is empty"),
+    ("garbage.csv", "does not look like a text table"),
+    ("missing.csv", "no such file"),
+    ("no_text_column.csv", "cannot tell which column holds the text; give --text-column (columns are: id, score)"),
+])
+def test_unreadable_inputs_fail_with_one_line_naming_the_file(name, message):
+    with pytest.raises(InputError) as caught:
+        open_feedback(FIXTURES / name)
+    text = str(caught.value)
+    assert name in text and message in text and "\n" not in text
+
+
+def test_missing_column_lists_the_columns_found():
+    with pytest.raises(MissingColumnError) as caught:
+        open_feedback(FIXTURES / "utf8.csv", text_column="评论")
+    assert str(caught.value).endswith("column '评论' not found; columns are: 序号, 满意度, 地市, 意见建议")
+
+
+def test_header_only_file_has_no_rows():
+    source = open_feedback(FIXTURES / "header_only.csv")
+    assert list(source.rows) == []
+    assert source.stats.rows_read == 0
+
+
+def test_ragged_rows_are_repaired_and_counted_not_lost():
+    source = open_feedback(FIXTURES / "ragged.csv")
+    rows = list(source.rows)
+    assert [row["意见建议"] for row in rows] == ["短行", "", "这一行,多了,几个逗号"]
+    assert source.stats.warnings == {"short_row_padded": 1, "long_row_joined": 1}
+
+
+def test_quoted_newlines_stay_inside_the_cell():
+    rows = list(open_feedback(FIXTURES / "quoted_newlines.csv").rows)
+    assert [row["意见建议"] for row in rows] == ["第一行\r\n第二行，信号差", '说"好"网速']
+
+
+def test_mixed_utf8_and_gbk_lines_are_all_decoded():
+    source = open_feedback(FIXTURES / "mixed_utf8_gbk.csv")
+    assert [row["意见建议"] for row in source.rows] == ["网速太慢了", "资费太贵了", "客服很好"]
+    assert source.stats.warnings == {"line_in_gb18030": 1}
+
+
+def test_undecodable_bytes_are_replaced_and_counted():
+    data = "序号,意见建议\n1,好\n".encode("utf-8") + b"2,\xff\xfe\xfa bad\n"
+    source = open_feedback("-", stdin=io.BytesIO(data), encoding="utf-8")
+    rows = list(source.rows)
+    assert len(rows) == 2 and "\ufffd" in rows[1]["意见建议"]
+    assert source.stats.warnings["bad_bytes_replaced"] == 1
+
+
+def test_duplicate_and_blank_column_names_get_suffixes():
+    source = open_feedback(FIXTURES / "duplicate_columns.csv")
+    assert source.columns == ["意见", "意见_2", "column_3", "满意度"]
+    assert next(source.rows) == {"意见": "信号差", "意见_2": "网速慢", "column_3": "x", "满意度": "3"}
+
+
+def test_control_characters_are_kept_faithfully_when_reading():
+    rows = list(open_feedback(FIXTURES / "control_chars.csv").rows)
+    assert rows[0]["意见建议"] == "信号\x00差\x07了\x1b"
+
+
+@pytest.mark.parametrize("columns, expected", [
+    (["序号", "满意度", "意见建议"], "意见建议"),
+    (["工单编号", "投诉内容", "处理结果"], "投诉内容"),
+    (["id", "Comment"], "Comment"),
+    (["id", "客户意见（选填）"], "客户意见（选填）"),
+])
+def test_text_column_found_by_name(columns, expected):
+    assert resolve_text_column(columns) == expected
+
+
+@pytest.mark.parametrize("path, head, expected", [
+    ("a.CSV", b"", "csv"), ("a.tsv", b"", "tsv"), ("a.xlsx", b"", "xlsx"), ("a.jsonl", b"", "jsonl"),
+    ("-", b"PK\x03\x04rest", "xlsx"), ("-", b'{"a": 1}', "jsonl"), ("-", b"a,b", "csv"),
+])
+def test_detect_format(path, head, expected):
+    assert detect_format(path, head) == expected
+
+
+@pytest.mark.parametrize("text, encoding, expected", [
+    ("满意度,意见\n9,好", "gb18030", "gb18030"),
+    ("滿意度,意見\n9,訊號很好，寬頻也很穩定", "big5", "big5"),
+    ("满意度,意见\n9,好", "utf-8", "utf-8"),
+])
+def test_detect_encoding(text, encoding, expected):
+    assert detect_encoding(text.encode(encoding)) == expected
+
+
+@pytest.mark.parametrize("line, expected", [("a,b,c", ","), ("a\tb\tc", "\t"), ("a;b;c", ";"), ("abc", ",")])
+def test_sniff_delimiter(line, expected):
+    assert sniff_delimiter(line) == expected

@@ -1,0 +1,117 @@
+"""Writers: formats, BOM, formula neutralisation, xlsx cell safety, atomic files."""
+
+import csv
+import io
+import json
+
+import openpyxl
+import pytest
+
+from textmine.errors import OutputError
+from textmine.write import (EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER, atomic_path, escape_formula, format_for,
+                            open_row_writer, safe_xlsx_value)
+
+COLUMNS = ["意见", "sentiment"]
+HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
+           "\t=1", "\r=1", "-5", "+86", "正常文本"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ('=HYPERLINK("x")', "'=HYPERLINK(\"x\")"), ("+1+1", "'+1+1"), ("-网速慢", "'-网速慢"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("-5", "-5"), ("+86", "+86"), ("3.5%", "3.5%"), ("信号差", "信号差"), (7, 7),
+])
+def test_escape_formula(value, expected):
+    assert escape_formula(value) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("信号\x00差\x07了\x1b", "信号差了"), ("tab\tand\nnewline", "tab\tand\nnewline"), (3, 3),
+    ("长" * (EXCEL_MAX_CELL_CHARS + 10), "长" * (EXCEL_MAX_CELL_CHARS - len(TRUNCATION_MARKER)) + TRUNCATION_MARKER),
+])
+def test_safe_xlsx_value(value, expected):
+    assert safe_xlsx_value(value) == expected
+    if isinstance(value, str):
+        assert len(safe_xlsx_value(value)) <= EXCEL_MAX_CELL_CHARS
+
+
+@pytest.mark.parametrize("path, requested, expected", [
+    ("a.csv", None, "csv"), ("a.XLSX", None, "xlsx"), ("a.jsonl", None, "jsonl"), ("a.json", None, "jsonl"),
+    ("-", None, "csv"), ("a.out", "jsonl", "jsonl"), ("a.tsv", None, "tsv"),
+])
+def test_format_for(path, requested, expected):
+    assert format_for(path, requested) == expected
+
+
+def test_csv_file_has_bom_and_neutralised_formulas(tmp_path):
+    target = tmp_path / "out.csv"
+    with open_row_writer(target, COLUMNS) as writer:
+        for value in HOSTILE:
+            writer.write_row({"意见": value, "sentiment": "neg"})
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == COLUMNS
+    cells = [row[0] for row in rows[1:]]
+    assert all(not cell.startswith(("=", "+", "@", "\t", "\r")) or cell == "+86" for cell in cells)
+    assert cells[-3:] == ["-5", "+86", "正常文本"]
+
+
+def test_csv_escape_can_be_turned_off(tmp_path):
+    target = tmp_path / "out.csv"
+    with open_row_writer(target, COLUMNS, excel_escape=False) as writer:
+        writer.write_row({"意见": "=1+1", "sentiment": "neg"})
+    assert "=1+1" in target.read_text(encoding="utf-8-sig").splitlines()[1]
+    assert "'=1+1" not in target.read_text(encoding="utf-8-sig")
+
+
+def test_stdout_gets_no_bom_and_no_escape():
+    stream = io.StringIO()
+    with open_row_writer("-", COLUMNS, stdout=stream) as writer:
+        writer.write_row({"意见": "=1+1", "sentiment": "neg"})
+    assert stream.getvalue() == "意见,sentiment\n=1+1,neg\n"
+
+
+def test_jsonl_keeps_text_exactly(tmp_path):
+    target = tmp_path / "out.jsonl"
+    with open_row_writer(target, COLUMNS) as writer:
+        writer.write_row({"意见": "信号\x00差 =1", "sentiment": "neg"})
+    assert json.loads(target.read_text(encoding="utf-8")) == {"意见": "信号\x00差 =1", "sentiment": "neg"}
+
+
+def test_xlsx_cells_are_strings_never_formulas(tmp_path):
+    target = tmp_path / "out.xlsx"
+    with open_row_writer(target, COLUMNS) as writer:
+        for value in HOSTILE + ["信号\x00差", "长" * 40000]:
+            writer.write_row({"意见": value, "sentiment": 0.25})
+    sheet = openpyxl.load_workbook(target).active
+    values = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert values[0] == HOSTILE[0]
+    for cell in sheet["A"][1:]:
+        assert cell.data_type == "s"
+    assert values[len(HOSTILE)] == "信号差"
+    assert values[-1].endswith(TRUNCATION_MARKER) and len(values[-1]) == EXCEL_MAX_CELL_CHARS
+    assert sheet["B2"].value == 0.25
+    assert sheet.freeze_panes == "A2"
+
+
+def test_xlsx_to_stdout_is_refused():
+    with pytest.raises(OutputError, match="cannot write xlsx to stdout"):
+        with open_row_writer("-", COLUMNS, fmt="xlsx"):
+            pass
+
+
+def test_atomic_path_leaves_old_file_on_interrupt(tmp_path):
+    target = tmp_path / "report.csv"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(target) as temporary:
+            temporary.write_text("half", encoding="utf-8")
+            raise KeyboardInterrupt
+    assert target.read_text(encoding="utf-8") == "old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_missing_output_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(OutputError, match="does not exist"):
+        with open_row_writer(tmp_path / "nope" / "out.csv", COLUMNS):
+            pass

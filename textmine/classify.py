@@ -1,0 +1,414 @@
+"""Pain-point classification: what is each comment about?
+
+Two parts, combined per category:
+
+* **rules** - the taxonomy keywords are matched in one pass by an Aho-Corasick
+  automaton (pyahocorasick). A hit is *strong*, or *weak* when it is negated
+  (没有掉线过), denied (不是信号的问题) or sits in a conceded clause before a
+  contrast (信号还行**就是**网速慢). Hits inside an exclusion phrase (贵公司,
+  客服电话打不通 for call_quality) do not count.
+* **model** - a one-vs-rest logistic regression over character 1-3-grams and
+  word tokens, trained by ``scripts/train_classifier.py`` on the labelled
+  training set and shipped as ``textmine/models/painpoints.npz`` (weights) and
+  ``painpoints.json`` (feature vocabulary, classes, thresholds); no pickle.
+
+A category is kept when the model probability reaches the threshold for its
+rule level (none / weak / strong). The thresholds were chosen per category by
+cross-validation on the training set, so a strong keyword needs little model
+support and a comment without any keyword needs a confident model. A category
+is the topic whatever its polarity: 网速很快 is ``speed`` (sentiment is a
+separate stage). An empty result means ``other``.
+"""
+
+import json
+import re
+from bisect import bisect_right
+from pathlib import Path
+
+import ahocorasick
+import numpy as np
+from scipy import sparse
+
+from textmine.errors import ConfigError
+from textmine.resources import model_file
+
+MODEL_NAME = "painpoints"
+MODES = ("combined", "rules", "model")
+NONE, WEAK, STRONG = 0, 1, 2
+
+# Cue words, matched by the same automaton as the keywords.
+_NEGATIONS = ("不", "没", "没有", "从没", "从来没", "从不", "从来不", "未", "无", "并不", "并没有",
+              "别", "不会", "再也没", "一直没", "也没", "都没", "不是")
+# Words with 不/没/无 that do not negate what follows (动不动断线 is a complaint).
+_NOT_NEGATIONS = ("动不动", "不断", "不停", "时不时", "差不多", "不得不", "不少", "受不了", "忍不住",
+                  "不管", "不仅", "不光", "要不", "不然", "不知道", "没想到", "不好", "不行", "不了",
+                  "不满", "不如", "无语", "无法", "不能", "不让", "不给", "没法", "没人", "没用", "不用",
+                  "无奈", "不得了", "不断地", "没完没了", "不到", "没办法", "不住", "不够", "不对",
+                  "无限", "不限", "没钱", "不错", "还不错", "不知", "没多久", "不久", "没几天", "没过多久", "三天两头")
+# Denials: 不是 <keyword> 的问题 / 跟 <keyword> 没关系.
+_DENIAL_OPEN = ("不是", "并非", "不算", "不关")
+_DENIAL_CLOSE = ("问题", "原因", "的事", "的锅")
+_UNRELATED_OPEN = ("跟", "和", "与")
+_UNRELATED_CLOSE = ("没关系", "无关", "没有关系", "没啥关系")
+_CONTRASTS = ("但是", "但", "可是", "不过", "只是", "就是", "然而", "就怕", "唯一", "可惜")
+_CONCESSIONS = ("还行", "还可以", "可以", "还好", "不错", "挺好", "凑合", "没问题", "没毛病",
+                "还算", "够用", "正常", "过得去", "ok", "满意", "挺快", "很快", "还不错", "挺好的",
+                "很好", "也好", "倒是")
+_CUE_KINDS = (("neg", _NEGATIONS), ("pseudo", _NOT_NEGATIONS), ("dopen", _DENIAL_OPEN),
+              ("dclose", _DENIAL_CLOSE), ("uopen", _UNRELATED_OPEN), ("uclose", _UNRELATED_CLOSE),
+              ("contrast", _CONTRASTS), ("concede", _CONCESSIONS))
+_WEAKENING = frozenset({"neg", "contrast", "dopen", "uopen"})
+_SHORT_REACH, _LONG_REACH = 2, 4   # max characters between a 1-char / longer negation and its word
+_CLAUSE_BREAK = re.compile(r"[，,。.！!？?；;：:、\n\r\t ~…]+")
+
+# Model features: character n-grams of the text and whole word tokens.
+_NGRAM_MAX = 3
+_WORD_PREFIX = "w:"
+
+
+def char_and_word_features(text, tokens):
+    """Feature strings of one comment: char 1-3-grams of ``text`` and ``w:``-prefixed tokens.
+
+    >>> char_and_word_features("网速慢", ["网速", "慢"])[:4]
+    ['网', '速', '慢', '网速']
+    """
+    text = text.lower()
+    feats = []
+    for n in range(1, _NGRAM_MAX + 1):
+        feats.extend(text[i:i + n] for i in range(len(text) - n + 1))
+    feats.extend(_WORD_PREFIX + token.lower() for token in tokens)
+    return feats
+
+
+def _gram_key(gram):
+    """Exact int64 key of a 1-3 character string: (code point + 1) in 21-bit slots."""
+    key = 0
+    for char in gram:
+        key = (key << 21) | (ord(char) + 1)
+    return key
+
+
+class FeatureIndex:
+    """Maps a comment's char n-grams and word tokens to model columns, a whole batch at once.
+
+    Char n-grams are found with numpy over the concatenated batch (each 1-3-gram
+    becomes an exact integer key, looked up by binary search), so the cost per
+    comment is a few array operations, not a Python loop over its n-grams.
+
+    >>> FeatureIndex(["网速", "w:慢"]).transform(["网速慢"], [["网速", "慢"]]).toarray().round(3)
+    array([[0.707, 0.707]], dtype=float32)
+    """
+
+    def __init__(self, features):
+        self.size = len(features)
+        self.words = {f[len(_WORD_PREFIX):]: i for i, f in enumerate(features)
+                      if f.startswith(_WORD_PREFIX)}
+        grams = [(_gram_key(f), i) for i, f in enumerate(features)
+                 if not f.startswith(_WORD_PREFIX) and 0 < len(f) <= _NGRAM_MAX]
+        grams.sort()
+        self.gram_keys = np.array([key for key, _ in grams], dtype=np.int64)
+        self.gram_columns = np.array([column for _, column in grams], dtype=np.int64)
+
+    def transform(self, texts, token_lists):
+        """Binary, L2-normalised CSR matrix (one row per comment)."""
+        texts = list(texts)
+        rows, columns = self._gram_hits(texts)
+        word_rows, word_columns = [], []
+        get = self.words.get
+        for row, tokens in enumerate(token_lists):
+            for token in tokens:
+                column = get(token.lower())
+                if column is not None:
+                    word_rows.append(row)
+                    word_columns.append(column)
+        rows = np.concatenate([rows, np.array(word_rows, dtype=np.int64)])
+        columns = np.concatenate([columns, np.array(word_columns, dtype=np.int64)])
+        matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
+                                   shape=(len(texts), self.size))
+        matrix.data[:] = 1.0                     # binary: duplicates were summed
+        counts = np.diff(matrix.indptr)
+        norms = np.sqrt(np.maximum(counts, 1)).astype(np.float32)
+        matrix.data /= np.repeat(norms, counts)
+        return matrix
+
+    def _gram_hits(self, texts):
+        if not texts or not len(self.gram_keys):
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        joined = "\x00".join(text.replace("\x00", " ") for text in texts).lower()
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+        separator = codes == 1
+        doc = np.cumsum(separator)
+        keys, valid = [codes], [~separator]
+        for n in range(2, _NGRAM_MAX + 1):
+            key = codes[: len(codes) - n + 1].copy()
+            bad = separator[: len(codes) - n + 1].copy()
+            for offset in range(1, n):
+                key = (key << 21) | codes[offset: len(codes) - n + 1 + offset]
+                bad |= separator[offset: len(codes) - n + 1 + offset]
+            keys.append(key)
+            valid.append(~bad)
+        keys = np.concatenate(keys)
+        starts = np.concatenate([doc[: len(codes) - n + 1] for n in range(1, _NGRAM_MAX + 1)])
+        valid = np.concatenate(valid)
+        keys, starts = keys[valid], starts[valid]
+        position = np.searchsorted(self.gram_keys, keys)
+        position[position == len(self.gram_keys)] = 0
+        found = self.gram_keys[position] == keys
+        return starts[found], self.gram_columns[position[found]]
+
+
+class PainPointModel:
+    """The trained linear model: vocabulary, weights, biases and decision thresholds.
+
+    >>> model = PainPointModel.load()                      # the packaged artefact
+    >>> model.predict_proba(["网速太慢"], [["网速", "太", "慢"]]).shape[1] == len(model.classes)
+    True
+    """
+
+    def __init__(self, classes, features, weights, bias, thresholds, model_thresholds, info=None):
+        self.classes = tuple(classes)
+        self.features = tuple(features)
+        self.index = FeatureIndex(self.features)
+        self.weights = np.asarray(weights, dtype=np.float32)       # (n_features, n_classes)
+        self.bias = np.asarray(bias, dtype=np.float32)             # (n_classes,)
+        self.thresholds = np.asarray(thresholds, dtype=np.float32)  # (n_classes, 3) by rule level
+        self.model_thresholds = np.asarray(model_thresholds, dtype=np.float32)  # model-only mode
+        self.info = dict(info or {})
+
+    @classmethod
+    def load(cls, stem=None):
+        """Load ``<stem>.npz`` + ``<stem>.json`` (default: the packaged ``painpoints``)."""
+        if stem is None:
+            npz_path, json_path = model_file(MODEL_NAME + ".npz"), model_file(MODEL_NAME + ".json")
+        else:
+            stem = Path(stem)
+            stem = stem.with_suffix("") if stem.suffix in (".npz", ".json") else stem
+            npz_path, json_path = stem.with_suffix(".npz"), stem.with_suffix(".json")
+        try:
+            with json_path.open("r", encoding="utf-8") as handle:
+                meta = json.load(handle)
+            with npz_path.open("rb") as handle, np.load(handle, allow_pickle=False) as arrays:
+                arrays = {name: arrays[name] for name in arrays.files}
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"cannot load pain-point model {npz_path}: {exc}") from exc
+        return cls(meta["classes"], meta["features"], arrays["weights"], arrays["bias"],
+                   arrays["thresholds"], arrays["model_thresholds"], meta.get("info"))
+
+    def save(self, stem):
+        """Write ``<stem>.npz`` (float16 weights, float32 rest) and ``<stem>.json``."""
+        np.savez_compressed(str(stem) + ".npz", weights=self.weights.astype(np.float16),
+                            bias=self.bias, thresholds=self.thresholds,
+                            model_thresholds=self.model_thresholds)
+        meta = {"classes": list(self.classes), "features": list(self.features), "info": self.info}
+        with open(str(stem) + ".json", "w", encoding="utf-8", newline="\n") as handle:
+            json.dump(meta, handle, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+    def transform(self, texts, token_lists):
+        """Feature matrix for a batch, in this model's vocabulary."""
+        return self.index.transform(texts, token_lists)
+
+    def predict_proba(self, texts, token_lists, matrix=None):
+        """P(class) per comment and class, shape (n_comments, n_classes)."""
+        matrix = self.transform(texts, token_lists) if matrix is None else matrix
+        scores = matrix @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-scores))
+
+    def top_features(self, matrix_row, class_index, limit=3):
+        """The comment's features that push ``class_index`` up most; words before n-grams."""
+        contributions = [(float(self.weights[j, class_index]), self.features[j])
+                         for j in matrix_row.indices if self.weights[j, class_index] > 0]
+        words = sorted(((w, f) for w, f in contributions if f.startswith(_WORD_PREFIX)),
+                       reverse=True)
+        chosen = [f[len(_WORD_PREFIX):] for _, f in words[:limit]]
+        if not chosen:
+            grams = sorted(((w, f) for w, f in contributions if len(f) > 1), reverse=True)
+            chosen = [f for _, f in grams[:limit]]
+        return tuple(chosen)
+
+
+def _outermost(words):
+    """Drop matched words contained in a longer matched word (信号 inside 信号差)."""
+    return tuple(w for w in words if not any(w != other and w in other for other in words))
+
+
+class _WeakScope:
+    """Tells whether a keyword span is negated, denied or in a conceded clause.
+
+    Built once per comment from the cue matches; a clause ends at punctuation
+    and before a contrast word (就是, 但是), so 信号还行就是网速慢 has two clauses.
+    """
+
+    def __init__(self, text, cues):
+        self.text = text
+        by_kind = {}
+        for start, end, kinds in cues:
+            for kind in kinds:
+                by_kind.setdefault(kind, []).append((start, end))
+        pseudo = by_kind.get("pseudo", [])
+        self.negations = [(s, e) for s, e in by_kind.get("neg", ())
+                          if not any(ps <= s and e <= pe for ps, pe in pseudo)]
+        self.by_kind = by_kind
+        contrasts = [s for s, _ in by_kind.get("contrast", ())]
+        needs_clauses = contrasts and "concede" in by_kind or "dopen" in by_kind or "uopen" in by_kind
+        self.bounds = None
+        self.conceded = set()
+        if needs_clauses:
+            self.bounds = sorted({m.end() for m in _CLAUSE_BREAK.finditer(text)} | set(contrasts))
+            for start, end in by_kind.get("concede", ()):
+                # 不满意 / 不好 / 不可以 are not concessions.
+                if any(ps <= start and end <= pe for ps, pe in pseudo) or any(
+                        ne <= start and start - ne <= 1 or ns < start < ne
+                        for ns, ne in self.negations):
+                    continue
+                clause = self.clause(start)
+                if any(self.clause(c) == clause + 1 for c in contrasts):
+                    self.conceded.add(clause)
+
+    def clause(self, position):
+        return bisect_right(self.bounds, position)
+
+    def __call__(self, start, end):
+        for n_start, n_end in self.negations:
+            reach = _SHORT_REACH if n_end - n_start == 1 else _LONG_REACH
+            if n_end <= start and start - n_end <= reach \
+                    and not _CLAUSE_BREAK.search(self.text, n_end, start):
+                return True
+        if self.bounds is None:
+            return False
+        clause = self.clause(start)
+        if clause in self.conceded:
+            return True
+        for open_kind, close_kind in (("dopen", "dclose"), ("uopen", "uclose")):
+            if any(o_end <= start and self.clause(o_start) == clause
+                   for o_start, o_end in self.by_kind.get(open_kind, ())) and any(
+                    c_start >= end and self.clause(c_start) == clause
+                    for c_start, _ in self.by_kind.get(close_kind, ())):
+                return True
+        return False
+
+
+class PainPointClassifier:
+    """Multi-label pain-point classifier: keyword rules with negation and scope plus a model.
+
+    >>> clf = PainPointClassifier(load_lexicon().taxonomy)
+    >>> clf.classify("信号还行就是网速太慢", ["信号", "还行", "就是", "网速", "太", "慢"])
+    [('speed', ('网速',))]
+
+    ``model``: None loads the packaged model, False disables it (rules only), a
+    :class:`PainPointModel` or a path stem is used as given. ``mode`` is
+    ``combined`` (default), ``rules`` (strong keyword hits only) or ``model``.
+    """
+
+    def __init__(self, taxonomy, *, model=None, mode="combined"):
+        if mode not in MODES:
+            raise ConfigError(f"unknown classifier mode {mode!r}; choose one of {', '.join(MODES)}")
+        self.taxonomy = tuple(taxonomy)
+        self.codes = tuple(category.code for category in self.taxonomy)
+        if model is None and mode != "rules":
+            model = PainPointModel.load()
+        elif model is False or mode == "rules":
+            model = None
+        elif not isinstance(model, PainPointModel):
+            model = PainPointModel.load(model)
+        if model is None and mode == "model":
+            raise ConfigError("classifier mode 'model' needs a model")
+        self.model = model
+        self.mode = mode
+        # Column of each taxonomy code in the model output (-1: the model does not know it).
+        known = {code: i for i, code in enumerate(model.classes)} if model else {}
+        self._model_column = [known.get(code, -1) for code in self.codes]
+        self._automaton = self._build_automaton()
+
+    def _build_automaton(self):
+        entries = {}   # word -> (keyword categories, exclusion categories, cue kinds)
+        for index, category in enumerate(self.taxonomy):
+            for slot, words in ((0, category.keywords), (1, category.exclusions)):
+                for word in words:
+                    word = word.strip().lower()
+                    if word:
+                        entries.setdefault(word, ([], [], []))[slot].append(index)
+        for kind, words in _CUE_KINDS:
+            for word in words:
+                entries.setdefault(word, ([], [], []))[2].append(kind)
+        automaton = ahocorasick.Automaton()
+        for word, (keywords, exclusions, kinds) in entries.items():
+            automaton.add_word(word, (len(word), word, tuple(keywords), tuple(exclusions),
+                                      tuple(kinds)))
+        automaton.make_automaton()
+        return automaton
+
+    def rule_hits(self, text):
+        """Keyword hits of one comment: {taxonomy index: (level, matched words)}.
+
+        A hit is WEAK when negated (没有掉线过), denied (不是信号的问题) or in a
+        conceded clause before a contrast (信号还行就是网速慢), else STRONG; hits
+        inside an exclusion phrase of the same category are dropped.
+
+        >>> clf.rule_hits("信号还行就是网速慢")
+        {0: (1, ('信号',)), 2: (2, ('网速',))}
+        """
+        text = text.lower()
+        keywords, exclusions, cues = [], [], []
+        for end, (length, word, kw, ex, kinds) in self._automaton.iter(text):
+            start = end + 1 - length
+            if kw:
+                keywords.append((start, end + 1, word, kw))
+            if ex:
+                exclusions.append((start, end + 1, ex))
+            if kinds:
+                cues.append((start, end + 1, kinds))
+        if not keywords:
+            return {}
+        # Only a negation, a contrast or a denial can weaken a hit.
+        weak = _WeakScope(text, cues) if any(
+            kind in _WEAKENING for _, _, kinds in cues for kind in kinds) else None
+        hits = {}
+        for start, end, word, indexes in keywords:
+            for index in indexes:
+                if exclusions and any(index in ex and e_start < end and start < e_end
+                                      for e_start, e_end, ex in exclusions):
+                    continue
+                level = WEAK if weak is not None and weak(start, end) else STRONG
+                old_level, words = hits.get(index, (NONE, []))
+                hits[index] = (max(level, old_level), words)
+                if word not in words:
+                    words.append(word)
+        return {index: (level, _outermost(words)) for index, (level, words) in hits.items()}
+
+    def classify(self, text, tokens):
+        """Categories of one comment with their evidence words; [] means 'other'.
+
+        >>> clf.classify("宽带经常断，打10086也没人管", ["宽带", "经常", "断", ...])
+        [('stability', ('宽带经常断',)), ('customer_service', ('10086', '没人管'))]
+        """
+        return self.classify_batch([text], [tokens])[0]
+
+    def classify_batch(self, texts, token_lists):
+        """Vectorised :meth:`classify` over a batch (one model call for all comments)."""
+        texts = list(texts)
+        hits = [self.rule_hits(text) for text in texts]
+        levels = np.zeros((len(texts), len(self.codes)), dtype=np.int64)
+        for row, row_hits in enumerate(hits):
+            for index, (level, _) in row_hits.items():
+                levels[row, index] = level
+        keep = levels == STRONG
+        matrix = None
+        if self.model is not None and self.mode != "rules" and texts:
+            matrix = self.model.transform(texts, token_lists)
+            known = np.array([c for c in self._model_column if c >= 0], dtype=np.int64)
+            in_model = np.array([c >= 0 for c in self._model_column])
+            proba = self.model.predict_proba(texts, token_lists, matrix=matrix)[:, known]
+            if self.mode == "model":
+                keep[:, in_model] = proba >= self.model.model_thresholds[known]
+            else:
+                keep[:, in_model] = proba >= self.model.thresholds[known[None, :], levels[:, in_model]]
+        results = []
+        for row, row_hits in enumerate(hits):
+            found = []
+            for index in np.flatnonzero(keep[row]):
+                words = () if self.mode == "model" else row_hits.get(index, (NONE, ()))[1]
+                if not words:
+                    words = self.model.top_features(matrix[row], self._model_column[index])
+                found.append((self.codes[index], words))
+            results.append(found)
+        return results

@@ -1,0 +1,41 @@
+"""The project's exceptions: one error contract for every stage.
+
+Every message is a single line that names the file (and line or column when
+known), because the CLI prints it as is and exits 1.
+"""
+
+
+class TextmineError(Exception):
+    """Base class: bad data or configuration that the user can fix."""
+
+
+class InputError(TextmineError):
+    """An input file cannot be read or is not what it should be."""
+
+
+class MissingColumnError(InputError):
+    """A requested column is not in the input; the message lists the columns found."""
+
+    def __init__(self, column, available, source=None):
+        self.column = column
+        self.available = list(available)
+        where = f"{source}: " if source else ""
+        found = ", ".join(self.available) if self.available else "(none)"
+        super().__init__(f"{where}column {column!r} not found; columns are: {found}")
+
+
+class DictionaryError(TextmineError):
+    """A dictionary, stopword, synonym or taxonomy file has a bad line."""
+
+    def __init__(self, source, line_number, line, reason="invalid dictionary entry"):
+        self.source = str(source)
+        self.line_number = line_number
+        super().__init__(f"{reason} in {source} at line {line_number}: {line!r}")
+
+
+class ConfigError(TextmineError):
+    """A configuration file or option value is invalid."""
+
+
+class OutputError(TextmineError):
+    """An output file cannot be written."""

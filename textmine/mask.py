@@ -1,0 +1,103 @@
+"""Mask personal data in feedback text before anything is written out.
+
+Work orders and survey answers carry customers' mobile numbers, ID numbers,
+bank cards and broadband accounts. Masking is on by default for every text the
+CLI writes, and it runs on the ORIGINAL text (not the cleaned one), so the
+patterns accept full-width digits (１３８...) and the separators people type.
+
+>>> mask_personal_data("用户13800138000来电，身份证110101199003071234，请回电")
+'用户<手机号>来电，身份证<身份证号>，请回电'
+"""
+
+import re
+
+__all__ = ["MASK_TAGS", "mask_personal_data"]
+
+MASK_TAGS = {
+    "mobile": "<手机号>",
+    "landline": "<固话>",
+    "id_number": "<身份证号>",
+    "bank_card": "<银行卡号>",
+    "email": "<邮箱>",
+    "broadband": "<宽带账号>",
+}
+
+_D = "[0-9０-９]"  # ASCII or full-width digit; not \d, which also takes Arabic-Indic digits
+_NOT_AFTER_DIGIT = "(?<![0-9０-９])"  # a match never starts or ends inside a longer number
+_NOT_BEFORE_DIGIT = "(?![0-9０-９])"
+_SEP = "[ \\-－\u3000]?"
+_DATE = f"(?:[1１][89８９]|[2２][0０]){_D}{_D}(?:[0０][1-9１-９]|[1１][0-2０-２])(?:[0-2０-２]{_D}|[3３][01０１])"
+_DATE_YY = f"{_D}{_D}(?:[0０][1-9１-９]|[1１][0-2０-２])(?:[0-2０-２]{_D}|[3３][01０１])"
+
+# Alternatives are tried in this order at each position, so a more specific
+# kind wins: an account after its keyword before an e-mail, an e-mail before
+# the digits in it, an ID number (structure: region, birth date) before a bank
+# card, a card before a phone.
+_PATTERNS = [
+    # The account after 宽带账号/宽带帐号: "ad12345678", "02012345678@163.gd".
+    ("broadband", r"(?<=宽带)(?P<bb_kw>(?:账号|帐号|账户|帐户|用户名|号码|号)\s*(?:是|为)?\s*[:：]?\s*)"
+        r"(?P<bb>(?=[A-Za-z_.@\-]*[0-9０-９])[A-Za-z0-9０-９_.@\-]{5,40})"),
+    ("email", r"[A-Za-z0-9._%+\-]+[@＠][A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
+    # 18 digits (17 + check digit or X) or the old 15-digit form.
+    ("id_number", f"{_NOT_AFTER_DIGIT}[1-9１-９]{_D}{{5}}{_DATE}{_D}{{3}}[0-9０-９XxＸｘ]{_NOT_BEFORE_DIGIT}"
+        f"|{_NOT_AFTER_DIGIT}[1-9１-９]{_D}{{5}}{_DATE_YY}{_D}{{3}}{_NOT_BEFORE_DIGIT}"),
+    # 16-19 digits, plain or in groups of four ("6222 0212 3456 7890").
+    ("bank_card", f"{_NOT_AFTER_DIGIT}(?:{_D}{{4}}[ \\-]){{3}}{_D}{{4}}(?:[ \\-]?{_D}{{1,3}})?{_NOT_BEFORE_DIGIT}"
+        f"|{_NOT_AFTER_DIGIT}{_D}{{16,19}}{_NOT_BEFORE_DIGIT}"),
+    # 1[3-9] + 9 digits, as 3-4-4 with optional spaces or dashes; +86 / 86 / 0086 prefix.
+    ("mobile", f"{_NOT_AFTER_DIGIT}(?:(?:[+＋]|00|００)?(?:86|８６)[ \\-－]?|[(（][+＋]?(?:86|８６)[)）]\\s?)?"
+        f"[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}{_NOT_BEFORE_DIGIT}"),
+    # Area code + local number: 010-12345678, (0755)1234567, 02012345678.
+    # 400/800 hotlines and 10086/10010/10000 do not start with 0: kept.
+    ("landline", f"{_NOT_AFTER_DIGIT}(?:[(（](?:[0０][1１][0０]|[0０][2２]{_D}|[0０][3-9３-９]{_D}{{2}})[)）]\\s?"
+        f"|(?:[0０][1１][0０]|[0０][2２]{_D}|[0０][3-9３-９]{_D}{{2}})[ \\-－]?)"
+        f"[1-9１-９]{_D}{{6,7}}{_NOT_BEFORE_DIGIT}"),
+]
+_PERSONAL = re.compile("|".join(f"(?P<{kind}>{p})" for kind, p in _PATTERNS))
+_HINT = re.compile("[0-9０-９@＠]")
+_CARD_KEYWORD = re.compile("卡号|银行卡|储蓄卡|信用卡|借记卡|账号|帐号|账户|帐户|户号")
+_FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _luhn_ok(digits):
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _replace(match):
+    kind = match.lastgroup
+    if kind == "broadband":
+        return match.group("bb_kw") + MASK_TAGS["broadband"]
+    if kind == "bank_card":
+        found = match.group()
+        digits = "".join(ch for ch in found if ch.isdigit()).translate(_FULL_DIGITS)
+        grouped = not found.isdigit()
+        before = match.string[max(0, match.start() - 12) : match.start()]
+        # A contiguous run that fails the Luhn check and has no card keyword
+        # before it is most likely an order or work-order number: kept.
+        if not (grouped or _luhn_ok(digits) or _CARD_KEYWORD.search(before)):
+            return found
+    return MASK_TAGS[kind]
+
+
+def mask_personal_data(text):
+    """Replace personal data by tags such as <手机号>; idempotent.
+
+    Masks mobile numbers (also +86 and with spaces or dashes), landlines with
+    an area code, ID numbers (18 and 15 digits), bank cards (16-19 digits:
+    grouped in fours, passing the Luhn check, or after a card keyword), e-mail
+    addresses and broadband accounts after 宽带账号. Operator and company
+    hotlines (10086, 10010, 10000, 400/800 numbers), dates, amounts and
+    speeds are kept.
+
+    >>> mask_personal_data("宽带账号：ad12345678，联系 138-0013-8000 或 (010)62345678")
+    '宽带账号：<宽带账号>，联系 <手机号> 或 <固话>'
+    """
+    if not _HINT.search(text):
+        return text
+    return _PERSONAL.sub(_replace, text)

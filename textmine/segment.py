@@ -1,0 +1,168 @@
+"""Word segmentation of cleaned feedback, done once per comment.
+
+A private ``jieba.Tokenizer`` loaded with the telecom dictionaries keeps terms
+such as 携号转网, 光猫 and 10000号 whole; the global ``jieba`` tokenizer is never
+touched, so other code in the same process keeps jieba's default behaviour.
+Every later stage reuses the tokens, so this is where variants become one
+canonical word (宽频 -> 宽带) and where single characters that carry a
+complaint (慢, 卡, 贵) or a negation (不, 没) are kept as tokens of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import unicodedata
+
+import jieba
+
+from textmine.lexicon import Lexicon
+
+# Single characters that still say something about a pain point when a topic
+# model or keyword list sees them on their own.
+MEANINGFUL_CHARS = frozenset("慢卡贵差坑烂骗黑断弱乱扣吵坏堵烦")
+
+# Characters that must not be glued to a neighbour by jieba's HMM guesser: the
+# complaint characters above plus negations and degree words that sentiment
+# and classification read (很卡 -> 很 卡, 不贵 -> 不 贵).
+_KEEP_APART = MEANINGFUL_CHARS | frozenset("不没无别未非很太好真超挺")
+
+# Forms made by the clean and mask stages that must stay one token:
+# emoji words such as [怒] and personal-data tags such as <手机号>.
+_BRACKET_TOKEN = re.compile(r"(\[[\u4e00-\u9fffA-Za-z]{1,8}\]|<[\u4e00-\u9fff]{1,8}>)")
+_HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+")
+
+# Synonym words that jieba does not know get this frequency, enough for the
+# dictionary route to keep them whole in ordinary sentences.
+SYNONYM_WORD_FREQ = 2000
+
+
+@contextlib.contextmanager
+def _quiet_jieba():
+    """Silence jieba's 'Building prefix dict' chatter, then restore its level."""
+    logger = logging.getLogger("jieba")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _is_word(token):
+    """True unless the token is only whitespace, punctuation or symbols."""
+    return any(unicodedata.category(ch)[0] not in "PSZC" for ch in token)
+
+
+def _rebuild(lexicon, hmm):
+    return Segmenter(lexicon, hmm=hmm)
+
+
+class Segmenter:
+    """Cut cleaned text into telecom-aware word tokens.
+
+    >>> segmenter = Segmenter(load_lexicon(taxonomy_file="taxonomy.tsv"))
+    >>> segmenter.cut("携号转网以后网速很慢")
+    ['携号转网', '以后', '网速', '很', '慢']
+    """
+
+    def __init__(self, lexicon: Lexicon, *, hmm: bool = True):
+        self.lexicon = lexicon
+        self.hmm = hmm
+        tokenizer = jieba.Tokenizer()
+        with _quiet_jieba():
+            tokenizer.initialize()
+        for word, freq, tag in lexicon.user_words:
+            tokenizer.add_word(word, freq, tag)
+        user = {entry[0] for entry in lexicon.user_words}
+        for word in set(lexicon.synonyms) | set(lexicon.synonyms.values()):
+            if word not in user and not tokenizer.FREQ.get(word):
+                tokenizer.add_word(word, SYNONYM_WORD_FREQ)
+        self._tokenizer = tokenizer
+        self._synonyms = dict(lexicon.synonyms)
+        # Latin words are matched case-blind (volte, VOLTE -> VoLTE): people
+        # type them in any case and the dictionaries spell them once.
+        self._latin = {}
+        for word in sorted(user | set(lexicon.synonyms.values())):
+            if word.isascii():
+                self._latin.setdefault(word.lower(), word)
+        for variant, canonical in lexicon.synonyms.items():
+            if variant.isascii():
+                self._latin[variant.lower()] = canonical
+        self._keep = frozenset(
+            word for word in user | set(lexicon.synonyms.values()) if word.isdigit()
+        )
+
+    def __reduce__(self):
+        # The jieba tokenizer holds a lock and cannot be pickled; a worker
+        # process rebuilds the segmenter from the (picklable) lexicon instead.
+        return _rebuild, (self.lexicon, self.hmm)
+
+    def cut(self, text: str) -> list[str]:
+        """All word tokens of already-cleaned text, synonyms mapped.
+
+        Whitespace and punctuation are dropped; stopwords are kept (sentiment
+        needs 不 and 没); [怒] and <手机号> stay one token.
+
+        >>> segmenter.cut("宽频经常断线[怒]")
+        ['宽带', '经常', '掉线', '[怒]']
+        """
+        tokens = []
+        for index, piece in enumerate(_BRACKET_TOKEN.split(text)):
+            if index % 2:
+                tokens.append(piece)
+            elif piece:
+                tokens.extend(self._cut_piece(piece))
+        return tokens
+
+    def _cut_piece(self, piece):
+        tokenizer = self._tokenizer
+        for token in tokenizer.cut(piece, HMM=self.hmm):
+            if not _is_word(token):
+                continue
+            if (
+                self.hmm
+                and len(token) > 1
+                and not tokenizer.FREQ.get(token)
+                and _HAN_ONLY.fullmatch(token)
+                and not _KEEP_APART.isdisjoint(token)
+            ):
+                # The HMM guessed a word around a complaint or negation
+                # character (很卡, 差有); the dictionary route keeps it apart.
+                yield from (self._canonical(t) for t in tokenizer.cut(token, HMM=False))
+                continue
+            yield self._canonical(token)
+
+    def _canonical(self, token):
+        if token.isascii():
+            token = self._latin.get(token.lower(), token)
+        return self._synonyms.get(token, token)
+
+    def cut_many(self, texts) -> list[list[str]]:
+        """cut() each text, in order.
+
+        >>> segmenter.cut_many(["光猫坏了", "满意"])
+        [['光猫', '坏', '了'], ['满意']]
+        """
+        return [self.cut(text) for text in texts]
+
+    def content_words(self, tokens: list[str]) -> list[str]:
+        """Tokens worth counting for topics and keywords.
+
+        Drops stopwords, one-character tokens (except MEANINGFUL_CHARS such as
+        慢 卡 贵), digits-only tokens (except numbers the dictionaries name,
+        such as 10086), emoji words and personal-data tags.
+
+        >>> segmenter.content_words(["您好", "网速", "很", "慢", "2024", "10086"])
+        ['网速', '慢', '10086']
+        """
+        stopwords = self.lexicon.stopwords
+        return [
+            token
+            for token in tokens
+            if token not in stopwords
+            and (len(token) > 1 or token in MEANINGFUL_CHARS)
+            and (not token.isdigit() or token in self._keep)
+            and token[0] not in "[<"
+        ]

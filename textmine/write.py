@@ -1,0 +1,216 @@
+"""Write annotated rows as CSV, JSON Lines or XLSX, safely and atomically.
+
+Safety rules that hold for every file textmine writes:
+- a file appears only when complete: rows go to a temporary file in the same
+  folder, which is renamed over the target at the end (a killed run leaves the
+  old file, or nothing);
+- CSV meant for spreadsheets starts with a UTF-8 BOM (Excel reads it as UTF-8)
+  and neutralises cells that a spreadsheet would run as a formula; stdout gets
+  neither, because it feeds other programs;
+- XLSX cells never become formulas, lose control characters Excel refuses,
+  and are cut at Excel's 32,767-character limit with a visible marker.
+
+    >>> with open_row_writer("out.csv", ["意见", "sentiment"]) as writer:
+    ...     writer.write_row({"意见": "=1+1", "sentiment": "neg"})
+"""
+
+import csv
+import json
+import os
+import re
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from textmine.errors import OutputError
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_CELL_CHARS = 32_767
+TRUNCATION_MARKER = "…[截断]"
+FORMATS = ("csv", "tsv", "jsonl", "xlsx")
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?\Z")
+# The characters openpyxl refuses (XML 1.0 cannot hold them).
+_ILLEGAL_XLSX_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def format_for(path, requested=None):
+    """Output format from ``--format`` or the file suffix; stdout defaults to CSV.
+
+    >>> format_for("report.xlsx")
+    'xlsx'
+    """
+    if requested:
+        return requested
+    suffix = Path(str(path)).suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        return suffix
+    if suffix in ("json", "ndjson"):
+        return "jsonl"
+    return "csv"
+
+
+def escape_formula(value):
+    """Neutralise a cell a spreadsheet would evaluate, with a leading apostrophe.
+
+    Plain numbers such as -5 or +86 stay as they are: they are not formulas.
+
+    >>> escape_formula('=HYPERLINK("http://x","点我")')
+    '\\'=HYPERLINK("http://x","点我")'
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def safe_xlsx_value(value):
+    """Make a value safe for an xlsx cell: no control characters, no over-long text.
+
+    The caller must still store strings as string cells (see ``set_string_cell``)
+    so that text starting with '=' never becomes a formula.
+
+    >>> safe_xlsx_value("ok\\x00")
+    'ok'
+    """
+    if not isinstance(value, str):
+        return value
+    value = _ILLEGAL_XLSX_CHARS.sub("", value)
+    if len(value) > EXCEL_MAX_CELL_CHARS:
+        value = value[: EXCEL_MAX_CELL_CHARS - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
+    return value
+
+
+def string_cell(worksheet, value):
+    """A write-only cell that holds ``value`` as text, never as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(worksheet, value=safe_xlsx_value(value))
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
+
+
+@contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path``; rename it over ``path`` on success.
+
+    On any error, KeyboardInterrupt included, the temporary file is removed and
+    ``path`` is left untouched.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"{path}: folder {folder} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    os.close(handle)
+    try:
+        yield Path(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class CsvRowWriter:
+    """CSV or TSV rows; ``excel_escape`` neutralises formula-like cells."""
+
+    def __init__(self, stream, columns, *, delimiter=",", excel_escape=True):
+        self.columns = list(columns)
+        self._escape = excel_escape
+        self._writer = csv.writer(stream, delimiter=delimiter, lineterminator="\r\n" if excel_escape else "\n")
+        self._writer.writerow([escape_formula(c) if excel_escape else c for c in self.columns])
+        self.rows_written = 0
+
+    def write_row(self, row):
+        values = (row.get(column, "") for column in self.columns)
+        if self._escape:
+            values = (escape_formula(value) for value in values)
+        self._writer.writerow(list(values))
+        self.rows_written += 1
+
+
+class JsonlRowWriter:
+    """One JSON object a line, keys in column order, text kept exactly."""
+
+    def __init__(self, stream, columns):
+        self.columns = list(columns)
+        self._stream = stream
+        self.rows_written = 0
+
+    def write_row(self, row):
+        record = {column: row.get(column, "") for column in self.columns}
+        self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.rows_written += 1
+
+
+class XlsxRowWriter:
+    """A write-only workbook (constant memory) capped at Excel's row limit."""
+
+    def __init__(self, path, columns, *, sheet_title="明细"):
+        from openpyxl import Workbook
+
+        self.columns = list(columns)
+        self._path = path
+        self._workbook = Workbook(write_only=True)
+        self._sheet = self._workbook.create_sheet(sheet_title)
+        self._sheet.freeze_panes = "A2"
+        self._sheet.append([string_cell(self._sheet, column) for column in self.columns])
+        self.rows_written = 0
+        self.rows_over_limit = 0
+
+    def write_row(self, row):
+        if self.rows_written + 1 >= EXCEL_MAX_ROWS - 1:
+            self.rows_over_limit += 1
+            return
+        self._sheet.append([self._cell(row.get(column, "")) for column in self.columns])
+        self.rows_written += 1
+
+    def _cell(self, value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        return string_cell(self._sheet, "" if value is None else str(value))
+
+    def close(self):
+        if self.rows_over_limit:
+            note = (f"此表只能容纳 {EXCEL_MAX_ROWS:,} 行：另有 {self.rows_over_limit:,} 行未写入，"
+                    "完整结果请输出为 CSV 或 JSONL。")
+            self._sheet.append([string_cell(self._sheet, note)])
+        self._workbook.save(self._path)
+
+
+@contextmanager
+def open_row_writer(path, columns, *, fmt=None, excel_escape=True, stdout=None):
+    """Open a writer for annotated rows at ``path`` (or ``-`` for stdout).
+
+    Files are written atomically; CSV files get a UTF-8 BOM for Excel, stdout
+    does not. Yields an object with ``write_row(dict)`` and ``rows_written``.
+    """
+    fmt = format_for(path, fmt)
+    if str(path) == "-":
+        if fmt == "xlsx":
+            raise OutputError("cannot write xlsx to stdout; give -o report.xlsx")
+        stream = stdout or sys.stdout
+        writer = _text_writer(stream, columns, fmt, excel_escape=False)
+        yield writer
+        stream.flush()
+        return
+    try:
+        with atomic_path(path) as temporary:
+            if fmt == "xlsx":
+                writer = XlsxRowWriter(temporary, columns)
+                yield writer
+                writer.close()
+            else:
+                encoding = "utf-8-sig" if fmt in ("csv", "tsv") else "utf-8"
+                with open(temporary, "w", encoding=encoding, newline="") as stream:
+                    yield _text_writer(stream, columns, fmt, excel_escape=excel_escape)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def _text_writer(stream, columns, fmt, *, excel_escape):
+    if fmt == "jsonl":
+        return JsonlRowWriter(stream, columns)
+    return CsvRowWriter(stream, columns, delimiter="\t" if fmt == "tsv" else ",", excel_escape=excel_escape)
