@@ -15,9 +15,9 @@ stopwords. This script fits both on the same corpus with the same k and prints
 * wall time of each fit.
 
 Run:  python benchmarks/bench_topics.py [CORPUS.csv|CORPUS.jsonl] [--column text]
-      [--k 8] [--docs 20000] [--seed 0]
-Without a corpus it uses the first samples/*.csv or *.jsonl, else a generated
-corpus of telecom comments (deterministic for a seed).
+      [--k 8] [--generated 20000] [--seed 0]
+Without a corpus it uses samples/survey_export.csv (column 意见建议) if present,
+else (or with --generated N) N generated telecom comments, deterministic for a seed.
 """
 
 import argparse
@@ -104,20 +104,31 @@ def generate_corpus(n_docs=20000, seed=0):
     return texts
 
 
-def read_corpus(path, column):
+def read_corpus(path, column=None):
+    """Texts of a CSV (UTF-8 or GB18030, as Excel saves) or JSONL file.
+
+    Without ``column``: 'text', else 意见建议 (the survey sample), else the last column.
+    """
     path = Path(path)
+    raw = path.read_bytes()
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        content = raw.decode("gb18030")
     if path.suffix == ".jsonl":
-        with path.open(encoding="utf-8-sig") as handle:
-            return [str(json.loads(line)[column]) for line in handle if line.strip()]
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [row[column] for row in csv.DictReader(handle)]
+        rows = [json.loads(line) for line in content.splitlines() if line.strip()]
+    else:
+        rows = list(csv.DictReader(content.splitlines()))
+    if not rows:
+        return []
+    names = list(rows[0])
+    column = column or next((c for c in ("text", "意见建议") if c in names), names[-1])
+    return [str(row.get(column) or "") for row in rows if (row.get(column) or "").strip()]
 
 
 def default_corpus():
-    for pattern in ("*.jsonl", "*.csv"):
-        for path in sorted((ROOT / "samples").glob(pattern)):
-            return path
-    return None
+    survey = ROOT / "samples" / "survey_export.csv"
+    return survey if survey.exists() else None
 
 
 def make_segmenter():
@@ -185,14 +196,16 @@ def plain_lda(raw_tokens, k, seed):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?")
-    parser.add_argument("--column", default="text")
-    parser.add_argument("--docs", type=int, default=20000, help="generated corpus size")
+    parser.add_argument("--column", default=None)
+    parser.add_argument("--generated", type=int, metavar="N", default=None,
+                        help="use N generated comments instead of a file")
     parser.add_argument("--k", type=int, default=None, help="k for both (default: textmine's auto k)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    path = args.corpus or default_corpus()
-    texts = read_corpus(path, args.column) if path else generate_corpus(args.docs, args.seed)
+    path = None if args.generated else args.corpus or default_corpus()
+    texts = read_corpus(path, args.column) if path else generate_corpus(
+        args.generated or 20000, args.seed)
     print(f"corpus: {path or 'generated'} ({len(texts)} comments)")
     cut, content_words, stopwords = make_segmenter()
     import jieba

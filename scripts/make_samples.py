@@ -288,14 +288,18 @@ NEG_ELDERLY = {
 }
 
 POS = {
-    "coverage": frags("信号很好，到哪都是满格|现在村里也有5G信号了，不错|家里信号比以前好多了|信号稳定，山里也有信号"),
-    "stability": frags("宽带很稳定，没怎么断过|网络挺稳定的|用了几年宽带一直很稳定"),
-    "speed": frags("网速很快，看视频不卡|5G网速很快，下载嗖嗖的|千兆宽带速度快，满意|网速可以，打游戏不卡"),
-    "pricing": frags("套餐很划算|资费合理，性价比高|老年卡很便宜，适合我们老人|大王卡流量多，价格也实惠"),
+    "coverage": frags("信号很好，到哪都是满格|现在村里也有5G信号了，不错|家里信号比以前好多了|信号稳定，山里也有信号"
+                      "|新建了基站以后信号好多了|地下车库现在也有信号了|出差到哪信号都不错"),
+    "stability": frags("宽带很稳定，没怎么断过|网络挺稳定的|用了几年宽带一直很稳定|换了光猫以后再也没断过网"),
+    "speed": frags("网速很快，看视频不卡|5G网速很快，下载嗖嗖的|千兆宽带速度快，满意|网速可以，打游戏不卡"
+                   "|升级千兆以后网速飞快|5G确实快，刷视频很流畅"),
+    "pricing": frags("套餐很划算|资费合理，性价比高|老年卡很便宜，适合我们老人|大王卡流量多，价格也实惠"
+                     "|融合套餐一家人用很划算|这次改的套餐便宜了不少"),
     "customer_service": frags(
         "客服态度很好，耐心解答|10086客服小姐姐很耐心，问题很快解决了|客服处理很及时，点赞👍"
         "|客服专业，一次就解决了|投诉后很快有人回电处理，满意"),
-    "repair_install": frags("装维师傅很专业，上门很准时|师傅很快就修好了，态度也好|宽带安装很快，师傅很负责"),
+    "repair_install": frags("装维师傅很专业，上门很准时|师傅很快就修好了，态度也好|宽带安装很快，师傅很负责"
+                            "|师傅下雨天还上门修光猫，很感动|装宽带的小伙子很细心，线走得很整齐"),
     "business_handling": frags("营业厅工作人员很热情|营业员很耐心地教我用手机|在营业厅办理很快，不用排队|APP办业务很方便"),
 }
 POS_GENERAL = frags("""
@@ -314,6 +318,12 @@ POS_GENERAL = frags("""
     还不错吧
     感觉还可以，没啥意见
     非常满意，服务周到
+    没毛病
+    各方面都挺满意的
+    比以前进步很多
+    目前用着没问题
+    家里人都用你们的，挺好
+    好用，不折腾
     整體唔錯
     服务态度好，网络也不错
 """)
@@ -321,12 +331,20 @@ SHORT_POS = frags("满意|很满意|非常满意|很好|好|挺好|还行|不错
 SHORT_NEU = frags("一般|一般般|还可以吧|凑合|马马虎虎|就那样|说不上来")
 SHORT_NONE = frags("无|没意见|暂无|没有|无意见|暂时没有|没什么|/|无。|没有建议|.|无无无")
 SUGGEST = [
-    ("pricing", "希望多出一些适合老人的便宜套餐"), ("pricing", "建议老用户也能享受新用户的优惠"),
-    ("pricing", "建议流量多给一些"), ("coverage", "建议在农村多建几个基站"),
-    ("coverage", "希望加强室内信号覆盖"), ("business_handling", "希望营业厅多开几个窗口"),
-    ("customer_service", "建议10086能快点转人工"), ("speed", "希望5G网速再快一点"),
-    ("business_handling", "希望APP做得简单点，老人也能用"), ("marketing", "少打点营销电话就好了"),
+    ("pricing", "多出一些适合老人的便宜套餐"), ("pricing", "老用户也能享受新用户的优惠"),
+    ("pricing", "流量多给一些"), ("pricing", "套餐能灵活一点，可以自己选流量和通话"),
+    ("pricing", "宽带融合套餐再便宜点"), ("coverage", "在农村多建几个基站"),
+    ("coverage", "加强室内信号覆盖"), ("coverage", "把山区的信号搞好一点"), ("coverage", "地下车库也覆盖一下信号"),
+    ("business_handling", "营业厅多开几个窗口"), ("business_handling", "APP做得简单点，老人也能用"),
+    ("business_handling", "营业厅周末也能办业务"), ("customer_service", "10086能快点转人工"),
+    ("customer_service", "客服回复能快一点"), ("customer_service", "开通老年人客服专线"),
+    ("speed", "5G网速再快一点"), ("speed", "晚上高峰期网速能提升一下"), ("marketing", "少打点营销电话"),
+    ("marketing", "办业务的时候把条款说清楚"), ("repair_install", "装维师傅上门前先打个电话"),
+    ("billing", "扣费之前发个短信提醒"), ("billing", "话费账单做得清楚一点"),
+    ("privacy_security", "加强骚扰电话拦截"),
 ]
+SUGGEST_OPEN = frags("建议|希望|希望能|强烈建议|个人建议|建议贵公司|可以考虑")
+POLITE_END = frags("_|_|_|，谢谢|。|！|，辛苦了|，点赞|👍|，继续保持|~")
 
 OPEN_NEG = frags("""
     _
@@ -377,12 +395,12 @@ AREA_TYPES, AREA_W = ["城市", "县城", "农村"], [55, 25, 20]
 AGES, AGE_W = ["18-25", "26-35", "36-45", "46-60", "60以上"], [14, 26, 24, 20, 16]
 PACKAGES = ["畅享套餐58元", "畅享套餐128元", "5G智享199元", "大王卡", "老年卡", "宽带融合套餐"]
 CHANNELS = ["营业厅", "10086热线", "APP", "短信", "上门"]
-BASE_CAT_W = {"coverage": 10, "stability": 11, "speed": 12, "call_quality": 5, "pricing": 14,
-              "billing": 7, "customer_service": 11, "repair_install": 6, "business_handling": 8,
+BASE_CAT_W = {"coverage": 10, "stability": 14, "speed": 12, "call_quality": 5, "pricing": 9,
+              "billing": 6, "customer_service": 12, "repair_install": 6, "business_handling": 7,
               "marketing": 6, "privacy_security": 4}
 # Score drop of a complaint by category: customer service and stability hurt most.
-PENALTY = {"customer_service": 3.2, "stability": 2.8, "billing": 1.6, "coverage": 1.2, "speed": 1.0,
-           "call_quality": 1.3, "pricing": 0.5, "repair_install": 1.5, "business_handling": 1.0,
+PENALTY = {"customer_service": 4.2, "stability": 4.0, "billing": 1.4, "coverage": 1.0, "speed": 0.9,
+           "call_quality": 1.1, "pricing": 0.4, "repair_install": 1.3, "business_handling": 0.6,
            "marketing": 1.0, "privacy_security": 0.6}
 
 
@@ -430,7 +448,7 @@ def category_weights(area, age, day):
         weights["business_handling"] *= 3.5
         weights["customer_service"] *= 2.5
     if day.month == 11:  # the planted rising issue
-        weights["billing"] *= 4 if day.day < 9 else 5.5
+        weights["billing"] *= 5 if day.day < 9 else 7
     return weights
 
 
@@ -472,9 +490,10 @@ def survey_row(rng, number, day):
             if second != cats[0]:
                 cats.append(second)
         text = complaint_text(rng, cats, age)
-        score = 6.2 - sum(PENALTY[c] for c in cats) + rng.gauss(0, 1.1)
+        score = 7.2 - sum(PENALTY[c] for c in cats) + rng.gauss(0, 1.1)
     elif roll < 0.55:
         cat, text = rng.choice(SUGGEST)
+        text = rng.choice(SUGGEST_OPEN) + text + strip_(rng.choice(POLITE_END))
         score = 7 + rng.gauss(0, 1)
     elif roll < 0.76:
         if rng.random() < 0.45:
@@ -482,6 +501,7 @@ def survey_row(rng, number, day):
             text = rng.choice(POS[cat])
         else:
             text = rng.choice(POS_GENERAL)
+        text += strip_(rng.choice(POLITE_END)) if not text.endswith(("👍", "！")) else ""
         score = 9 + rng.gauss(0, 0.8)
     else:
         kind = rng.random()
@@ -510,34 +530,77 @@ def write_survey(rng, path, rows=2000):
         csv.writer(handle, lineterminator="\r\n").writerows([header] + table)
 
 
-ORDER_ISSUES = [
-    ("计费争议", "反映其号码近两个月每月被莫名扣费{n}元，用户表示未订购任何增值业务", "要求查明原因并退还费用"),
-    ("计费争议", "反映本月话费账单比平时多出{n}元，对扣费明细不认可", "要求核实并退费"),
-    ("计费争议", "反映已缴纳宽带费用但系统仍显示欠费并被停机", "要求尽快复机并给予解释"),
-    ("网络质量", "反映其住所（{area}）室内信号很差，经常显示无服务，影响正常通话", "要求尽快改善信号覆盖"),
-    ("网络质量", "反映家中宽带近一周频繁断网，重启光猫后仍时断时续", "要求派人上门检修"),
-    ("网络质量", "反映手机上网速度很慢，5G信号下测速不足10M", "要求排查网络问题"),
-    ("服务质量", "反映多次拨打10086均无法转接人工客服，等待时间过长", "要求改进并回电"),
-    ("服务质量", "反映之前投诉的问题至今无人跟进处理，客服多次推诿", "要求给出明确处理结果"),
-    ("服务质量", "反映{city}某营业厅营业员服务态度差，业务办理出错", "要求营业厅道歉"),
-    ("装维服务", "反映预约宽带安装后装维人员多次爽约，至今未上门", "要求尽快安排安装"),
-    ("营销问题", "反映未经本人同意被开通视频彩铃业务并产生费用", "要求取消业务并退还费用"),
-    ("营销问题", "反映办理套餐时营业员承诺赠送话费但至今未到账", "要求兑现承诺"),
-    ("资费套餐", "反映合约期内想降低套餐档位但被告知需支付违约金", "要求免除违约金办理降档"),
-    ("业务办理", "反映办理携号转网时被多次拒绝，理由不明", "要求按规定办理"),
-    ("信息安全", "反映办理业务后频繁接到陌生贷款和推销电话，怀疑个人信息泄露", "要求调查并加强信息保护"),
-]
-RESULTS = frags("""
-    已核实并退费{n}元，用户表示认可
-    已解释扣费原因，用户表示理解
-    已派单至装维班组上门处理，故障已修复
-    已安排网优人员现场测试，纳入建站规划
-    已取消相关业务并退还费用，用户满意
-    已向用户致歉并加强营业员培训
-    已回访用户，问题已解决
-    用户不认可处理结果，已升级处理
-    已为用户办理套餐变更
-    已联系用户，用户未接听，待再次回访
+# Complaint orders: kind -> ("fact#demand" lines, results); facts follow "用户来电反映".
+ORDERS = {
+    "计费争议": (frags("""
+        其号码近两个月每月被莫名扣费{n}元，用户表示未订购任何增值业务#要求查明原因并退还费用
+        本月话费账单比平时多出{n}元，对扣费明细不认可#要求核实并退费
+        已缴纳宽带费用但系统仍显示欠费，号码被停机#要求尽快复机并给予解释
+        充值{n}元话费一直未到账#要求尽快核实到账
+        国内出差期间被收取漫游费，用户认为不合理#要求退还漫游费
+        流量超出套餐后被扣费{n}元，未收到任何扣费提醒#要求给出扣费明细并退费
+        此前承诺的退费至今未退回#要求尽快退费
+    """),
+        frags("已核实并退费{n}元，用户表示认可|已解释扣费原因，用户表示理解|已为用户复机并减免当月费用"
+              "|用户不认可处理结果，已升级处理|已退订相关业务并退费{n}元")),
+    "网络质量": (frags("""
+        其住所（{area}）室内信号很差，经常显示无服务，影响正常通话#要求尽快改善信号覆盖
+        家中宽带近一周频繁断网，重启光猫后仍时断时续#要求派人上门检修
+        手机上网速度很慢，5G信号下测速不足10M#要求排查网络问题
+        在{area}一带没有信号，家中老人无法接打电话#要求尽快建站
+        通话时经常有杂音，对方反映听不清#要求排查通话质量问题
+        晚高峰宽带网速明显下降，无法正常看视频#要求给出解决时间
+    """),
+        frags("已安排网优人员现场测试，纳入建站规划|已派单至装维班组上门处理，故障已修复"
+              "|已调整基站参数，用户反馈有所改善|已回访用户，问题已解决|已联系用户，用户未接听，待再次回访")),
+    "服务质量": (frags("""
+        多次拨打10086均无法转接人工客服，等待时间过长#要求改进并回电
+        之前投诉的问题至今无人跟进处理，客服多次推诿#要求给出明确处理结果
+        {city}某营业厅营业员服务态度差，业务办理出错#要求相关人员道歉
+        客服答应回电但一直没有回电#要求专人跟进
+        在线客服答非所问，问题未得到解决#要求专人跟进
+    """),
+        frags("已向用户致歉并加强人员培训|已安排专人跟进，用户表示认可|已回访用户，问题已解决"
+              "|用户不认可处理结果，已升级处理")),
+    "装维服务": (frags("""
+        预约宽带安装后装维人员多次爽约，至今未上门#要求尽快安排安装
+        光猫故障报修三天无人处理#要求尽快上门维修
+        装维人员上门收取材料费，事先未告知#要求退还材料费
+        机顶盒故障，维修后仍无法正常观看IPTV#要求更换设备
+    """),
+        frags("已派单至装维班组上门处理，故障已修复|已为用户更换光猫|已退还材料费并致歉|已预约次日上门安装")),
+    "营销问题": (frags("""
+        未经本人同意被开通视频彩铃业务并产生费用#要求取消业务并退还费用
+        办理套餐时营业员承诺赠送话费但至今未到账#要求兑现承诺
+        每天接到多个推销5G套餐的营销电话#要求停止营销外呼
+        被营业员诱导办理了会员权益包，每月扣费{n}元#要求取消业务并退费
+    """),
+        frags("已取消相关业务并退还费用，用户满意|已兑现赠送话费|已将号码加入免打扰名单|已核实并退费{n}元，用户表示认可")),
+    "资费套餐": (frags("""
+        合约期内想降低套餐档位但被告知需支付违约金#要求免除违约金办理降档
+        老用户无法办理新用户优惠套餐，认为不公平#要求享受同等优惠
+        家中老人套餐月费过高，使用量很少#要求推荐合适的低价套餐
+    """),
+        frags("已为用户办理套餐变更|已向用户解释合约条款，用户表示理解|已为用户推荐老年套餐")),
+    "业务办理": (frags("""
+        办理携号转网时被多次拒绝，理由不明#要求按规定办理
+        补卡需本人到营业厅，用户行动不便#要求提供上门办理服务
+        销户手续繁琐，已跑营业厅两次仍未办成#要求尽快办结
+    """),
+        frags("已协调营业厅为用户办理|已安排工作人员上门办理|已向用户致歉并加强人员培训")),
+    "信息安全": (frags("""
+        办理业务后频繁接到陌生贷款和推销电话，怀疑个人信息泄露#要求调查并加强信息保护
+        身份证被他人冒用办理了号码#要求注销冒名号码
+        接到冒充客服的诈骗电话，对方能说出其套餐信息#要求给出调查结论
+    """),
+        frags("已提交安全部门核查|已注销冒名办理的号码|已为用户开通骚扰拦截")),
+}
+EXTRA = frags("""
+    用户情绪激动
+    用户表示已是第二次来电
+    用户表示如不处理将向工信部投诉
+    用户表示已在APP上反映过
+    用户为老年人，由其子女代为来电
 """)
 
 
@@ -549,21 +612,27 @@ def write_orders(rng, path, rows=300):
     sheet.title = "投诉工单"
     sheet.append(["工单编号", "受理时间", "地市", "投诉类型", "投诉内容", "处理结果"])
     days = sorted(random_day(rng) for _ in range(rows))
+    kinds = list(ORDERS)
     for number, day in enumerate(days, 1):
-        weights = [6 if day.month == 11 else 1.5 if issue[0] == "计费争议" else 1 for issue in ORDER_ISSUES]
-        kind, fact, demand = pick_w(rng, ORDER_ISSUES, weights)
+        weights = [(6 if day.month == 11 else 2) if kind == "计费争议" else 1.3 for kind in kinds]
+        kind = pick_w(rng, kinds, weights)
+        facts, results = ORDERS[kind]
         city = pick_w(rng, CITIES, CITY_W)
-        fact = fact.format(n=rng.choice([5, 10, 15, 20, 30, 58]), city=city,
-                           area=rng.choice(["某村", "某镇", "某小区地下室", "城中村"]))
+        n = rng.choice([5, 10, 15, 20, 30, 58])
+        fact, demand = rng.choice(facts).split("#")
+        fact = fact.format(n=n, city=city, area=rng.choice(["某村", "某镇", "某小区地下室", "城中村"]))
         who = rng.choice(["用户来电反映", "用户{p}来电反映", "机主来电反映", "用户通过10086来电反映"])
-        text = who.format(p=phone(rng)) + fact[2:] + "，" + demand + "。"
+        text = who.format(p=phone(rng)) + fact + "，"
+        if rng.random() < 0.25:
+            text += rng.choice(EXTRA) + "，"
+        text += demand + "。"
         if rng.random() < 0.15:
             text += f"用户提供身份证号{id_number(rng)}进行核验。"
         if rng.random() < 0.2:
             text += f"联系电话：{phone(rng)}。"
         when = dt.datetime.combine(day, dt.time(rng.randint(8, 21), rng.randint(0, 59), rng.randint(0, 59)))
         sheet.append([f"TS{day:%Y%m%d}{number:05d}", when, city, kind if rng.random() < 0.8 else None,
-                      text, rng.choice(RESULTS).format(n=rng.choice([10, 20, 30]))])
+                      text, rng.choice(results).format(n=n)])
     sheet.column_dimensions["B"].width = 20
     sheet.column_dimensions["E"].width = 60
     book.properties.created = dt.datetime(2026, 11, 22)
@@ -634,9 +703,9 @@ def write_sms(rng, path, rows=300):
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["手机号尾号", "回复时间", "回复内容"])
-        for _ in range(rows):
-            day = random_day(rng)
-            when = dt.datetime.combine(day, dt.time(rng.randint(7, 22), rng.randint(0, 59), rng.randint(0, 59)))
+        times = sorted(dt.datetime.combine(random_day(rng), dt.time(rng.randint(7, 22), rng.randint(0, 59),
+                                                                   rng.randint(0, 59))) for _ in range(rows))
+        for when in times:
             writer.writerow([f"{rng.randrange(10000):04d}", f"{when:%Y-%m-%d %H:%M:%S}", rng.choice(SMS)])
 
 

@@ -22,6 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from textmine.classify import (  # noqa: E402
-    NONE, STRONG, FeatureIndex, PainPointClassifier, PainPointModel, char_and_word_features)
+    NONE, STRONG, VETO, FeatureIndex, PainPointClassifier, PainPointModel, char_and_word_features)
 
 SEED = 20240601
 FOLDS = 5
@@ -40,37 +41,16 @@ GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
 
 def load_taxonomy():
-    from textmine.lexicon import load_lexicon, read_taxonomy
-    from textmine.resources import dictionary_file
-    try:
-        return load_lexicon().taxonomy
-    except Exception:  # TEMP while the other dictionaries are being written
-        return read_taxonomy(dictionary_file("taxonomy.tsv"))
+    from textmine.lexicon import load_lexicon
+    return load_lexicon().taxonomy
 
 
 def make_preprocessor():
     """(clean, cut) exactly as the pipeline runs them before classification."""
-    try:
-        from textmine.clean import clean_text
-    except ImportError:  # TEMP until textmine/clean.py exists
-        import unicodedata
-        import opencc
-        converter = opencc.OpenCC("t2s")
-
-        def clean_text(text):
-            return converter.convert(unicodedata.normalize("NFKC", text)).strip()
-    try:
-        from textmine.lexicon import load_lexicon
-        from textmine.segment import Segmenter
-        cut = Segmenter(load_lexicon()).cut
-    except Exception:  # TEMP
-        import jieba
-        tokenizer = jieba.Tokenizer()
-        jieba.setLogLevel(60)
-
-        def cut(text):
-            return [t for t in tokenizer.lcut(text) if t.strip()]
-    return clean_text, cut
+    from textmine.clean import clean_text
+    from textmine.lexicon import load_lexicon
+    from textmine.segment import Segmenter
+    return clean_text, Segmenter(load_lexicon()).cut
 
 
 def read_jsonl(path):
@@ -123,6 +103,7 @@ def tune_thresholds(proba, levels, truth):
     of a category; strong may be 0 (always trust the keyword).
     """
     counts = {}
+    vetoed_positives = int(((levels == VETO) & (truth == 1)).sum())   # always missed
     for level in range(3):
         mask = levels == level
         p, t = proba[mask], truth[mask]
@@ -135,6 +116,7 @@ def tune_thresholds(proba, levels, truth):
             for t_strong in [thr for thr in [0.0, *GRID] if thr <= t_weak]:
                 tp, fp, fn = (sum(x) for x in zip(counts[NONE][t_none], counts[1][t_weak],
                                                   counts[STRONG][t_strong]))
+                fn += vetoed_positives
                 # Ties: prefer thresholds nearer the middle (less extreme, more stable).
                 key = (round(f1(tp, fp, fn), 6),
                        -abs(t_none - 0.5) - abs(t_weak - 0.5) - abs(t_strong - 0.3))
@@ -159,59 +141,77 @@ def synthetic_examples(taxonomy, cut):
     return texts, tokens, labels
 
 
-def train(train_path, out_stem, seed=SEED, c=C, folds=FOLDS, report=print):
-    taxonomy = load_taxonomy()
-    classes = [category.code for category in taxonomy]
-    clean, cut = make_preprocessor()
-    records = read_jsonl(train_path)
-    texts, token_lists = prepare(records, clean, cut)
-    y = label_matrix(records, classes)
-    syn_texts, syn_tokens, syn_labels = synthetic_examples(taxonomy, cut)
-    y_syn = label_matrix([{"categories": [code]} for code in syn_labels], classes)
+class TrainingData:
+    """The cleaned, segmented training set with its labels and rule levels (computed once)."""
 
-    features = build_vocabulary(texts + syn_texts, token_lists + syn_tokens, MIN_DF)
+    def __init__(self, train_path):
+        self.path = Path(train_path)
+        self.taxonomy = load_taxonomy()
+        self.classes = [category.code for category in self.taxonomy]
+        clean, cut = make_preprocessor()
+        records = read_jsonl(train_path)
+        self.texts, self.token_lists = prepare(records, clean, cut)
+        self.y = label_matrix(records, self.classes)
+        self.syn_texts, self.syn_tokens, syn_labels = synthetic_examples(self.taxonomy, cut)
+        self.y_syn = label_matrix([{"categories": [code]} for code in syn_labels], self.classes)
+        rules = PainPointClassifier(self.taxonomy, model=False, mode="rules")
+        self.levels = np.zeros_like(self.y)
+        for row, text in enumerate(self.texts):
+            for index, (level, _) in rules.rule_hits(text).items():
+                self.levels[row, index] = level
+
+
+def fit_and_tune(data, *, seed=SEED, c=C, folds=FOLDS, min_df=MIN_DF,
+                 synthetic_weight=SYNTHETIC_WEIGHT):
+    """Cross-validate on the training set, tune thresholds, refit on all of it.
+
+    Returns (PainPointModel, {mode: cross-validated micro-F1}).
+    """
+    y, levels = data.y, data.levels
+    features = build_vocabulary(data.texts + data.syn_texts, data.token_lists + data.syn_tokens,
+                                min_df)
     index = FeatureIndex(features)
-    matrix = index.transform(texts, token_lists)
-    syn_matrix = index.transform(syn_texts, syn_tokens)
-    from scipy import sparse
-
-    rules = PainPointClassifier(taxonomy, model=False, mode="rules")
-    levels = np.zeros_like(y)
-    for row, text in enumerate(texts):
-        for index, (level, _) in rules.rule_hits(text).items():
-            levels[row, index] = level
+    matrix = index.transform(data.texts, data.token_lists)
+    syn_matrix = index.transform(data.syn_texts, data.syn_tokens)
 
     def fit(rows):
         stacked = sparse.vstack([matrix[rows], syn_matrix]).tocsr()
-        weight = np.r_[np.ones(len(rows)), np.full(syn_matrix.shape[0], SYNTHETIC_WEIGHT)]
-        return fit_weights(stacked, np.vstack([y[rows], y_syn]), weight, c, seed)
+        weight = np.r_[np.ones(len(rows)), np.full(syn_matrix.shape[0], synthetic_weight)]
+        return fit_weights(stacked, np.vstack([y[rows], data.y_syn]), weight, c, seed)
 
     oof = np.zeros(y.shape, dtype=np.float64)
-    for fit_rows, held_rows in KFold(folds, shuffle=True, random_state=seed).split(texts):
+    for fit_rows, held_rows in KFold(folds, shuffle=True, random_state=seed).split(data.texts):
         weights, bias = fit(fit_rows)
         oof[held_rows] = 1 / (1 + np.exp(-(matrix[held_rows] @ weights + bias)))
-
     thresholds = np.array([tune_thresholds(oof[:, k], levels[:, k], y[:, k])
-                           for k in range(len(classes))], dtype=np.float32)
+                           for k in range(y.shape[1])], dtype=np.float32)
     model_thresholds = np.array([tune_model_threshold(oof[:, k], y[:, k])
-                                 for k in range(len(classes))], dtype=np.float32)
+                                 for k in range(y.shape[1])], dtype=np.float32)
     cv = cross_validated_scores(oof, levels, y, thresholds, model_thresholds)
-    for name, value in cv.items():
-        report(f"cv micro-F1 {name:8s} {value:.3f}")
-    for k, code in enumerate(classes):
-        report(f"  {code:18s} n={int(y[:, k].sum()):4d} thresholds none/weak/strong="
-               f"{thresholds[k].tolist()} model-only={model_thresholds[k]:.2f}")
 
-    weights, bias = fit(np.arange(len(texts)))
-    info = {"trained_on": Path(train_path).name, "n_train": len(texts), "seed": seed, "C": c,
-            "folds": folds, "min_df": MIN_DF, "synthetic_weight": SYNTHETIC_WEIGHT,
+    weights, bias = fit(np.arange(len(data.texts)))
+    info = {"trained_on": data.path.name, "n_train": len(data.texts), "seed": seed, "C": c,
+            "folds": folds, "min_df": min_df, "synthetic_weight": synthetic_weight,
             "cv_micro_f1": {name: round(value, 4) for name, value in cv.items()}}
     # Keep only features with a non-negligible weight: the artefact stays small.
     keep = np.abs(weights).max(axis=1) >= 1e-3
-    model = PainPointModel(classes, [f for f, k in zip(features, keep) if k], weights[keep], bias,
-                           thresholds, model_thresholds, info)
+    model = PainPointModel(data.classes, [f for f, k in zip(features, keep) if k], weights[keep],
+                           bias, thresholds, model_thresholds, info)
+    return model, cv
+
+
+def train(train_path, out_stem, report=print, **params):
+    """Train on ``train_path`` and write ``<out_stem>.npz`` / ``.json``."""
+    data = TrainingData(train_path)
+    model, cv = fit_and_tune(data, **params)
+    for name, value in cv.items():
+        report(f"cv micro-F1 {name:8s} {value:.3f}")
+    for k, code in enumerate(data.classes):
+        report(f"  {code:18s} n={int(data.y[:, k].sum()):4d} thresholds none/weak/strong="
+               f"{[round(float(t), 2) for t in model.thresholds[k]]} "
+               f"model-only={model.model_thresholds[k]:.2f}")
     model.save(out_stem)
-    report(f"wrote {out_stem}.npz/.json: {int(keep.sum())} features, {len(classes)} classes")
+    report(f"wrote {out_stem}.npz/.json: {len(model.features)} features, {len(model.classes)} classes")
     return model
 
 
@@ -220,7 +220,7 @@ def cross_validated_scores(oof, levels, y, thresholds, model_thresholds):
     predictions = {
         "rules": levels == STRONG,
         "model": oof >= model_thresholds[k],
-        "combined": oof >= thresholds[k[None, :], levels],
+        "combined": (oof >= thresholds[k[None, :], np.minimum(levels, STRONG)]) & (levels != VETO),
     }
     scores = {}
     for name, pred in predictions.items():

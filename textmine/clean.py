@@ -57,12 +57,11 @@ _SPACE_RUN = re.compile(r"[^\S\n]+")
 
 # --- repeats -----------------------------------------------------------------
 # Digits are never squeezed: 10086, 1000000 and 888 are numbers, not noise.
-_WORD_RUN = re.compile(r"([^\W\dA-Za-z_])\1{2,}")  # 好好好好 -> 好好 (好好 慢慢 are words)
-_LATIN_RUN = re.compile(r"([A-Za-z])\1{3,}")  # jjjjjj -> jj, but www stays
-_MARK_RUN = re.compile(r"([!?！？~～])\1+")  # !!!!!! -> !
-_ELLIPSIS_RUN = re.compile(r"…{2,}|[.。…]{3,}")  # ...... / 。。。 -> …
-_PUNCT_RUN = re.compile(r"([^\w\s.。…!?！？~～])\1{2,}")  # ---- -> -, but // and -- stay
-_PHRASE_RUN = re.compile(r"((?:(?![\d\s])\S){2,4}?)\1{2,}")  # 垃圾垃圾垃圾 -> 垃圾
+_CHAR_RUN = re.compile(r"(\w)\1\1+")  # 好好好好 -> 好好 (好好 慢慢 are words); jjjjjj -> jj
+_MARK_RUN = re.compile(r"([^\w\s])\1+")  # !!!!!! -> !, ---- -> -, 。。。 -> …
+_PHRASE_RUN = re.compile(r"([^\d\s]{2,4}?)\1\1+")  # 垃圾垃圾垃圾 -> 垃圾
+_SENTENCE_MARKS = frozenset("!?！？~～")
+_ELLIPSIS_MARKS = frozenset(".。…")
 
 # --- emoji -------------------------------------------------------------------
 # Emoji become a bracketed word kept as a sentiment signal, in the style of the
@@ -123,11 +122,12 @@ _EMOTICONS = [
 ]
 _EMOTICON = re.compile("|".join(f"(?P<e{i}>{p})" for i, (p, _) in enumerate(_EMOTICONS)))
 _EMOTICON_TAG = {f"e{i}": tag for i, (_, tag) in enumerate(_EMOTICONS)}
-_EMOTICON_HINT = re.compile(r"[:：^T_QqOo=@＠╥╮╯┻π-]")
+# Every emoticon above holds one of these; most comments hold none of them.
+_EMOTICON_CHARS = frozenset("()（）^_=DTQzZ┻╥π")
+_EMOJI_HINT = re.compile(f"[{_EMOJI_BASE}{_EMOJI_MOD}\u200d]")
 
 # --- junk --------------------------------------------------------------------
 _LETTER = re.compile(r"[^\W\d_]")
-_ASCII_ONLY = re.compile(r"[\x00-\x7f]+")
 _NOT_LETTER = re.compile(r"[\W\d_]+")
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890")
 # A keyboard-row run of five keys anywhere, or of four at the start (asdf...,
@@ -211,12 +211,31 @@ def squeeze_repeats(text):
     >>> squeeze_repeats("好好好好好！！！！！垃圾垃圾垃圾，打10086")
     '好好！垃圾，打10086'
     """
-    text = _WORD_RUN.sub(r"\1\1", text)
-    text = _LATIN_RUN.sub(r"\1\1", text)
-    text = _MARK_RUN.sub(r"\1", text)
-    text = _ELLIPSIS_RUN.sub("…", text)
-    text = _PUNCT_RUN.sub(r"\1", text)
+    text = _CHAR_RUN.sub(_squeeze_char, text)
+    text = _MARK_RUN.sub(_squeeze_mark, text)
     return _PHRASE_RUN.sub(r"\1", text)
+
+
+def _squeeze_char(match):
+    run = match.group()
+    ch = run[0]
+    if ch.isdigit():
+        return run
+    if ch.isascii():
+        # "www" stays; "jjjjjj" and "sooooo" lose the flood; "___" is punctuation.
+        return run if ch != "_" and len(run) < 4 else (ch if ch == "_" else ch * 2)
+    return ch * 2
+
+
+def _squeeze_mark(match):
+    run = match.group()
+    ch = run[0]
+    if ch in _SENTENCE_MARKS:
+        return ch
+    if ch in _ELLIPSIS_MARKS:
+        return "…" if len(run) >= 3 or ch == "…" else run
+    # Two slashes or dashes are syntax (http://, --), three or more are flooding.
+    return ch if len(run) >= 3 else run
 
 
 def strip_html(text):
@@ -244,6 +263,8 @@ def normalize_whitespace(text):
     >>> normalize_whitespace("  网速\\u3000 慢\\r\\n\\n 信号\\u200b差 ")
     '网速 慢\\n信号差'
     """
+    if text.isprintable() and "  " not in text:
+        return text.strip(" ")  # fast path: no control, zero-width or non-ASCII space
     text = _ZERO_WIDTH.sub("", text)
     text = _LINEBREAK_RUN.sub("\n", text)
     return _SPACE_RUN.sub(" ", text).strip()
@@ -257,6 +278,8 @@ def remove_control_chars(text):
     >>> remove_control_chars("网速\\x00慢\\r\\n信号\\x1b差\\t!")
     '网速慢\\n信号差\\t!'
     """
+    if text.isprintable():
+        return text  # fast path: the common case, checked in C
     if "\r" in text:
         text = _NEWLINE_CR.sub("\n", text)
     return _CONTROL.sub("", text)
@@ -282,12 +305,12 @@ def replace_emoji(text, *, unknown=""):
     >>> replace_emoji("客服态度😡👎 ，网速还行👍🏻 :)")
     '客服态度[怒][差评] ，网速还行[赞] [笑]'
     """
-    if not text.isascii():
+    if not text.isascii() and _EMOJI_HINT.search(text):
         if unknown:
             text = _EMOJI.sub(lambda m: _emoji_tag(m) or unknown, text)
         else:
             text = _EMOJI.sub(_emoji_tag, text)
-    if _EMOTICON_HINT.search(text):
+    if not _EMOTICON_CHARS.isdisjoint(text):
         text = _EMOTICON.sub(lambda m: _EMOTICON_TAG[m.lastgroup], text)
     return text
 
@@ -309,8 +332,8 @@ def make_pipeline(*funcs):
 
 _DEFAULT_PIPELINE = make_pipeline(
     remove_control_chars,
+    normalize_width,  # before strip_html: "＜ｂ＞" is a tag once folded
     strip_html,
-    normalize_width,
     to_simplified,
     replace_emoji,
     squeeze_repeats,
@@ -321,8 +344,9 @@ _DEFAULT_PIPELINE = make_pipeline(
 def clean_text(text):
     """Clean one comment for analysis with the default pipeline.
 
-    Order: control characters, HTML, width, traditional -> simplified, emoji,
-    repeats, whitespace. Running it twice gives the same text for ordinary
+    Order: control characters, width, HTML, traditional -> simplified, emoji,
+    repeats, whitespace (width first so that full-width "＜ｂ＞" or "＆ａｍｐ;"
+    are handled by the same run, which keeps the pipeline idempotent). Running it twice gives the same text for ordinary
     feedback; rare inputs (entities escaped twice, such as "&amp;amp;") change
     once more because each run decodes one level.
 
@@ -367,17 +391,17 @@ def junk_reason(text):
     if not _LETTER.search(text):
         if not text.isascii() and any(ch in _EMOJI_MAP for ch in text):
             return None
-        if _EMOTICON_HINT.search(text) and _EMOTICON.search(text):
+        if not _EMOTICON_CHARS.isdisjoint(text) and _EMOTICON.search(text):
             return None
         return "meaningless"
-    if _ASCII_ONLY.fullmatch(text):
+    if text.isascii():
         if _is_keyboard_mash(_NOT_LETTER.sub("", text).lower()):
             return "meaningless"
     elif _INTERJECTIONS_ONLY.fullmatch(text):
         return "meaningless"
     if (
-        _URL_OR_CONTACT.search(text)
-        and _AD_WORDS.search(text)
+        _AD_WORDS.search(text)
+        and _URL_OR_CONTACT.search(text)
         and not _COMPLAINT_WORDS.search(text)
     ):
         return "spam"

@@ -26,6 +26,10 @@ class TextmineGroup(click.Group):
             return super().invoke(ctx)
         except TextmineError as exc:
             raise click.ClickException(str(exc)) from exc
+        except BrokenPipeError:
+            # The reader of our stdout went away (| head): stop quietly, like other tools.
+            _silence_stdout()
+            ctx.exit(EXIT_DATA_ERROR)
         except KeyboardInterrupt:
             click.echo("textmine: interrupted; no output file was written", err=True)
             ctx.exit(EXIT_INTERRUPTED)
@@ -37,6 +41,16 @@ class TextmineGroup(click.Group):
             raise click.ClickException(
                 f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
             ) from exc
+
+
+def _silence_stdout():
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # stdout is not a real file (tests)
 
 
 @click.group(cls=TextmineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -189,6 +203,163 @@ def annotate(inputs, output, output_format, no_excel_escape, jobs, quiet, **kwar
             stdin=click.get_binary_stream("stdin"), stdout=click.get_text_stream("stdout"),
         )
     report_rows(result, quiet)
+
+
+def load_config(ctx, _param, path):
+    """Read defaults for the command's options from a TOML file (eager: before the others).
+
+    Keys are option names with underscores (``segment_column = ["地区类型"]``), at the
+    top level or under a table named after the command (``[analyze]``).
+    """
+    if path is None:
+        return None
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise click.BadParameter(f"cannot read {path}: {exc}", ctx=ctx, param=_param) from exc
+    section = data.get(ctx.info_name, {})
+    defaults = {key.replace("-", "_"): value for key, value in data.items() if not isinstance(value, dict)}
+    defaults.update({key.replace("-", "_"): value for key, value in section.items()})
+    known = {param.name for param in ctx.command.params}
+    unknown = sorted(set(defaults) - known)
+    if unknown:
+        raise click.BadParameter(f"unknown setting(s) in {path}: {', '.join(unknown)}", ctx=ctx, param=_param)
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    return path
+
+
+def dated(path):
+    """Replace ``{date}`` in an output path with today's date, for cron jobs."""
+    if path is None or "{date}" not in path:
+        return path
+    import datetime
+
+    return path.replace("{date}", datetime.date.today().isoformat())
+
+
+def analysis_options(command):
+    """Options shared by analyze and topics."""
+    options = [
+        click.option("--config", type=click.Path(exists=True, dir_okay=False), callback=load_config,
+                     is_eager=True, expose_value=False, help="TOML file with defaults for these options."),
+        click.option("--topics", "topics", default="auto", show_default=True,
+                     help="Number of topics: auto (chosen by coherence), a number, or off."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Seed for repeatable topics."),
+        click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
+                     help="Write the JSON summary here ({date} allowed; - for stdout)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def write_json(summary, path):
+    import json
+
+    from textmine.write import atomic_path
+
+    text = json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n"
+    if path == "-":
+        click.echo(text, nl=False)
+        return
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+
+
+def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
+    from textmine.pipeline_analyze import analyze_files
+
+    check_stdin_once(inputs)
+    read_options, language = make_options(kwargs)
+    with Progress(quiet) as progress:
+        return analyze_files(inputs, analyze_options, read_options=read_options, language=language,
+                             jobs=resolve_jobs(jobs), progress=progress, stdin=click.get_binary_stream("stdin"))
+
+
+@cli.command()
+@input_options
+@analysis_options
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="Excel workbook to write ({date} allowed, e.g. report-{date}.xlsx).")
+@click.option("--segment-column", "segment_columns", multiple=True,
+              help="Customer-group column to compare (repeatable; default: detected).")
+@click.option("--date-column", help="Date column for trends (default: detected).")
+@click.option("--score-column", help="Satisfaction / NPS score column, 0-10 or 1-5 (default: detected).")
+@click.option("--period", type=click.Choice(["week", "month"]), default="month", show_default=True,
+              help="Period of the trend alerts.")
+@click.option("--include-duplicates", is_flag=True, help="Count duplicate comments in the analyses.")
+@click.option("--fail-on-alert", is_flag=True, help="Exit with status 3 when an alert fires (for cron).")
+def analyze(inputs, output, json_path, segment_columns, date_column, score_column, period, topics, seed,
+            include_duplicates, fail_on_alert, jobs, quiet, **kwargs):
+    """The weekly report: pain points, short boards, trends, alerts, drivers, topics.
+
+    Writes an Excel workbook with native charts (-o), a JSON summary for
+    scripts (--json), and a summary on the terminal. Date, score and segment
+    columns are detected when not given.
+
+    \b
+    Example:
+        textmine analyze survey_export.csv -o report-{date}.xlsx --json summary.json
+        textmine analyze orders.xlsx --segment-column 地市 --period week --fail-on-alert
+    """
+    from textmine.pipeline_analyze import AnalyzeOptions
+    from textmine.report_text import render_summary
+
+    options = AnalyzeOptions(segment_columns=tuple(segment_columns), date_column=date_column,
+                             score_column=score_column, period=period, topics=topics, seed=seed,
+                             include_duplicates=include_duplicates)
+    run = run_analysis(inputs, kwargs, options, jobs, quiet)
+    try:
+        if output:
+            from textmine.report_excel import write_workbook
+            from textmine.write import atomic_path
+
+            with atomic_path(dated(output)) as temporary:
+                write_workbook(run.result, temporary, annotated_rows=run.annotated_rows(), columns=run.columns)
+        if json_path:
+            write_json(run.summary, dated(json_path))
+    finally:
+        run.close()
+    if json_path != "-":
+        render_summary(run.result, plain=not sys.stdout.isatty())
+    report_rows(run.accounting, quiet)
+    if fail_on_alert and run.result.alerts:
+        click.echo(f"textmine: {len(run.result.alerts)} alert(s) fired", err=True)
+        sys.exit(3)
+
+
+@cli.command()
+@input_options
+@analysis_options
+def topics(inputs, json_path, topics, seed, jobs, quiet, **kwargs):
+    """Topics of the comments, with the number of topics chosen by coherence.
+
+    Prints the coherence curve, each topic's label, words, size, share of
+    negative comments, the pain point it overlaps most and typical comments
+    (masked), then candidate new pain points: topics of the comments that no
+    category covers.
+
+    \b
+    Example:
+        textmine topics survey_export.csv
+        textmine topics orders.xlsx --topics 8 --seed 1 --json topics.json
+    """
+    from textmine.pipeline_analyze import AnalyzeOptions
+    from textmine.report_text import topic_lines
+
+    options = AnalyzeOptions(topics=topics, seed=seed)
+    run = run_analysis(inputs, kwargs, options, jobs, quiet)
+    run.close()
+    if json_path:
+        keys = ("topic_model", "topics", "new_topics", "rows")
+        write_json({key: run.summary.get(key) for key in keys}, dated(json_path))
+    if json_path != "-":
+        for line in topic_lines(run.summary, run.result.topics):
+            click.echo(line)
+    report_rows(run.accounting, quiet)
 
 
 def main():

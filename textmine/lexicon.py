@@ -170,18 +170,20 @@ def _resolve_synonyms(entries):
     """Merge entries (later ones win) and point every variant at its final word.
 
     a -> b and b -> c becomes a -> c; a loop (a -> b, b -> a) is an error that
-    names the entry closing it, because no canonical word could be chosen.
+    names the entry read last among the loop's, because no canonical word
+    could be chosen.
     """
     mapping, origin = {}, {}
-    for variant, canonical, source, number, line in entries:
+    for order, (variant, canonical, source, number, line) in enumerate(entries):
         mapping[variant] = canonical
-        origin[variant] = (source, number, line)
+        origin[variant] = (order, source, number, line)
     resolved = {}
     for variant in mapping:
         path, word = [variant], mapping[variant]
         while word in mapping:
             if word in path:
-                source, number, line = origin[path[-1]]
+                loop = path[path.index(word):]
+                _, source, number, line = max(origin[member] for member in loop)
                 raise DictionaryError(
                     source, number, line, reason=f"synonym loop {' -> '.join(path + [word])}"
                 )

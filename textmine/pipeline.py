@@ -27,6 +27,7 @@ from textmine.write import open_row_writer
 ANNOTATION_COLUMNS = ["sentiment_score", "sentiment", "categories", "evidence", "aspects",
                       "duplicate_of", "flag"]
 OTHER = "other"
+CONTENT_KEY = "_content_words"  # internal: travels with a row between stages, never written
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class LanguageOptions:
     sentiment_engine: str = "textmine"
     mask: bool = True
     tokens: bool = False
+    content_words: bool = False  # analyses and topics need the filtered words of each comment
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class CommentAnnotator:
             )
             if self.options.tokens:
                 annotated["tokens"] = " ".join(token_lists[index])
+            if self.options.content_words:
+                annotated[CONTENT_KEY] = self.segmenter.content_words(token_lists[index])
             results.append((annotated, mask(cleaned[index])))
         return results
 

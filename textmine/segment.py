@@ -11,6 +11,7 @@ complaint (慢, 卡, 贵) or a negation (不, 没) are kept as tokens of their o
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 import unicodedata
@@ -23,15 +24,19 @@ from textmine.lexicon import Lexicon
 # model or keyword list sees them on their own.
 MEANINGFUL_CHARS = frozenset("慢卡贵差坑烂骗黑断弱乱扣吵坏堵烦")
 
-# Characters that must not be glued to a neighbour by jieba's HMM guesser: the
-# complaint characters above plus negations and degree words that sentiment
-# and classification read (很卡 -> 很 卡, 不贵 -> 不 贵).
-_KEEP_APART = MEANINGFUL_CHARS | frozenset("不没无别未非很太好真超挺")
+# Negations and degree words that sentiment reads on their own. A two-character
+# token made of one of these and a complaint character is split (很慢 -> 很 慢,
+# 不贵 -> 不 贵), even when jieba's own dictionary lists it as a word.
+_MODIFIERS = frozenset("不没无别未非很太好真超挺蛮较更最特巨贼")
+# Characters that jieba's HMM guesser must not glue to a neighbour (卡有, 差有).
+_KEEP_APART = MEANINGFUL_CHARS | _MODIFIERS
 
 # Forms made by the clean and mask stages that must stay one token:
 # emoji words such as [怒] and personal-data tags such as <手机号>.
 _BRACKET_TOKEN = re.compile(r"(\[[\u4e00-\u9fffA-Za-z]{1,8}\]|<[\u4e00-\u9fff]{1,8}>)")
 _HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+")
+# A run of Latin letters and digits as jieba sees it (part of its re_han_default).
+_LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#&._%\-]*")
 
 # Synonym words that jieba does not know get this frequency, enough for the
 # dictionary route to keep them whole in ordinary sentences.
@@ -50,6 +55,29 @@ def _quiet_jieba():
         logger.setLevel(level)
 
 
+@functools.lru_cache(maxsize=1)
+def _jieba_dictionary():
+    """jieba's own prefix dictionary and total, loaded once per process.
+
+    Loading takes about a second (a marshal cache in the temp dir); copying
+    the loaded dict is ten times faster, so further segmenters copy it.
+    """
+    tokenizer = jieba.Tokenizer()
+    with _quiet_jieba():
+        tokenizer.initialize()
+    return tokenizer.FREQ, tokenizer.total
+
+
+def _new_tokenizer():
+    """A private, initialised jieba.Tokenizer that shares nothing with jieba.dt."""
+    freq, total = _jieba_dictionary()
+    tokenizer = jieba.Tokenizer()
+    tokenizer.FREQ = dict(freq)
+    tokenizer.total = total
+    tokenizer.initialized = True
+    return tokenizer
+
+
 def _is_word(token):
     """True unless the token is only whitespace, punctuation or symbols."""
     return any(unicodedata.category(ch)[0] not in "PSZC" for ch in token)
@@ -62,7 +90,7 @@ def _rebuild(lexicon, hmm):
 class Segmenter:
     """Cut cleaned text into telecom-aware word tokens.
 
-    >>> segmenter = Segmenter(load_lexicon(taxonomy_file="taxonomy.tsv"))
+    >>> segmenter = Segmenter(load_lexicon())
     >>> segmenter.cut("携号转网以后网速很慢")
     ['携号转网', '以后', '网速', '很', '慢']
     """
@@ -70,9 +98,7 @@ class Segmenter:
     def __init__(self, lexicon: Lexicon, *, hmm: bool = True):
         self.lexicon = lexicon
         self.hmm = hmm
-        tokenizer = jieba.Tokenizer()
-        with _quiet_jieba():
-            tokenizer.initialize()
+        tokenizer = _new_tokenizer()
         for word, freq, tag in lexicon.user_words:
             tokenizer.add_word(word, freq, tag)
         user = {entry[0] for entry in lexicon.user_words}
@@ -83,10 +109,14 @@ class Segmenter:
         self._synonyms = dict(lexicon.synonyms)
         # Latin words are matched case-blind (volte, VOLTE -> VoLTE): people
         # type them in any case and the dictionaries spell them once.
+        # Synonym groups decide the spelling; other dictionary words keep theirs.
         self._latin = {}
-        for word in sorted(user | set(lexicon.synonyms.values())):
+        for word in sorted(user):
             if word.isascii():
                 self._latin.setdefault(word.lower(), word)
+        for variant, canonical in lexicon.synonyms.items():
+            if canonical.isascii():
+                self._latin[canonical.lower()] = canonical
         for variant, canonical in lexicon.synonyms.items():
             if variant.isascii():
                 self._latin[variant.lower()] = canonical
@@ -116,10 +146,21 @@ class Segmenter:
                 tokens.extend(self._cut_piece(piece))
         return tokens
 
+    def _latin_spelling(self, match):
+        run = match.group()
+        return self._latin.get(run.lower(), run)
+
     def _cut_piece(self, piece):
         tokenizer = self._tokenizer
+        # Respell known Latin words first (VOLTE -> VoLTE): jieba's dictionary
+        # is case-sensitive and would otherwise cut VOLTE into VO + LTE.
+        piece = _LATIN_RUN.sub(self._latin_spelling, piece)
         for token in tokenizer.cut(piece, HMM=self.hmm):
             if not _is_word(token):
+                continue
+            if len(token) == 2 and token[0] in _MODIFIERS and token[1] in MEANINGFUL_CHARS:
+                yield self._canonical(token[0])
+                yield self._canonical(token[1])
                 continue
             if (
                 self.hmm

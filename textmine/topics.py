@@ -14,6 +14,7 @@ exact, deterministic and cheap on short comments, unlike sliding windows.
 """
 
 import hashlib
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -65,26 +66,15 @@ def npmi_coherence(topic_words, documents):
 
 def _npmi(binary_docs, topic_ids):
     """NPMI coherence of id lists against a binary document x word matrix."""
-    n_docs = binary_docs.shape[0]
-    scores = []
-    if n_docs == 0:
-        return 0.0
-    for ids in topic_ids:
-        if len(ids) < 2:
-            continue
+    n_docs, scores = binary_docs.shape[0], []
+    for ids in (ids for ids in topic_ids if len(ids) >= 2 and n_docs):
         sub = binary_docs[:, ids]
         co = (sub.T @ sub).toarray() / n_docs
         p = np.diag(co)
-        pairs = []
-        for i in range(len(ids)):
-            for j in range(i + 1, len(ids)):
-                if co[i, j] <= 0:
-                    pairs.append(-1.0)
-                elif co[i, j] >= 1:
-                    pairs.append(1.0)
-                else:
-                    pairs.append(np.log(co[i, j] / (p[i] * p[j])) / -np.log(co[i, j]))
-        scores.append(float(np.mean(pairs)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            npmi = np.log(co / np.outer(p, p)) / -np.log(co)
+        npmi = np.where(co <= 0, -1.0, np.where(co >= 1, 1.0, npmi))  # never / always together
+        scores.append(float(npmi[np.triu_indices(len(ids), 1)].mean()))
     return round(float(np.mean(scores)), 6) if scores else 0.0
 
 
@@ -112,8 +102,8 @@ class TopicModel:
                  phrase_min_count=5, phrase_threshold=0.5, no_below=3, no_above=0.5,
                  keep_n=20000, max_docs_for_fit=50_000, max_docs_for_k_search=5000,
                  passes=5, search_passes=3, iterations=50, doc_topic_prior=0.1,
-                 topic_word_prior=0.01, n_top_words=10, stopwords=None, chunk_size=2000,
-                 engine="gensim"):
+                 topic_word_prior=0.01, train_chunk_size=256, n_top_words=10, stopwords=None,
+                 chunk_size=2000, engine="gensim"):
         self.n_topics = n_topics
         self.k_range = k_range
         self.random_state = random_state
@@ -130,6 +120,7 @@ class TopicModel:
         self.iterations = iterations
         self.doc_topic_prior = doc_topic_prior
         self.topic_word_prior = topic_word_prior
+        self.train_chunk_size = train_chunk_size
         self.n_top_words = n_top_words
         self.stopwords = stopwords
         self.chunk_size = chunk_size
@@ -159,7 +150,7 @@ class TopicModel:
         self.dictionary_.filter_extremes(no_below=no_below, no_above=self.no_above,
                                          keep_n=self.keep_n)
         bows = [b for b in (self.dictionary_.doc2bow(d) for d in train) if b]
-        self.coherence_curve_ = []
+        self.coherence_curve_, self.coherence_ = [], 0.0
         self.lda_ = None
         self.n_topics_ = 0
         if len(self.dictionary_) >= 2 and len(bows) >= 2:
@@ -180,6 +171,8 @@ class TopicModel:
         if self.n_topics != "auto":
             self.lda_ = self._train(bows, self.n_topics, self.passes)
             self.n_topics_ = self.n_topics
+            self.coherence_ = _npmi(_binary_matrix(bows, len(self.dictionary_)),
+                                    _top_ids(self.lda_.get_topics(), self.n_top_words))
             return
         low, high = self.k_range
         high = max(1, min(high, len(bows) // 2))  # no more topics than pairs of documents
@@ -190,22 +183,32 @@ class TopicModel:
         best = None
         for k in range(low, high + 1):
             lda = self._train(search, k, self.search_passes)
-            score = _npmi(binary, _top_ids(lda.get_topics(), self.n_top_words))
+            score = round(_npmi(binary, _top_ids(lda.get_topics(), self.n_top_words)), 3)
             self.coherence_curve_.append((k, score))
-            if best is None or score > best[1]:  # strict: a tie keeps the smaller k
+            if best is None or score > best[1]:  # strict, 3 decimals: a tie keeps the smaller k
                 best = (k, score, lda)
         self.n_topics_ = best[0]
         same_data = len(search) == len(bows) and self.search_passes == self.passes
         self.lda_ = best[2] if same_data else self._train(bows, best[0], self.passes)
+        self.coherence_ = _npmi(_binary_matrix(bows, len(self.dictionary_)),
+                                _top_ids(self.lda_.get_topics(), self.n_top_words))
 
     def _train(self, bows, k, passes):
         from gensim.models import LdaModel
 
-        # Single process, fixed seed, no perplexity logging: repeatable and quiet.
-        return LdaModel(bows, id2word=self.dictionary_, num_topics=k, passes=passes,
-                        iterations=self.iterations, chunksize=self.chunk_size,
-                        alpha=np.full(k, self.doc_topic_prior), eta=self.topic_word_prior,
-                        random_state=self.random_state, eval_every=None, dtype=np.float64)
+        logger = logging.getLogger("gensim")
+        level = logger.level
+        logger.setLevel(max(level, logging.ERROR))
+        # "too few updates" warnings would clutter the CLI; coherence judges the fit.
+        # Single process, fixed seed, no perplexity logging: repeatable and quiet. Small
+        # online chunks give many updates per pass, which short comments need to converge.
+        try:
+            return LdaModel(bows, id2word=self.dictionary_, num_topics=k, passes=passes,
+                            iterations=self.iterations, chunksize=self.train_chunk_size,
+                            alpha=np.full(k, self.doc_topic_prior), eta=self.topic_word_prior,
+                            random_state=self.random_state, eval_every=None, dtype=np.float64)
+        finally:
+            logger.setLevel(level)
 
     def _describe(self, docs):
         """Topic words and labels; assignments of all fitted documents."""
@@ -221,9 +224,8 @@ class TopicModel:
             return
         self.topic_word_ = self.lda_.get_topics()
         sizes = Counter(a for a in self.assignments_ if a is not None)
-        freq = np.zeros(len(self.dictionary_))
-        for word_id, count in self.dictionary_.cfs.items():
-            freq[word_id] = count
+        cfs = self.dictionary_.cfs
+        freq = np.bincount(list(cfs), weights=list(cfs.values()), minlength=len(self.dictionary_))
         freq = freq / max(freq.sum(), 1)
         for topic_id, row in enumerate(self.topic_word_):
             words = []
@@ -255,19 +257,10 @@ class TopicModel:
     def iter_assign(self, token_lists):
         """Yield (topic id or None, probability) per document, ``chunk_size`` at a time."""
         self._check_fitted()
-        chunk = []
-        for tokens in token_lists:
-            chunk.append(self._filter(tokens))
-            if len(chunk) == self.chunk_size:
-                yield from self._assign_chunk(chunk)
-                chunk = []
-        if chunk:
-            yield from self._assign_chunk(chunk)
-
-    def _assign_chunk(self, docs):
-        probs, known = self._infer_many(docs)
-        best = probs.max(axis=1) if probs.shape[1] else np.zeros(len(docs))
-        return list(zip(_dominant(probs, known), (float(p) for p in best)))
+        for chunk in _chunks((self._filter(t) for t in token_lists), self.chunk_size):
+            probs, known = self._infer_many(chunk)
+            best = probs.max(axis=1) if probs.shape[1] else np.zeros(len(chunk))
+            yield from zip(_dominant(probs, known), (float(p) for p in best))
 
     def representative_docs(self, topic_id, n=5, *, texts=None):
         """Indices of the fitted documents most typical of a topic, distinct texts.
@@ -303,20 +296,11 @@ class TopicModel:
 
     def _infer_many(self, docs):
         """(probabilities n x k, known-word counts) for filtered token lists, chunk by chunk."""
-        k = self.n_topics_
-        all_probs, all_known, chunk = [], [], []
-
-        def flush():
+        all_probs, all_known = [np.zeros((0, self.n_topics_))], [np.zeros(0, dtype=int)]
+        for chunk in _chunks(docs, self.chunk_size):
             bows = [self.dictionary_.doc2bow(self._phrase(d)) for d in chunk]
             all_known.append(np.array([sum(c for _, c in b) for b in bows], dtype=int))
-            all_probs.append(self._infer(bows) if k else np.zeros((len(bows), 0)))
-            chunk.clear()
-
-        for doc in docs:
-            chunk.append(doc)
-            if len(chunk) == self.chunk_size:
-                flush()
-        flush()
+            all_probs.append(self._infer(bows) if self.n_topics_ else np.zeros((len(bows), 0)))
         return np.vstack(all_probs), np.concatenate(all_known)
 
     def _infer(self, bows):
@@ -407,6 +391,17 @@ def new_issue_topics(token_lists, texts, *, sentiments=None, min_docs=30, n_topi
 
 
 # ---- helpers -----------------------------------------------------------------------------
+def _chunks(items, size):
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _sample(n, limit, seed):
     """Deterministic sorted sample of ``limit`` of ``n`` indices (all when n <= limit)."""
     if n <= limit:

@@ -1,0 +1,325 @@
+import datetime as dt
+import json
+
+import pytest
+
+from textmine.analyze import (
+    Aggregator, detect_date_column, detect_score_column, detect_segment_columns, parse_date, period_of,
+    to_json_summary,
+)
+
+
+def row(categories=(), sentiment="neg", score=None, date=None, text="评论", **extra):
+    """One annotated row as the pipeline hands it over."""
+    sentiment_score = {"neg": 0.1, "neu": 0.5, "pos": 0.9}[sentiment]
+    return {"text": text, "categories": categories if isinstance(categories, str) else list(categories),
+            "sentiment": sentiment,
+            "sentiment_score": extra.pop("sentiment_score", sentiment_score), "duplicate_of": "", "flag": "",
+            "date": date, "score": score, "topic": None, **extra}
+
+
+# ------------------------------------------------------------------ dates and columns
+@pytest.mark.parametrize("value, expected", [
+    ("2026-11-03", dt.date(2026, 11, 3)),
+    ("2026/11/3", dt.date(2026, 11, 3)),
+    ("2026.11.03", dt.date(2026, 11, 3)),
+    ("2026年11月5日", dt.date(2026, 11, 5)),
+    ("2026年11月5日 14:05", dt.date(2026, 11, 5)),
+    ("20261103", dt.date(2026, 11, 3)),
+    (20261103, dt.date(2026, 11, 3)),
+    ("2026-11-03 14:22:10", dt.date(2026, 11, 3)),
+    ("2026-11-03T14:22:10+08:00", dt.date(2026, 11, 3)),
+    (46329, dt.date(2026, 11, 3)),  # Excel serial
+    ("46329", dt.date(2026, 11, 3)),
+    (46329.75, dt.date(2026, 11, 3)),
+    (dt.datetime(2026, 11, 3, 9, 30), dt.date(2026, 11, 3)),
+    (dt.date(2026, 11, 3), dt.date(2026, 11, 3)),
+    (" 2026-6-1 ", dt.date(2026, 6, 1)),
+    ("2026-02-30", None),
+    ("2026-13-01", None),
+    ("昨天", None),
+    ("", None),
+    (None, None),
+    (7, None),
+    (float("nan"), None),
+    (True, None),
+    ("13912345678", None),
+])
+def test_parse_date(value, expected):
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize("day, by, expected", [
+    (dt.date(2026, 11, 22), "week", "2026-W47"),
+    (dt.date(2026, 11, 22), "month", "2026-11"),
+    (dt.date(2027, 1, 1), "week", "2026-W53"),
+])
+def test_period_of(day, by, expected):
+    assert period_of(day, by) == expected
+
+
+SURVEY_HEADER = ["序号", "满意度", "地市", "地区类型", "年龄段", "日期", "意见建议"]
+
+
+def survey_rows(n=60):
+    cities, areas, ages = ["广州", "深圳", "梅州"], ["城市", "县城", "农村"], ["18-25", "60以上"]
+    return [{"序号": str(i), "满意度": str(i % 11), "地市": cities[i % 3], "地区类型": areas[i % 3],
+             "年龄段": ages[i % 2], "日期": "2026/11/3" if i % 7 else "2026年11月5日",
+             "意见建议": f"第{i}条：家里信号太差了，打电话要跑到阳台上，希望尽快解决"} for i in range(1, n + 1)]
+
+
+def test_detect_columns_on_a_survey_export():
+    rows = survey_rows()
+    assert detect_date_column(SURVEY_HEADER, rows) == "日期"
+    assert detect_score_column(SURVEY_HEADER, rows) == ("满意度", "0-10")
+    assert detect_segment_columns(SURVEY_HEADER, rows) == ["地市", "地区类型", "年龄段"]
+
+
+def test_detect_columns_accepts_sequences_aligned_with_the_header():
+    rows = [[r[c] for c in SURVEY_HEADER] for r in survey_rows()]
+    assert detect_date_column(SURVEY_HEADER, rows) == "日期"
+    assert detect_segment_columns(SURVEY_HEADER, rows) == ["地市", "地区类型", "年龄段"]
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["1", "5", "4", "3"], ("评分", "1-5")),
+    (["0", "10", "7"], ("评分", "0-10")),
+    (["4.5", "3", "5"], ("评分", "1-5")),
+    (["11", "5", "3"], None),
+    (["很好", "一般", "差"], None),
+])
+def test_detect_score_scale(values, expected):
+    assert detect_score_column(["评分"], [{"评分": v} for v in values]) == expected
+
+
+def test_detect_score_ignores_ids_and_dates_ignore_plain_numbers():
+    rows = [{"编号": str(i), "工单号": str(40000 + i), "内容": "x"} for i in range(1, 10)]
+    assert detect_score_column(["编号", "工单号", "内容"], rows) is None
+    assert detect_date_column(["编号", "工单号", "内容"], rows) is None
+
+
+def test_detect_segments_excludes_ids_text_and_high_cardinality():
+    rows = [{"工单编号": f"TS{i:05d}", "手机号尾号": f"{i:04d}", "渠道": ["APP", "营业厅"][i % 2],
+             "客户编码": f"C{i}", "投诉内容": "用户来电反映网速慢，要求处理" * 3} for i in range(40)]
+    assert detect_segment_columns(list(rows[0]), rows) == ["渠道"]
+
+
+# ------------------------------------------------------------------ short boards
+def segment_rows(group_negative, group_coverage, other_negative=200, other_coverage=20, column="地区类型",
+                 group="农村"):
+    rows = [row(["coverage"] if i < group_coverage else ["pricing"], **{column: group})
+            for i in range(group_negative)]
+    rows += [row(["coverage"] if i < other_coverage else ["pricing"], **{column: "城市"})
+             for i in range(other_negative)]
+    rows += [row(["speed"], sentiment="pos", **{column: "城市"}) for _ in range(50)]
+    return rows
+
+
+def segment(result, value, column="地区类型"):
+    return next(e for e in result.segments[column] if e["value"] == value)
+
+
+def test_short_board_found_when_over_represented_and_significant():
+    result = Aggregator(segment_columns=["地区类型"]).add_many(segment_rows(40, 24)).result()
+    rural = segment(result, "农村")
+    assert rural["short_board"] == "coverage"
+    assert rural["top_pain_point"] == "coverage"
+    assert rural["p_value"] < 0.001
+    assert rural["lift"] == pytest.approx(0.6 / 0.1, rel=1e-3)
+    assert rural["share_in_group"] == 0.6 and rural["share_elsewhere"] == 0.1
+    boards = [e["short_board"] is not None for e in result.segments["地区类型"]]
+    assert boards == sorted(boards, reverse=True)  # groups with a short board come first
+
+
+@pytest.mark.parametrize("group_negative, group_coverage, reason", [
+    (4, 4, "below the minimum support of 5 negative comments"),
+    (12, 2, "not over-represented (17 % vs 10 %, not significant)"),
+])
+def test_no_short_board_without_support_or_significance(group_negative, group_coverage, reason):
+    result = Aggregator(segment_columns=["地区类型"]).add_many(segment_rows(group_negative, group_coverage)).result()
+    assert segment(result, "农村")["short_board"] is None, reason
+
+
+def test_top_pain_point_counts_negative_comments_only():
+    rows = [row(["speed"], sentiment="pos", 渠道="APP") for _ in range(10)]
+    rows += [row(["billing"], 渠道="APP") for _ in range(3)]
+    result = Aggregator(segment_columns=["渠道"]).add_many(rows).result()
+    assert segment(result, "APP", "渠道")["top_pain_point"] == "billing"
+
+
+def test_segment_values_are_capped_and_empty_values_named():
+    rows = [row(["speed"], 地市=f"城{i}") for i in range(10)] + [row(["speed"], 地市="")]
+    result = Aggregator(segment_columns=["地市"], max_segment_values=5).add_many(rows).result()
+    values = {e["value"]: e["rows"] for e in result.segments["地市"]}
+    assert len(values) == 6 and values["(其他值)"] == 6
+
+
+# ------------------------------------------------------------------ alerts
+MONTHS = ["2026-06-15", "2026-07-15", "2026-08-15", "2026-09-15", "2026-10-15", "2026-11-15"]
+
+
+def monthly_rows(billing_per_month, total=100):
+    rows = []
+    for day, billing in zip(MONTHS, billing_per_month):
+        rows += [row(["billing"], date=day) for _ in range(billing)]
+        rows += [row(["speed"], date=day) for _ in range(total - billing)]
+    return rows
+
+
+def month_alerts(rows):
+    return [a for a in Aggregator().add_many(rows).result().alerts if a["granularity"] == "month"]
+
+
+def test_alert_fires_on_a_rise_in_the_last_period():
+    alerts = month_alerts(monthly_rows([5, 4, 6, 5, 5, 20]))
+    assert [(a["category"], a["period"], a["count"], a["expected"]) for a in alerts] == [
+        ("billing", "2026-11", 20, 5.0)]
+    assert alerts[0]["p_value"] < 1e-5 and alerts[0]["ratio"] == 4.0
+
+
+def test_alert_compares_shares_so_a_bigger_last_month_is_not_a_rise():
+    rows = monthly_rows([5, 4, 6, 5, 5, 0])
+    rows += [row(["billing"], date="2026-11-20") for _ in range(10)]
+    rows += [row(["speed"], date="2026-11-20") for _ in range(190)]
+    assert month_alerts(rows) == []
+
+
+@pytest.mark.parametrize("series", [
+    [5, 4, 6, 5, 5, 6],  # flat
+    [5, 4, 6, 5, 5, 0],  # falling
+    [0, 0, 0, 0, 0, 4],  # new but under the minimum count of 5
+    [20, 20, 20, 20, 20, 28],  # up 40 %: below the ratio of 1.5
+])
+def test_no_alert_on_flat_falling_or_small_changes(series):
+    assert month_alerts(monthly_rows(series)) == []
+
+
+def test_new_issue_with_enough_comments_alerts():
+    alerts = month_alerts(monthly_rows([0, 0, 0, 0, 0, 8]))
+    assert [a["category"] for a in alerts] == ["billing"]
+
+
+def test_weekly_alerts_use_iso_weeks():
+    rows = []
+    for week in range(10):
+        day = (dt.date(2026, 9, 14) + dt.timedelta(weeks=week)).isoformat()
+        billing = 15 if week == 9 else 2
+        rows += [row(["billing"], date=day) for _ in range(billing)] + [row(["speed"], date=day)] * (40 - billing)
+    alerts = [a for a in Aggregator().add_many(rows).result().alerts if a["granularity"] == "week"]
+    assert [(a["category"], a["period"]) for a in alerts] == [("billing", "2026-W47")]
+
+
+# ------------------------------------------------------------------ drivers and NPS
+def test_drivers_rank_by_score_gap_times_share():
+    rows = [row(["customer_service"], score=2) for _ in range(10)]
+    rows += [row(["pricing"], score=6) for _ in range(30)]
+    rows += [row([], sentiment="pos", score=8) for _ in range(60)]
+    drivers = Aggregator().add_many(rows).result().drivers
+    assert [d["category"] for d in drivers] == ["customer_service", "pricing"]
+    # customer_service: without = (30*6 + 60*8) / 90 = 7.3333; (7.3333 - 2) * 10 / 100
+    assert drivers[0]["impact"] == pytest.approx(0.5333, abs=1e-4)
+    # pricing: without = (10*2 + 60*8) / 70 = 7.1429; (7.1429 - 6) * 30 / 100
+    assert drivers[1]["impact"] == pytest.approx(0.3429, abs=1e-4)
+    assert drivers[0]["basis"] == "score"
+
+
+def test_drivers_fall_back_to_sentiment_without_scores():
+    rows = [row(["stability"], sentiment_score=0.1) for _ in range(10)]
+    rows += [row([], sentiment="pos", sentiment_score=0.9) for _ in range(10)]
+    drivers = Aggregator().add_many(rows).result().drivers
+    assert drivers[0]["basis"] == "sentiment" and drivers[0]["impact"] == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("scores, scale, nps, average", [
+    ([10, 9, 8, 7, 6, 0], None, 0.0, 6.6667),
+    ([10, 10, 9, 3], "0-10", 50.0, 8.0),
+    ([0, 1, 2, 6], "0-10", -100.0, 2.25),
+    ([5, 4, 1], "1-5", None, 3.3333),
+    (["9", "", None, "10"], None, 100.0, 9.5),
+])
+def test_nps_and_average_score(scores, scale, nps, average):
+    rows = [row([], sentiment="neu", score=s) for s in scores]
+    overview = Aggregator(score_scale=scale).add_many(rows).result().overview
+    assert overview["nps"] == nps
+    assert overview["average_score"] == pytest.approx(average, abs=1e-4)
+
+
+# ------------------------------------------------------------------ accounting, verbatims, summary
+def test_duplicates_and_flagged_rows_are_counted_not_analysed():
+    rows = [row(["speed"]), {**row(["speed"]), "duplicate_of": "1"}, {**row([]), "flag": "empty"},
+            {**row([]), "flag": "spam"}, row([], sentiment="pos")]
+    result = Aggregator().add_many(rows).result(rows_read=7, skipped_by_reason={"blank_line": 2})
+    assert result.rows == {"read": 7, "analyzed": 2, "skipped": 2, "skipped_by_reason": {"blank_line": 2},
+                           "excluded": 3, "excluded_by_reason": {"duplicate": 1, "empty": 1, "spam": 1}}
+    assert result.sentiment == {"pos": 1, "neu": 0, "neg": 1}
+    assert result.overview["duplicates"] == 1 and result.overview["flagged"] == 2
+
+
+@pytest.mark.parametrize("categories, expected", [
+    ("speed|billing", ["billing", "speed"]),
+    ("other", ["other"]),
+    ("", ["other"]),
+    (["speed", "speed"], ["speed"]),
+])
+def test_categories_as_list_or_pipeline_string(categories, expected):
+    agg = Aggregator()
+    agg.add(row(categories))
+    counted = sorted(c["code"] for c in agg.result().categories if c["count"])
+    assert counted == expected
+
+
+def test_category_table_shares_and_order():
+    rows = [row(["speed"]) for _ in range(6)] + [row(["billing", "speed"], sentiment="pos") for _ in range(2)]
+    rows += [row([], sentiment="neu") for _ in range(2)]
+    table = Aggregator().add_many(rows).result().categories
+    assert [(c["code"], c["count"], c["share"], c["negative_share"]) for c in table[:2]] == [
+        ("speed", 8, 0.8, 0.75), ("billing", 2, 0.2, 0.0)]
+    assert table[-1]["code"] == "other" and table[-1]["count"] == 2
+
+
+def test_verbatims_are_capped_most_negative_first():
+    rows = [row(["billing"], text=f"扣费{i}", sentiment_score=i / 100) for i in range(50, 0, -1)]
+    verbatims = Aggregator(verbatims_per_category=3).add_many(rows).result().verbatims["billing"]
+    assert [v["text"] for v in verbatims] == ["扣费1", "扣费2", "扣费3"]
+
+
+def test_memory_stays_bounded():
+    agg = Aggregator(verbatims_per_category=5, max_word_pairs=200)
+    for i in range(5000):
+        agg.add(row(["speed"], text=f"网速慢{i}", tokens=f"网速 慢 词{i % 97} 词{i % 89}",
+                    date=f"2026-{6 + i % 6:02d}-01"))
+    assert len(agg._verbatims["speed"]) == 5
+    assert len(agg.pairs) <= 200
+    assert not any(isinstance(v, list) and len(v) > 100 for v in vars(agg).values())
+    result = agg.result()
+    assert result.keywords[0] == {"word": "网速", "count": 5000, "negative": 5000}
+    assert {"words": ["慢", "网速"], "count": 5000} in result.word_pairs
+
+
+def test_topics_are_passed_through_with_sizes_from_rows():
+    rows = [{**row(["speed"]), "topic": 1}, {**row(["speed"]), "topic": 1}, {**row([]), "topic": 0}]
+    topics = Aggregator().add_many(rows).result(topics=[{"id": 0, "words": ["套餐", "流量"]},
+                                                        {"id": 1, "label": "网速", "words": ["网速", "卡"]}]).topics
+    assert topics == [{"id": 1, "label": "网速", "words": ["网速", "卡"], "size": 2},
+                      {"id": 0, "label": "套餐 流量", "words": ["套餐", "流量"], "size": 1}]
+
+
+def test_json_summary_shape_and_serialisable():
+    rows = segment_rows(40, 24) + monthly_rows([5, 4, 6, 5, 5, 20])
+    summary = to_json_summary(Aggregator(segment_columns=["地区类型"]).add_many(rows).result(rows_read=len(rows)))
+    assert {"rows", "sentiment", "categories", "segments", "alerts", "drivers", "topics"} <= set(summary)
+    assert set(summary["rows"]) >= {"read", "analyzed", "skipped", "skipped_by_reason"}
+    assert set(summary["sentiment"]) == {"pos", "neu", "neg"}
+    assert set(summary["categories"][0]) >= {"code", "name", "count", "share", "negative_share"}
+    assert set(summary["segments"]["地区类型"][0]) >= {"value", "rows", "top_pain_point", "short_board"}
+    assert set(summary["alerts"][0]) >= {"category", "period", "count", "expected"}
+    counts = [c["count"] for c in summary["categories"] if c["code"] != "other"]
+    assert counts == sorted(counts, reverse=True)
+    json.dumps(summary, ensure_ascii=False, allow_nan=False)
+
+
+def test_empty_input_gives_an_empty_but_complete_result():
+    summary = to_json_summary(Aggregator(segment_columns=["地市"]).result(rows_read=0))
+    assert summary["rows"]["analyzed"] == 0
+    assert summary["alerts"] == [] and summary["drivers"] == [] and summary["segments"] == {"地市": []}
+    assert summary["overview"]["nps"] is None and summary["overview"]["average_score"] is None

@@ -1,0 +1,147 @@
+import shutil
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from textmine import report_excel
+from textmine.analyze import Aggregator
+from textmine.errors import OutputError
+from textmine.report_excel import TRUNCATION_MARKER, safe_cell_value, write_workbook
+
+SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "主题", "典型原声", "明细"]
+DAYS = ["2026-06-10", "2026-07-10", "2026-08-10", "2026-09-10", "2026-10-10", "2026-11-10"]
+
+
+def annotated_rows():
+    rows = []
+    for month, day in enumerate(DAYS):
+        for i in range(40):
+            billing = i < (15 if month == 5 else 3)
+            rural = i % 4 == 0
+            categories = ["billing"] if billing else ["coverage"] if rural and i % 8 == 0 else ["speed"]
+            negative = i % 3 != 0
+            rows.append({"序号": str(len(rows) + 1), "地区类型": "农村" if rural else "城市",
+                         "text": f"第{i}条，网速慢，乱扣费" if negative else "挺好的",
+                         "categories": categories, "sentiment": "neg" if negative else "pos",
+                         "sentiment_score": 0.1 if negative else 0.9, "duplicate_of": "", "flag": "",
+                         "date": day, "score": 3 if negative else 9, "topic": i % 2})
+    rows[0]["text"] = '=HYPERLINK("http://example.invalid","点我")'
+    rows[1]["text"] = "控制\x00字符\x07在这里\x1f"
+    rows[2]["text"] = "长" * 40_000
+    rows[3]["地区类型"] = "+cmd|' /C calc'!A0"
+    return rows
+
+
+@pytest.fixture(scope="module")
+def workbook_path(tmp_path_factory):
+    rows = annotated_rows()
+    result = Aggregator(segment_columns=["地区类型"], score_scale="0-10").add_many(rows).result(
+        rows_read=len(rows), topics=[{"id": 0, "label": "网速", "words": ["网速", "慢"]}])
+    path = tmp_path_factory.mktemp("xlsx") / "report.xlsx"
+    write_workbook(result, path, annotated_rows=rows,
+                   columns=["序号", "地区类型", "text", "categories", "sentiment", "score"])
+    return path
+
+
+@pytest.fixture(scope="module")
+def book(workbook_path):
+    return load_workbook(workbook_path)
+
+
+def test_sheets_in_order(book):
+    assert book.sheetnames == SHEETS
+
+
+@pytest.mark.parametrize("sheet, charts", [("痛点", 1), ("情感", 1), ("趋势与预警", 2), ("驱动因素", 1)])
+def test_native_charts(book, sheet, charts):
+    assert len(book[sheet]._charts) == charts
+
+
+def test_headers_frozen_and_segment_colour_scale(book):
+    assert book["痛点"]["A1"].value == "代码" and book["痛点"].freeze_panes == "A2"
+    assert book["明细"].freeze_panes == "A2"
+    assert book["客群短板"].conditional_formatting
+    assert book["典型原声"].column_dimensions["F"].width == 80
+
+
+def detail(book):
+    sheet = book["明细"]
+    header = [cell.value for cell in sheet[1]]
+    return sheet, header
+
+
+def test_formula_like_text_stays_a_string(book):
+    sheet, header = detail(book)
+    cell = sheet.cell(row=2, column=header.index("text") + 1)
+    assert cell.value == '=HYPERLINK("http://example.invalid","点我")'
+    assert cell.data_type == "s"
+    segment = sheet.cell(row=5, column=header.index("地区类型") + 1)
+    assert segment.value.startswith("+cmd") and segment.data_type == "s"
+
+
+def test_no_formula_anywhere(book):
+    assert not [cell.coordinate for sheet in book for r in sheet.iter_rows() for cell in r if cell.data_type == "f"]
+
+
+def test_control_characters_removed_and_long_cells_cut(book):
+    sheet, header = detail(book)
+    column = header.index("text") + 1
+    assert sheet.cell(row=3, column=column).value == "控制字符在这里"
+    long_value = sheet.cell(row=4, column=column).value
+    assert len(long_value) == 32_767 and long_value.endswith(TRUNCATION_MARKER)
+
+
+def test_summary_values(book):
+    overview = {r[0]: r[1] for r in book["概览"].iter_rows(min_row=3, values_only=True) if r[0]}
+    assert overview["读取行数"] == 240 and overview["分析行数"] == 240
+    trends = [r for r in book["趋势与预警"].iter_rows(values_only=True)]
+    assert trends[2][:3] == ("计费扣费", "2026-11", 15)
+    assert book["明细"].max_row == 241
+    assert [r[1] for r in book["主题"].iter_rows(min_row=2, max_row=2, values_only=True)] == ["网速"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=1+1", "=1+1"),
+    ("ok\x00\x0b", "ok"),
+    (float("nan"), None),
+    (float("inf"), None),
+    (3.5, 3.5),
+    (7, 7),
+    (None, None),
+    (["speed", "billing"], "speed|billing"),
+    ({"a": 1}, "{'a': 1}"),
+    ("x" * 32_767, "x" * 32_767),
+    ("x" * 32_768, "x" * (32_767 - len(TRUNCATION_MARKER)) + TRUNCATION_MARKER),
+])
+def test_safe_cell_value(value, expected):
+    assert safe_cell_value(value) == expected
+
+
+def test_detail_rows_capped_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(report_excel, "EXCEL_MAX_ROWS", 6)
+    rows = [{"text": f"第{i}条"} for i in range(10)]
+    path = tmp_path / "capped.xlsx"
+    write_workbook(Aggregator().add_many([]).result(), path, annotated_rows=rows)
+    values = [r[0] for r in load_workbook(path)["明细"].iter_rows(values_only=True)]
+    assert values[:5] == ["text", "第0条", "第1条", "第2条", "第3条"]
+    assert "另有 6 行未写入" in values[5] and len(values) == 6
+
+
+def test_empty_result_still_writes_every_sheet(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    write_workbook(Aggregator().result(rows_read=0), path)
+    assert load_workbook(path).sheetnames == SHEETS
+
+
+def test_unwritable_path_raises_output_error(tmp_path):
+    with pytest.raises(OutputError, match="cannot write"):
+        write_workbook(Aggregator().result(), tmp_path / "missing" / "report.xlsx")
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice not installed")
+def test_libreoffice_converts_the_workbook(workbook_path, tmp_path):
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(workbook_path)],
+                   check=True, capture_output=True, timeout=180)
+    assert (tmp_path / "report.pdf").stat().st_size > 1000

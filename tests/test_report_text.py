@@ -1,0 +1,73 @@
+import io
+
+import pytest
+from rich.console import Console
+
+from textmine.analyze import Aggregator
+from textmine.report_text import render_summary, summary_lines
+
+MONTHS = ["2026-06-15", "2026-07-15", "2026-08-15", "2026-09-15", "2026-10-15", "2026-11-15"]
+
+
+def annotated(categories, sentiment="neg", score=3, **extra):
+    return {"text": "评论", "categories": categories, "sentiment": sentiment,
+            "sentiment_score": 0.1 if sentiment == "neg" else 0.9, "duplicate_of": "", "flag": "",
+            "score": score, "topic": None, **extra}
+
+
+@pytest.fixture(scope="module")
+def result():
+    rows = []
+    for month, day in enumerate(MONTHS):
+        for i in range(60):
+            group = "[农村]" if i % 3 == 0 else "城市"  # brackets: must not be read as rich markup
+            if i < (20 if month == 5 else 4):
+                categories = ["billing"]
+            elif group != "城市" and i % 2 == 0:
+                categories = ["coverage"]
+            else:
+                categories = ["speed"] if i % 5 else ["customer_service"]
+            sentiment = "pos" if i % 7 == 0 else "neg"
+            score = 9 if sentiment == "pos" else (1 if "customer_service" in categories else 5)
+            rows.append(annotated(categories, sentiment, score, date=day, 地区类型=group))
+    return Aggregator(segment_columns=["地区类型"], score_scale="0-10").add_many(rows).result(rows_read=len(rows))
+
+
+def test_plain_lines(result):
+    lines = summary_lines(result)
+    assert lines[0].startswith("概览：读取 360 行，分析 360 行")
+    assert "NPS" in lines[0]
+    assert any(line.startswith("  地区类型=[农村]: 信号覆盖") for line in lines)
+    assert any(line.startswith("  计费扣费 2026-11: 20 条，预期") for line in lines)
+    drivers = lines[lines.index("拉低满意度的痛点（若这些评论与其余同分，平均分可提高）：") + 1]
+    assert drivers.startswith("  客服服务: +")
+
+
+def test_plain_to_a_file(result):
+    stream = io.StringIO()
+    assert render_summary(result, stream, plain=True) is None
+    assert stream.getvalue().splitlines() == summary_lines(result)
+
+
+def test_plain_to_a_console_uses_its_file(result):
+    stream = io.StringIO()
+    render_summary(result, Console(file=stream), plain=True)
+    assert stream.getvalue().splitlines() == summary_lines(result)
+
+
+def test_rich_tables(result):
+    console = Console(record=True, width=140, file=io.StringIO())
+    render_summary(result, console)
+    text = console.export_text()
+    for title in ("主要痛点", "客群短板", "预警", "拉低满意度的痛点"):
+        assert title in text
+    assert "[农村]" in text and "计费扣费" in text and "2026-11" in text
+
+
+def test_empty_result_prints_placeholders():
+    lines = summary_lines(Aggregator().result(rows_read=0))
+    assert lines[0] == "概览：读取 0 行，分析 0 行，情感 正面 0.0% / 中性 0.0% / 负面 0.0%"
+    assert lines.count("  （无）") == 2 and "  （无显著短板）" in lines and "  （评分不足）" in lines
+    console = Console(record=True, width=100, file=io.StringIO())
+    render_summary(Aggregator().result(), console)
+    assert "预警：无" in console.export_text()

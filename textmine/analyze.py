@@ -1,0 +1,594 @@
+"""Aggregate annotated comments into what an analyst asks for.
+
+Pain points and their share, the short board of each customer segment, the
+trend per month and ISO week, alerts on a rising issue, the pain points that
+drag the score down most (drivers), keywords and the worst verbatims. Rows
+stream through an Aggregator that keeps counts and sums, never the rows, so
+memory does not grow with the input.
+
+    >>> agg = Aggregator(segment_columns=["地区类型"]).add_many(rows)
+    >>> summary = to_json_summary(agg.result(rows_read=2000))
+
+The statistics (all one-sided: "is this higher than expected?"):
+
+* short board: for a segment value and a category, Fisher's exact test of the
+  category's share among the group's negative comments against its share among
+  everyone else's negative comments; p-values are Bonferroni-adjusted over the
+  categories tested for that group; a group needs ``min_support`` negative
+  comments, and the winner is the significant category with the largest lift.
+* alert: for the last period, a Poisson test of the category's count against
+  expected = (its share over the previous ``baseline`` periods) x (rows in the
+  last period); an alert needs p < ``alert_p``, count >= ``alert_min_count``
+  and count / expected >= ``alert_min_ratio``.
+* driver: impact = (mean score without the category - mean score with it) x
+  share of scored comments with it = how much the average would rise if those
+  comments scored like the rest.
+"""
+
+import datetime as dt
+import heapq
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from scipy.stats import fisher_exact, poisson
+
+OTHER = "other"
+CATEGORY_NAMES = {
+    "coverage": "信号覆盖", "stability": "网络稳定性", "speed": "网速", "call_quality": "通话质量",
+    "pricing": "资费套餐", "billing": "计费扣费", "customer_service": "客服服务",
+    "repair_install": "装维服务", "business_handling": "业务办理", "marketing": "营销推广",
+    "privacy_security": "信息安全", OTHER: "其他",
+}
+EMPTY_VALUE = "(空)"
+OVERFLOW_VALUE = "(其他值)"
+PERIODS = ("month", "week")
+
+# ---------------------------------------------------------------- dates
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, Lotus leap-year bug included
+_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:(?:\s+|T)\d{1,2}[:：]\d{2}.*)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s*\d{2}:?\d{2}(?::?\d{2})?)?$")
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+
+
+def parse_date(value):
+    """Return a ``datetime.date`` for the many ways exports write a day, else None.
+
+    Accepts dates, datetimes, ``2026-11-03``, ``2026/11/3``, ``2026年11月5日``,
+    ``20261103``, with or without a time, and Excel serial numbers (5 digits).
+        >>> parse_date("2026年11月5日"), parse_date(46329)
+        (datetime.date(2026, 11, 5), datetime.date(2026, 11, 3))
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return _from_number(value)
+    text = str(value).strip()
+    match = _YMD.match(text) or _COMPACT.match(text)
+    if match:
+        try:
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            return None
+    if _SERIAL.match(text):
+        return _from_number(float(text))
+    return None
+
+
+def _from_number(number):
+    if 19000101 <= number <= 21001231 and float(number).is_integer():
+        return parse_date(str(int(number)))
+    if 20000 <= number < 80000:  # 1954 .. 2119: plausible feedback dates only
+        return _EXCEL_EPOCH + dt.timedelta(days=int(number))
+    return None
+
+
+def period_of(day, by="month"):
+    """'2026-11' for a month, '2026-W47' for an ISO week."""
+    if by == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{day.year}-{day.month:02d}"
+
+
+# ---------------------------------------------------------------- column detection
+_DATE_HINT = re.compile(r"日期|时间|date|time|受理|创建|提交|day", re.I)
+_SCORE_HINT = re.compile(r"满意|评分|得分|分数|打分|评价分|score|rating|csat|nps|推荐", re.I)
+_ID_HINT = re.compile(r"编号|序号|单号|工单号|流水|尾号|手机|号码|电话|账号|^id$|_id$|^no\.?$", re.I)
+_TEXT_HINT = re.compile(r"内容|意见|建议|文本|评论|留言|回复|描述|原因|结果|备注|text|comment|feedback", re.I)
+ANNOTATION_COLUMNS = frozenset({"text", "sentiment_score", "sentiment", "categories", "evidence", "aspects",
+                                "duplicate_of", "flag", "topic", "tokens", "source_file", "date", "score"})
+
+
+def _columns(header, sample_rows):
+    """{column: [non-empty values]} whether rows are dicts or sequences aligned with header."""
+    values = {column: [] for column in header}
+    for row in sample_rows:
+        items = row.items() if isinstance(row, dict) else zip(header, row)
+        for column, value in items:
+            if column in values and value is not None and str(value).strip() != "":
+                values[column].append(value)
+    return values
+
+
+def _number(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) else None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def detect_date_column(header, sample_rows):
+    """The column whose values are mostly dates (a name such as 日期 breaks ties), or None.
+
+        >>> detect_date_column(["序号", "日期"], [{"序号": "1", "日期": "2026/11/3"}])
+        '日期'
+    """
+    best, best_key = None, None
+    for column, values in _columns(header, sample_rows).items():
+        if not values or column in ANNOTATION_COLUMNS - {"date"}:
+            continue
+        hinted = bool(_DATE_HINT.search(str(column)))
+        # A bare number is only a date (Excel serial, 20261103) in a column named like one.
+        parsed = sum(1 for v in values if (hinted or _number(v) is None) and parse_date(v))
+        rate = parsed / len(values)
+        if rate >= 0.8:
+            key = (hinted, rate)
+            if best_key is None or key > best_key:
+                best, best_key = column, key
+    return best
+
+
+def detect_score_column(header, sample_rows):
+    """``(column, '0-10' | '1-5')`` for a numeric satisfaction score, or None.
+
+    A column named like a score (满意度, 评分, score) wins; otherwise a small-integer
+    column within 0-10 that is not an id. '1-5' only when no value is below 1 or above 5.
+        >>> detect_score_column(["满意度"], [{"满意度": "9"}, {"满意度": "0"}])
+        ('满意度', '0-10')
+    """
+    candidates = []
+    for column, values in _columns(header, sample_rows).items():
+        if not values or _ID_HINT.search(str(column)) or column in ANNOTATION_COLUMNS - {"score"}:
+            continue
+        numbers = [n for n in map(_number, values) if n is not None]
+        if len(numbers) < 0.9 * len(values) or not numbers or min(numbers) < 0 or max(numbers) > 10:
+            continue
+        hinted = bool(_SCORE_HINT.search(str(column)))
+        integers = all(n.is_integer() for n in numbers)
+        if not hinted and not (integers and len(set(numbers)) >= 3):
+            continue
+        scale = "1-5" if min(numbers) >= 1 and max(numbers) <= 5 else "0-10"
+        candidates.append(((hinted, len(numbers)), column, scale))
+    if not candidates:
+        return None
+    _, column, scale = max(candidates, key=lambda item: item[0])
+    return column, scale
+
+
+def detect_segment_columns(header, sample_rows, *, max_values=30):
+    """Low-cardinality categorical columns (地市, 地区类型, 年龄段, 套餐, 渠道), in header order.
+
+    Text, id, date, score and annotation columns are left out.
+        >>> detect_segment_columns(["地区类型", "意见建议"], rows)
+        ['地区类型']
+    """
+    sample_rows = list(sample_rows)
+    excluded = {detect_date_column(header, sample_rows)}
+    score = detect_score_column(header, sample_rows)
+    excluded.add(score[0] if score else None)
+    found = []
+    for column, values in _columns(header, sample_rows).items():
+        name = str(column)
+        if column in excluded or column in ANNOTATION_COLUMNS or _ID_HINT.search(name) or _TEXT_HINT.search(name):
+            continue
+        if len(values) < max(3, 0.5 * len(sample_rows)) or _DATE_HINT.search(name):
+            continue
+        texts = [str(v).strip() for v in values]
+        distinct = set(texts)
+        if len(distinct) > max_values or len(distinct) < 2 or sum(map(len, texts)) / len(texts) > 20:
+            continue
+        if len(texts) >= 20 and len(distinct) > 0.5 * len(texts):
+            continue
+        if all(_number(t) is not None for t in distinct) and len(distinct) > 12:
+            continue  # a numeric measure, not a group
+        found.append(column)
+    return found
+
+
+# ---------------------------------------------------------------- aggregation
+@dataclass
+class AnalysisResult:
+    """Everything the reports need; plain data (dicts, lists, numbers, strings)."""
+
+    rows: dict
+    overview: dict
+    sentiment: dict
+    categories: list
+    segments: dict
+    trends: dict
+    alerts: list
+    drivers: list
+    keywords: list = field(default_factory=list)
+    word_pairs: list = field(default_factory=list)
+    verbatims: dict = field(default_factory=dict)
+    topics: list = field(default_factory=list)
+
+
+class _Stats:
+    """Counts and score sums for one slice of the rows (a segment value or a period)."""
+
+    __slots__ = ("rows", "neg", "score_n", "score_sum", "cat", "cat_neg")
+
+    def __init__(self):
+        self.rows = self.neg = self.score_n = 0
+        self.score_sum = 0.0
+        self.cat = Counter()
+        self.cat_neg = Counter()
+
+    def add(self, categories, negative, score):
+        self.rows += 1
+        self.neg += negative
+        if score is not None:
+            self.score_n += 1
+            self.score_sum += score
+        for code in categories:
+            self.cat[code] += 1
+            if negative:
+                self.cat_neg[code] += 1
+
+
+def _categories(value):
+    if not value:
+        return []
+    codes = value.split("|") if isinstance(value, str) else list(value)
+    return [code.strip() for code in codes if code and code.strip() and code.strip() != OTHER]
+
+
+class Aggregator:
+    """Streaming summary of annotated rows; memory is bounded, whatever the row count.
+
+    Duplicates (``duplicate_of`` set) and flagged rows (``flag`` set) are counted
+    but not analysed, as the operators' workflow filters them first.
+        >>> agg = Aggregator(segment_columns=["年龄段"], score_scale="0-10")
+        >>> result = agg.add_many(rows).result(rows_read=len(rows))
+    """
+
+    def __init__(self, *, segment_columns=(), score_scale=None, category_names=None, verbatims_per_category=20,
+                 min_support=5, alpha=0.05, alert_p=0.01, alert_min_count=5, alert_min_ratio=1.5,
+                 baseline=None, max_segment_values=100, max_word_pairs=50_000,
+                 include_duplicates=False):
+        self.segment_columns = list(segment_columns)
+        self.score_scale = score_scale
+        self.category_names = {**CATEGORY_NAMES, **(category_names or {})}
+        self.verbatims_per_category = verbatims_per_category
+        self.min_support, self.alpha = min_support, alpha
+        self.alert_p, self.alert_min_count, self.alert_min_ratio = alert_p, alert_min_count, alert_min_ratio
+        self.baseline = {"month": 6, "week": 8, **(baseline or {})}  # periods before the last one
+        self.max_segment_values, self.max_word_pairs = max_segment_values, max_word_pairs
+        self.include_duplicates = include_duplicates
+        self.received = 0
+        self.excluded = Counter()
+        self.sentiment = Counter()
+        self.all = _Stats()
+        self.cat_score = defaultdict(lambda: [0, 0.0])  # code -> [scored rows, score sum]
+        self.sent_sum = 0.0
+        self.cat_sent = Counter()
+        self.score_hist = Counter()
+        self.undated = 0
+        self.segments = {column: defaultdict(_Stats) for column in self.segment_columns}
+        self.periods = {by: defaultdict(_Stats) for by in PERIODS}
+        self.topic_sizes = Counter()
+        self.words, self.neg_words, self.pairs = Counter(), Counter(), Counter()
+        self._verbatims = defaultdict(list)  # code -> heap of (-sentiment_score, -seq, item)
+        self._seq = 0
+
+    def add(self, row):
+        """Count one annotated row."""
+        self.received += 1
+        if row.get("flag"):
+            self.excluded[str(row["flag"])] += 1
+            return
+        if row.get("duplicate_of") and not self.include_duplicates:
+            self.excluded["duplicate"] += 1
+            return
+        codes = list(dict.fromkeys(_categories(row.get("categories")))) or [OTHER]
+        label = row.get("sentiment") or "neu"
+        negative = label == "neg"
+        score = _number(row.get("score"))
+        sent = _number(row.get("sentiment_score"))
+        sent = 0.5 if sent is None else sent
+        self.sentiment[label] += 1
+        self.all.add(codes, negative, score)
+        self.sent_sum += sent
+        for code in codes:
+            self.cat_sent[code] += sent
+            if score is not None:
+                self.cat_score[code][0] += 1
+                self.cat_score[code][1] += score
+        if score is not None:
+            self.score_hist[score] += 1
+        for column in self.segment_columns:
+            value = row.get(column)
+            value = EMPTY_VALUE if value is None or str(value).strip() == "" else str(value).strip()
+            groups = self.segments[column]
+            if value not in groups and len(groups) >= self.max_segment_values:
+                value = OVERFLOW_VALUE
+            groups[value].add(codes, negative, score)
+        day = parse_date(row.get("date"))
+        if day is None:
+            self.undated += 1
+        else:
+            for by in PERIODS:
+                self.periods[by][period_of(day, by)].add(codes, negative, score)
+        if row.get("topic") not in (None, ""):
+            self.topic_sizes[str(row["topic"])] += 1
+        self._add_tokens(row.get("tokens"), negative)
+        self._add_verbatim(codes, row, label, sent, score)
+
+    def add_many(self, rows):
+        """Count every row of an iterable; returns self so calls chain."""
+        for row in rows:
+            self.add(row)
+        return self
+
+    def _add_tokens(self, tokens, negative):
+        if not tokens:
+            return
+        words = tokens.split() if isinstance(tokens, str) else list(tokens)
+        self.words.update(words)
+        if negative:
+            self.neg_words.update(words)
+        unique = sorted(set(words))[:30]  # bounds the pairs a long comment adds
+        self.pairs.update(combinations(unique, 2))
+        if len(self.pairs) > self.max_word_pairs:
+            # Keep the frequent half: pair counts become approximate, memory stays bounded.
+            self.pairs = Counter(dict(self.pairs.most_common(self.max_word_pairs // 2)))
+
+    def _add_verbatim(self, codes, row, label, sent, score):
+        text = str(row.get("text") or "").strip()
+        if not text or self.verbatims_per_category <= 0:
+            return
+        self._seq += 1
+        item = {"text": text, "sentiment": label, "sentiment_score": sent, "score": score,
+                **{column: row.get(column) for column in self.segment_columns}}
+        for code in codes:
+            heap = self._verbatims[code]
+            entry = (-sent, -self._seq, item)  # heap top = least negative, latest: dropped first
+            if len(heap) < self.verbatims_per_category:
+                heapq.heappush(heap, entry)
+            elif entry[:2] > heap[0][:2]:
+                heapq.heapreplace(heap, entry)
+
+    # ------------------------------------------------------------ result
+    def result(self, *, rows_read=None, skipped_by_reason=None, topics=None):
+        """Build the AnalysisResult; row accounting of the reader comes from the caller."""
+        skipped = {str(k): int(v) for k, v in dict(skipped_by_reason or {}).items()}
+        analysed = self.all.rows
+        rows = {"read": self.received + sum(skipped.values()) if rows_read is None else int(rows_read),
+                "analyzed": analysed, "skipped": sum(skipped.values()), "skipped_by_reason": skipped,
+                "excluded": sum(self.excluded.values()), "excluded_by_reason": dict(self.excluded)}
+        sentiment = {label: self.sentiment.get(label, 0) for label in ("pos", "neu", "neg")}
+        return AnalysisResult(
+            rows=rows, overview=self._overview(sentiment), sentiment=sentiment,
+            categories=self._category_table(), segments=self._segment_tables(),
+            trends=self._trends(), alerts=self._alerts(), drivers=self._drivers(),
+            keywords=[{"word": w, "count": n, "negative": self.neg_words.get(w, 0)}
+                      for w, n in self.words.most_common(50)],
+            word_pairs=[{"words": list(pair), "count": n} for pair, n in self.pairs.most_common(30) if n > 1],
+            verbatims={code: [item for _, _, item in sorted(heap, reverse=True)]
+                       for code, heap in sorted(self._verbatims.items(), key=lambda kv: self._order(kv[0]))},
+            topics=self._topics(topics),
+        )
+
+    def _order(self, code):
+        names = list(self.category_names)
+        return (code == OTHER, names.index(code) if code in names else len(names), code)
+
+    def _scale(self):
+        if self.score_scale:
+            return self.score_scale
+        if not self.score_hist:
+            return None
+        return "0-10" if max(self.score_hist) > 5 or min(self.score_hist) < 1 else "1-5"
+
+    def _overview(self, sentiment):
+        n, scored = self.all.rows, self.all.score_n
+        scale = self._scale()
+        nps = None
+        if scale == "0-10" and scored:
+            promoters = sum(c for s, c in self.score_hist.items() if s >= 9)
+            detractors = sum(c for s, c in self.score_hist.items() if s <= 6)
+            nps = round(100 * (promoters - detractors) / scored, 1)
+        return {
+            "rows_received": self.received, "rows_analyzed": n,
+            "duplicates": self.excluded.get("duplicate", 0),
+            "flagged": sum(c for k, c in self.excluded.items() if k != "duplicate"),
+            "sentiment_share": {k: _ratio(v, n) for k, v in sentiment.items()},
+            "scored_rows": scored, "score_scale": scale,
+            "average_score": _round(self.all.score_sum / scored) if scored else None,
+            "nps": nps, "average_sentiment": _round(self.sent_sum / n) if n else None,
+            "undated_rows": self.undated,
+            "with_pain_point": n - self.all.cat.get(OTHER, 0),
+        }
+
+    def _codes(self):
+        seen = set(self.all.cat) | (set(self.category_names) - {OTHER})
+        return sorted(seen - {OTHER}, key=self._order)
+
+    def _category_table(self):
+        n = self.all.rows
+        table = []
+        for code in self._codes() + [OTHER]:
+            count = self.all.cat.get(code, 0)
+            if code == OTHER and not count:
+                continue
+            with_n, with_sum = self.cat_score.get(code, (0, 0.0))
+            rest_n, rest_sum = self.all.score_n - with_n, self.all.score_sum - with_sum
+            table.append({
+                "code": code, "name": self.category_names.get(code, code), "count": count,
+                "share": _ratio(count, n), "negative": self.all.cat_neg.get(code, 0),
+                "negative_share": _ratio(self.all.cat_neg.get(code, 0), count),
+                "avg_score_with": _round(with_sum / with_n) if with_n else None,
+                "avg_score_without": _round(rest_sum / rest_n) if rest_n else None,
+            })
+        table.sort(key=lambda r: (r["code"] == OTHER, -r["count"], self._order(r["code"])))
+        return table
+
+    def _segment_tables(self):
+        tables = {}
+        for column, groups in self.segments.items():
+            entries = [self._segment_entry(value, stats) for value, stats in groups.items()]
+            entries.sort(key=lambda e: (e["short_board"] is None, 1.0 if e["p_value"] is None else e["p_value"],
+                                        -e["rows"], e["value"]))
+            tables[column] = entries
+        return tables
+
+    def _segment_entry(self, value, group):
+        total = self.all
+        pains = [(n, code) for code, n in group.cat_neg.items() if code != OTHER and n]
+        top = max(pains, key=lambda item: (item[0], -self._order(item[1])[1]))[1] if pains else None
+        best = None
+        rest_neg = total.neg - group.neg
+        if group.neg >= self.min_support and rest_neg > 0:
+            tested = [code for code in self._codes() if group.cat_neg.get(code, 0)]
+            for code in tested:
+                a, b = group.cat_neg[code], total.cat_neg[code] - group.cat_neg[code]
+                p = fisher_exact([[a, group.neg - a], [b, rest_neg - b]], alternative="greater")[1]
+                p = min(1.0, p * len(tested))  # Bonferroni over the categories tested for this group
+                share_in, share_out = a / group.neg, b / rest_neg
+                lift = share_in / share_out if share_out else math.inf
+                if p < self.alpha and lift > 1 and (best is None or (lift, -p) > (best[1], -best[2])):
+                    best = (code, lift, p, share_in, share_out)
+        return {
+            "value": value, "rows": group.rows, "negative": group.neg,
+            "negative_share": _ratio(group.neg, group.rows),
+            "avg_score": _round(group.score_sum / group.score_n) if group.score_n else None,
+            "top_pain_point": top, "short_board": best[0] if best else None,
+            "lift": (None if math.isinf(best[1]) else _round(best[1])) if best else None,
+            "p_value": _pvalue(best[2]) if best else None,
+            "share_in_group": _round(best[3]) if best else None,
+            "share_elsewhere": _round(best[4]) if best else None,
+        }
+
+    def _trends(self):
+        trends = {}
+        for by, table in self.periods.items():
+            periods = sorted(table)
+            codes = [c for c in self._codes() + [OTHER] if any(table[p].cat.get(c) for p in periods)]
+            totals = [table[p].rows for p in periods]
+            counts = {c: [table[p].cat.get(c, 0) for p in periods] for c in codes}
+            trends[by] = {"periods": periods, "totals": totals, "counts": counts,
+                          "shares": {c: [_ratio(n, t) for n, t in zip(counts[c], totals)] for c in codes},
+                          "negative": [table[p].neg for p in periods],
+                          "avg_score": [_round(table[p].score_sum / table[p].score_n) if table[p].score_n else None
+                                        for p in periods]}
+        return trends
+
+    def _alerts(self):
+        alerts = []
+        for by, table in self.periods.items():
+            periods = sorted(table)
+            if len(periods) < 3:
+                continue
+            last, history = periods[-1], periods[-1 - self.baseline.get(by, 6):-1]
+            base_rows = sum(table[p].rows for p in history)
+            volume = table[last].rows
+            if base_rows == 0 or volume == 0:
+                continue
+            for code in self._codes():
+                count = table[last].cat.get(code, 0)
+                base = sum(table[p].cat.get(code, 0) for p in history)
+                # A category never seen in the baseline counts as half a comment there.
+                expected = max(base, 0.5) / base_rows * volume
+                p = float(poisson.sf(count - 1, expected))
+                if count >= self.alert_min_count and count / expected >= self.alert_min_ratio and p < self.alert_p:
+                    alerts.append({"category": code, "name": self.category_names.get(code, code), "period": last,
+                                   "granularity": by, "count": count, "expected": _round(expected, 2),
+                                   "ratio": _round(count / expected, 2), "p_value": _pvalue(p),
+                                   "baseline_periods": [history[0], history[-1]]})
+        alerts.sort(key=lambda a: (a["p_value"], -a["ratio"], a["granularity"]))
+        return alerts
+
+    def _drivers(self):
+        basis, total_n, total_sum, per_cat = "score", self.all.score_n, self.all.score_sum, self.cat_score
+        if total_n < self.min_support:
+            # No score column: use P(positive) x 10 so drivers still rank the pain points.
+            basis, total_n, total_sum = "sentiment", self.all.rows, self.sent_sum * 10
+            per_cat = {code: (self.all.cat[code], self.cat_sent[code] * 10) for code in self.all.cat}
+        drivers = []
+        for code in self._codes():
+            with_n, with_sum = per_cat.get(code, (0, 0.0))
+            if with_n < self.min_support or total_n - with_n <= 0:
+                continue
+            mean_with, mean_without = with_sum / with_n, (total_sum - with_sum) / (total_n - with_n)
+            drivers.append({"category": code, "name": self.category_names.get(code, code),
+                            "impact": _round((mean_without - mean_with) * with_n / total_n),
+                            "mean_with": _round(mean_with), "mean_without": _round(mean_without),
+                            "share": _ratio(with_n, total_n), "rows": with_n, "basis": basis})
+        drivers.sort(key=lambda d: (-d["impact"], self._order(d["category"])))
+        return drivers
+
+    def _topics(self, topics):
+        out = []
+        for topic in topics or []:
+            item = dict(topic)
+            item.setdefault("words", [])
+            item.setdefault("label", " ".join(map(str, item["words"][:3])))
+            if item.get("size") is None:
+                item["size"] = self.topic_sizes.get(str(item.get("id")), 0)
+            out.append(item)
+        out.sort(key=lambda t: -(t.get("size") or 0))
+        return out
+
+
+def _round(value, digits=4):
+    return None if value is None else round(float(value), digits)
+
+
+def _ratio(part, whole):
+    return round(part / whole, 4) if whole else 0.0
+
+
+def _pvalue(p):
+    return float(f"{p:.3g}")
+
+
+def to_json_summary(result):
+    """The machine-readable summary: fixed keys, lists sorted most important first.
+
+        >>> summary = to_json_summary(agg.result())
+        >>> summary["categories"][0]["code"]
+    """
+    return {
+        "rows": {k: result.rows[k] for k in ("read", "analyzed", "skipped", "skipped_by_reason",
+                                             "excluded", "excluded_by_reason")},
+        "sentiment": dict(result.sentiment),
+        "categories": [{k: c[k] for k in ("code", "name", "count", "share", "negative_share",
+                                          "avg_score_with", "avg_score_without")} for c in result.categories],
+        "segments": {column: [{k: e[k] for k in ("value", "rows", "top_pain_point", "short_board",
+                                                 "lift", "p_value", "negative_share", "avg_score")}
+                              for e in entries] for column, entries in result.segments.items()},
+        "alerts": [{k: a[k] for k in ("category", "period", "count", "expected", "ratio", "p_value")}
+                   for a in result.alerts],
+        "drivers": [{k: d[k] for k in ("category", "impact", "mean_with", "mean_without", "share", "basis")}
+                    for d in result.drivers],
+        "topics": [{"id": t.get("id"), "label": t.get("label"), "words": list(t.get("words", [])),
+                    "size": t.get("size")} for t in result.topics],
+        "overview": dict(result.overview),
+        "trends": result.trends,
+        "keywords": result.keywords[:20],
+    }

@@ -1,0 +1,192 @@
+"""Find exact and near duplicate comments in one pass over the rows.
+
+The same complaint is often pasted twice (two channels, a re-opened work
+order, a customer submitting a form again) with small edits. Analyses should
+count it once, so each row gets the id of the first earlier row it duplicates.
+
+Exact duplicates: a 64-bit BLAKE2b hash of the normalised text (case folded,
+full-width folded, punctuation, symbols, emoji and whitespace removed), so
+"网速太慢！！" and "网速太慢。" match.
+
+Near duplicates: the character bigrams of the normalised text go through one
+hash function and are spread over ``bins`` bins, keeping the minimum of each
+bin (one-permutation MinHash). The bins are grouped into bands; rows that
+share a band are candidates, and a candidate is a duplicate when the share of
+equal bins (an estimate of the Jaccard similarity of the bigram sets) reaches
+``threshold``. One edited, inserted or deleted character changes at most four
+bigrams, hence at most four bins, so with five bands at least one band is
+unchanged and the earlier row is always found as a candidate.
+
+Short texts are never checked (``min_chars``, default 10 characters after
+normalisation): thousands of identical "满意", "无" or "信号差" survey answers
+are independent opinions, not copies, and must each be counted.
+
+Memory is bounded per row: a row keeps its id, 4 bytes per bin, one exact
+hash and one dictionary entry per band; never the text. Everything is
+deterministic: hashes are BLAKE2b or fixed integer arithmetic, never Python's
+salted ``hash()`` of strings.
+"""
+
+import unicodedata
+from array import array
+from hashlib import blake2b
+from itertools import repeat
+from operator import mod, xor
+
+__all__ = ["DuplicateFinder"]
+
+_KEY_MASK = (1 << 58) - 1
+_EMPTY = 1 << 30  # value of a bin that no bigram fell into; hashes are below 2**30
+
+
+class _FoldTable(dict):
+    """str.translate table built on demand: letters and digits folded, the rest dropped.
+
+    NFKC (full-width -> ASCII) is too aggressive for display but fine for a
+    comparison key; caching it per character keeps the work in C.
+    """
+
+    def __missing__(self, code_point):
+        char = chr(code_point)
+        value = unicodedata.normalize("NFKC", char).casefold() if char.isalnum() else None
+        self[code_point] = value
+        return value
+
+
+class _CharHashes(dict):
+    """Random 30-bit value per character, derived from BLAKE2b: the same in every run.
+
+    A bigram's hash is the XOR of its first character's value in one table and
+    its second character's value in another (tabulation hashing): two lookups
+    instead of hashing a string, and uniform over all bits.
+    """
+
+    def __init__(self, salt):
+        super().__init__()
+        self._salt = salt
+
+    def __missing__(self, char):
+        digest = blake2b(char.encode("utf-8", "surrogatepass"), digest_size=4, person=self._salt)
+        value = int.from_bytes(digest.digest(), "big") >> 2
+        self[char] = value
+        return value
+
+
+_FOLD = _FoldTable()
+_FIRST = _CharHashes(b"textmine-first")
+_SECOND = _CharHashes(b"textmine-second")
+
+
+def _normalise(text):
+    return text.translate(_FOLD)
+
+
+class DuplicateFinder:
+    """Remember rows one by one and report exact or near duplicates.
+
+    Feed cleaned text (``clean_text``) for the best results; raw text works.
+
+    >>> finder = DuplicateFinder()
+    >>> finder.check("r1", "家里宽带每天晚上都断网，打客服也没用"), finder.check("r2", "家里宽带每天晚上都断网了，打客服也没用！")
+    (None, 'r1')
+    """
+
+    def __init__(self, *, min_chars=10, threshold=0.7, bins=20, bands=5):
+        if min_chars < 2:
+            raise ValueError("min_chars must be at least 2")
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError("threshold must be in (0, 1]")
+        if not 1 <= bands <= 16 or bins % bands:
+            raise ValueError("bins must be a positive multiple of bands")
+        self.min_chars = min_chars
+        self.threshold = threshold
+        self.bins = bins
+        self.bands = bands
+        self._band_width = bins // bands
+        self._row_ids = []  # index -> row id of a remembered (first-seen) row
+        self._sketches = array("I")  # `bins` values per remembered row
+        self._exact = {}  # 64-bit text hash -> index of the first row with that text
+        # (band number, band values) key -> index of the first row with that band.
+        # Only the first row is kept per band: it is the one to report, and it
+        # bounds the candidates checked per row.
+        self._band_index = {}
+
+    def __len__(self):
+        """Number of rows remembered as originals."""
+        return len(self._row_ids)
+
+    def check(self, row_id, text):
+        """Return the id of the first earlier row that ``text`` duplicates, else None.
+
+        A row that is not a duplicate is remembered; a duplicate is not (its
+        original already stands for it), except that its exact hash points to
+        that original so later exact copies of it are found at once.
+        """
+        norm = _normalise(text)
+        if len(norm) < self.min_chars:
+            return None
+        digest = blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        exact = int.from_bytes(digest, "big")
+        index = self._exact.get(exact)
+        if index is not None:
+            return self._row_ids[index]
+        sketch = self._sketch(norm)
+        keys = self._band_keys(sketch)
+        index = self._near(sketch, keys)
+        if index is not None:
+            self._exact[exact] = index
+            return self._row_ids[index]
+        index = len(self._row_ids)
+        self._row_ids.append(row_id)
+        self._sketches.extend(sketch)
+        self._exact[exact] = index
+        band_index = self._band_index
+        for key in keys:
+            if key not in band_index:
+                band_index[key] = index
+        return None
+
+    def _sketch(self, norm):
+        # Every step maps over C iterators: this runs once per row.
+        hashes = sorted(
+            set(map(xor, map(_FIRST.__getitem__, norm[:-1]), map(_SECOND.__getitem__, norm[1:]))),
+            reverse=True,
+        )
+        bins = self.bins
+        # Written from largest to smallest, so the smallest hash of a bin wins.
+        minima = dict(zip(map(mod, hashes, repeat(bins)), hashes))
+        return list(map(minima.get, range(bins), repeat(_EMPTY)))
+
+    def _band_keys(self, sketch):
+        width = self._band_width
+        keys = []
+        for band in range(self.bands):
+            values = sketch[band * width : (band + 1) * width]
+            if values.count(_EMPTY) == width:
+                continue  # an all-empty band says nothing
+            # Fold the band into one int (30-bit values, shifted so that no two
+            # positions overlap), band number in the low bits. A collision only
+            # adds a candidate, which the similarity check then rejects.
+            key = 0
+            for value in values:
+                key = (key << 7 ^ value) & _KEY_MASK
+            keys.append(key << 4 | band)
+        return keys
+
+    def _near(self, sketch, keys):
+        band_index = self._band_index
+        candidates = sorted({band_index[key] for key in keys if key in band_index})
+        bins = self.bins
+        stored = self._sketches
+        for index in candidates:  # earliest first: report the first original
+            other = stored[index * bins : (index + 1) * bins]
+            same = both_empty = 0
+            for mine, theirs in zip(sketch, other):
+                if mine == theirs:
+                    if mine == _EMPTY:
+                        both_empty += 1
+                    else:
+                        same += 1
+            if same >= self.threshold * (bins - both_empty):
+                return index
+        return None

@@ -1,0 +1,246 @@
+"""The order of the stages for ``analyze`` and ``topics``, on top of the annotate stream.
+
+Pass 1 streams every row through the per-comment stages (pipeline.py) into
+the Aggregator (counts only), keeps a seeded sample of comments for the topic
+model, and spools the annotated rows to a temporary file. Topics are then
+fitted on the sample and assigned to every spooled row (pass 2), and the
+reports are written from the aggregates and the spool (pass 3). Memory holds
+the aggregates, the sample and one topic id per row, never the rows.
+
+    >>> run = analyze_files(["samples/survey_export.csv"], AnalyzeOptions())
+    >>> run.summary["categories"][0]["code"]
+"""
+
+import json
+import random
+import tempfile
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from textmine.analyze import (CATEGORY_NAMES, Aggregator, detect_date_column, detect_score_column,
+                              detect_segment_columns, to_json_summary)
+from textmine.errors import ConfigError, MissingColumnError
+from textmine.pipeline import (CONTENT_KEY, LanguageOptions, ReadOptions, RunResult, annotate_stream,
+                               open_sources, output_columns)
+from textmine.topics import TopicModel, new_issue_topics, topic_summary
+
+NO_TOPIC = -1
+SAMPLE_FOR_TOPICS = 20_000
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """What ``analyze`` needs beyond reading and the language stages."""
+
+    segment_columns: tuple = ()  # empty: detected
+    date_column: str | None = None
+    score_column: str | None = None
+    period: str = "month"
+    topics: str = "auto"  # "auto", a number, or "0"/"off" for none
+    seed: int = 0
+    include_duplicates: bool = False
+
+
+@dataclass
+class AnalysisRun:
+    """Everything a command writes: the result, the JSON summary and the row accounting."""
+
+    result: object
+    summary: dict
+    accounting: RunResult
+    columns: list
+    detected: dict = field(default_factory=dict)
+    spool: object = None
+    topic_model: object = None
+
+    def annotated_rows(self):
+        """The annotated rows (masked), with their topic, read back from the spool."""
+        self.spool.seek(0)
+        for line in self.spool:
+            row = json.loads(line)
+            row.pop(CONTENT_KEY, None)
+            yield row
+
+    def close(self):
+        if self.spool is not None:
+            self.spool.close()
+
+
+def parse_topics_option(value):
+    """``auto`` | N | ``0``/``off`` (no topics) -> "auto", an int, or None.
+
+    >>> parse_topics_option("8")
+    8
+    """
+    text = str(value).strip().lower()
+    if text in ("0", "off", "none", "no"):
+        return None
+    if text == "auto":
+        return "auto"
+    if text.isdigit() and 1 <= int(text) <= 50:
+        return int(text)
+    raise ConfigError(f"--topics must be auto, off or a number from 1 to 50, not {value!r}")
+
+
+def _resolve_columns(sources, options):
+    """Detect (or check) the date, score and segment columns on the first source."""
+    first = sources[0]
+    header = first.columns
+    sample = _peek_rows(first)
+    for wanted in [options.date_column, options.score_column, *options.segment_columns]:
+        if wanted is not None and wanted not in header:
+            raise MissingColumnError(wanted, header, first.name)
+    date_column = options.date_column or detect_date_column(header, sample)
+    score_column, scale = options.score_column, None
+    detected_score = detect_score_column(header, sample)
+    if score_column is None and detected_score:
+        score_column, scale = detected_score
+    elif detected_score and detected_score[0] == score_column:
+        scale = detected_score[1]
+    segments = list(options.segment_columns) or [
+        column for column in detect_segment_columns(header, sample)
+        if column not in (date_column, score_column, first.text_column)
+    ]
+    return {"text": first.text_column, "date": date_column, "score": score_column, "scale": scale,
+            "segments": segments}
+
+
+def _peek_rows(source, count=500):
+    """Look at the first rows without consuming them from the source."""
+    peeked = []
+    for row in source.rows:
+        peeked.append(row)
+        if len(peeked) >= count:
+            break
+    rest = source.rows
+
+    def replay():
+        yield from peeked
+        yield from rest
+
+    source.rows = replay()
+    return peeked
+
+
+def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions(),
+                  language=LanguageOptions(), jobs=1, progress=None, stdin=None):
+    """Run every analysis over ``paths``; the caller writes the reports from the run."""
+    if options.period not in ("month", "week"):
+        raise ConfigError(f"--period must be week or month, not {options.period!r}")
+    n_topics = parse_topics_option(options.topics)
+    language = replace(language, content_words=True)
+    sources = open_sources(paths, read_options, stdin=stdin)
+    detected = _resolve_columns(sources, options)
+    columns, _ = output_columns(sources, language)
+    names = {**CATEGORY_NAMES}
+    aggregator = Aggregator(segment_columns=detected["segments"], score_scale=detected["scale"],
+                            category_names=names, include_duplicates=options.include_duplicates)
+    accounting = RunResult()
+    sampler = _TopicSample(SAMPLE_FOR_TOPICS, options.seed)
+    spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+    text_of = {source.name: source.text_column for source in sources}
+    rows_streamed = 0
+    for number, row in enumerate(annotate_stream(sources, language, jobs=jobs, progress=progress)):
+        rows_streamed += 1
+        text = row.get(text_of.get(row.get("source_file"), detected["text"]), "")
+        analysed = {**row, "text": text, "date": row.get(detected["date"]) if detected["date"] else None,
+                    "score": row.get(detected["score"]) if detected["score"] else None,
+                    "tokens": row[CONTENT_KEY]}
+        aggregator.add(analysed)
+        if row["flag"]:
+            accounting.flagged[row["flag"]] += 1
+        if row["duplicate_of"]:
+            accounting.duplicates += 1
+        if not row["flag"] and (options.include_duplicates or not row["duplicate_of"]):
+            sampler.offer(number, row[CONTENT_KEY], text, row)
+        spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+    accounting.rows_written = rows_streamed
+    for source in sources:
+        accounting.rows_read += source.stats.rows_read
+        accounting.skipped_by_reason.update(source.stats.skipped_by_reason)
+        accounting.warnings.update(source.stats.warnings)
+    topics, new_topics, model = [], [], None
+    if n_topics is not None:
+        model, topics, new_topics, spool = _fit_topics(sampler, spool, n_topics, options.seed)
+        columns = columns + ["topic"]
+    result = aggregator.result(rows_read=accounting.rows_read, skipped_by_reason=accounting.skipped_by_reason,
+                               topics=topics)
+    result.alerts = [alert for alert in result.alerts if alert.get("granularity", options.period) == options.period]
+    summary = to_json_summary(result)
+    summary["new_topics"] = [{key: topic[key] for key in ("id", "label", "words", "size", "examples")}
+                             for topic in new_topics]
+    summary["columns"] = {key: value for key, value in detected.items()}
+    if model is not None:
+        summary["topic_model"] = {"n_topics": model.n_topics_, "coherence": "npmi",
+                                  "coherence_curve": [list(point) for point in model.coherence_curve_]}
+    result.new_topics = new_topics
+    return AnalysisRun(result, summary, accounting, columns, detected, spool, model)
+
+
+class _TopicSample:
+    """A seeded reservoir of comments: the topic model trains on at most ``size`` of them."""
+
+    def __init__(self, size, seed):
+        self.size = size
+        self.random = random.Random(seed)
+        self.seen = 0
+        self.items = []  # (row number, content words, masked text, sentiment, categories)
+
+    def offer(self, number, words, text, row):
+        item = (number, words, text, row["sentiment"],
+                [code for code in row["categories"].split("|") if code != "other"])
+        self.seen += 1
+        if len(self.items) < self.size:
+            self.items.append(item)
+            return
+        slot = self.random.randrange(self.seen)
+        if slot < self.size:
+            self.items[slot] = item
+
+    def ordered(self):
+        return sorted(self.items)
+
+
+def _fit_topics(sampler, spool, n_topics, seed):
+    """Fit on the sample, assign every spooled row, and summarise the topics."""
+    items = sampler.ordered()
+    if len(items) < 10:
+        return None, [], [], spool
+    _, words, texts, sentiments, categories = map(list, zip(*items))
+    model = TopicModel(n_topics, random_state=seed).fit(words)
+    topics = topic_summary(model, model.assignments_, sentiments, categories, texts)
+    others = [index for index, codes in enumerate(categories) if not codes]
+    new_topics = new_issue_topics([words[i] for i in others], [texts[i] for i in others],
+                                  sentiments=[sentiments[i] for i in others], random_state=seed)
+    spool, sizes = _assign_spool(model, spool)
+    for topic in topics:
+        topic["size"] = sizes.get(topic["id"], 0)
+    topics.sort(key=lambda topic: -topic["size"])
+    return model, topics, new_topics, spool
+
+
+def _assign_spool(model, spool):
+    """Copy the spool with every row's topic added; return the copy and the topic sizes."""
+    spool.flush()
+    spool.seek(0)
+    assigned = tempfile.TemporaryFile("w+", encoding="utf-8")
+    sizes = Counter()
+    batch = []
+
+    def flush_batch():
+        for row, (topic, _) in zip(batch, model.iter_assign([row[CONTENT_KEY] for row in batch])):
+            counted = not row["flag"] and not row["duplicate_of"]
+            row["topic"] = "" if topic is None else topic
+            if counted and topic is not None:
+                sizes[topic] += 1
+            assigned.write(json.dumps(row, ensure_ascii=False) + "\n")
+        batch.clear()
+
+    for line in spool:
+        batch.append(json.loads(line))
+        if len(batch) >= 2000:
+            flush_batch()
+    flush_batch()
+    spool.close()
+    return assigned, sizes

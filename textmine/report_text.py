@@ -1,0 +1,157 @@
+"""The summary shown in the terminal: overview, top pain points, short boards, alerts, drivers.
+
+With ``plain=True`` (or when writing to a file or pipe) the same content is
+written as plain text lines, one fact a line, that grep and diff can read.
+
+    >>> render_summary(result)                        # rich tables on the terminal
+    >>> render_summary(result, sys.stdout, plain=True)
+"""
+
+import sys
+
+SENTIMENT_NAMES = {"pos": "正面", "neu": "中性", "neg": "负面"}
+TOP_CATEGORIES = 10
+
+
+def _name(result, code):
+    for item in result.categories:
+        if item["code"] == code:
+            return item["name"]
+    return code
+
+
+def _number(value, fmt="{:.2f}"):
+    return "-" if value is None else fmt.format(value)
+
+
+def _short_boards(result):
+    """(column, entry) for every segment value with a short board, most significant first."""
+    found = [(column, e) for column, entries in result.segments.items() for e in entries if e["short_board"]]
+    return sorted(found, key=lambda item: (item[1]["p_value"], item[0], str(item[1]["value"])))
+
+
+def _overview_line(result):
+    rows, overview = result.rows, result.overview
+    parts = [f"读取 {rows['read']} 行", f"分析 {rows['analyzed']} 行"]
+    if rows["skipped"]:
+        parts.append(f"跳过 {rows['skipped']} 行")
+    if overview["duplicates"]:
+        parts.append(f"重复 {overview['duplicates']} 行")
+    if overview["flagged"]:
+        parts.append(f"无效 {overview['flagged']} 行")
+    share = overview["sentiment_share"]
+    parts.append("情感 " + " / ".join(f"{SENTIMENT_NAMES[k]} {share[k]:.1%}" for k in ("pos", "neu", "neg")))
+    if overview["average_score"] is not None:
+        parts.append(f"平均分 {overview['average_score']:.2f}（{overview['score_scale']}）")
+    if overview["nps"] is not None:
+        parts.append(f"NPS {overview['nps']:+.1f}")
+    return "，".join(parts)
+
+
+def summary_lines(result):
+    """The summary as plain text lines (what ``plain=True`` prints).
+
+        >>> summary_lines(result)[0]
+        '概览：读取 2000 行，分析 1850 行，...'
+    """
+    lines = ["概览：" + _overview_line(result), "", "主要痛点（提及数 / 占比 / 负面占比）："]
+    top = [c for c in result.categories if c["count"]][:TOP_CATEGORIES]
+    lines += [f"  {c['name']}: {c['count']} / {c['share']:.1%} / {c['negative_share']:.1%}" for c in top]
+    if not top:
+        lines.append("  （无）")
+    lines += ["", "客群短板："]
+    boards = _short_boards(result)
+    lines += [f"  {column}={e['value']}: {_name(result, e['short_board'])}（组内 {e['share_in_group']:.1%}，"
+              f"其余 {e['share_elsewhere']:.1%}，p={e['p_value']:.2g}）" for column, e in boards]
+    if not boards:
+        lines.append("  （无显著短板）")
+    lines += ["", "预警："]
+    lines += [f"  {a['name']} {a['period']}: {a['count']} 条，预期 {a['expected']:.1f}，"
+              f"{a['ratio']:.1f} 倍，p={a['p_value']:.2g}" for a in result.alerts]
+    if not result.alerts:
+        lines.append("  （无）")
+    lines += ["", "拉低满意度的痛点（若这些评论与其余同分，平均分可提高）："]
+    lines += [f"  {d['name']}: {d['impact']:+.2f}（有 {d['mean_with']:.2f} / 无 {d['mean_without']:.2f}，"
+              f"占 {d['share']:.1%}）" for d in result.drivers[:5]]
+    if not result.drivers:
+        lines.append("  （评分不足）")
+    if result.topics:
+        lines += ["", "主题："]
+        lines += [f"  #{t.get('id')} {t.get('label')}（{t.get('size')} 条）: {' '.join(map(str, t.get('words', [])[:8]))}"
+                  for t in result.topics]
+    return lines
+
+
+def render_summary(result, console=None, plain=False):
+    """Write the summary to ``console`` (a rich Console or a text file; default stdout).
+
+    Returns nothing: this is output, not data (use ``to_json_summary`` for data).
+        >>> from rich.console import Console
+        >>> render_summary(result, Console(), plain=False)
+    """
+    if plain or (console is not None and not hasattr(console, "print")):
+        stream = getattr(console, "file", None) or console or sys.stdout
+        for line in summary_lines(result):
+            stream.write(line + "\n")
+        return
+    from rich.console import Console
+
+    console = console or Console()
+    _render_rich(result, console)
+
+
+def _render_rich(result, console):
+    from rich.table import Table
+
+    console.print(f"[bold]概览[/bold]  {_escape(_overview_line(result))}")
+    table = Table(title="主要痛点", title_justify="left")
+    for header, justify in (("痛点", "left"), ("提及数", "right"), ("占比", "right"), ("负面占比", "right"),
+                            ("有/无此痛点均分", "right")):
+        table.add_column(header, justify=justify)
+    for c in [c for c in result.categories if c["count"]][:TOP_CATEGORIES]:
+        _add_row(table, c["name"], str(c["count"]), f"{c['share']:.1%}", f"{c['negative_share']:.1%}",
+                      f"{_number(c['avg_score_with'])} / {_number(c['avg_score_without'])}")
+    console.print(table)
+
+    boards = _short_boards(result)
+    if boards:
+        table = Table(title="客群短板", title_justify="left")
+        for header in ("分群", "取值", "条数", "短板", "组内 / 其余", "p 值"):
+            table.add_column(header)
+        for column, e in boards:
+            _add_row(table, column, e["value"], str(e["rows"]), _name(result, e["short_board"]),
+                          f"{e['share_in_group']:.1%} / {e['share_elsewhere']:.1%}", f"{e['p_value']:.2g}")
+        console.print(table)
+    else:
+        console.print("客群短板：无显著短板")
+
+    if result.alerts:
+        table = Table(title="预警", title_justify="left", style="red")
+        for header in ("痛点", "期间", "提及数", "预期", "倍数", "p 值"):
+            table.add_column(header)
+        for a in result.alerts:
+            _add_row(table, a["name"], a["period"], str(a["count"]), f"{a['expected']:.1f}", f"{a['ratio']:.1f}",
+                          f"{a['p_value']:.2g}")
+        console.print(table)
+    else:
+        console.print("预警：无")
+
+    if result.drivers:
+        table = Table(title="拉低满意度的痛点", title_justify="left")
+        for header in ("痛点", "拖累（分）", "有此痛点均分", "无此痛点均分", "占比"):
+            table.add_column(header)
+        for d in result.drivers[:5]:
+            _add_row(table, d["name"], f"{d['impact']:+.2f}", f"{d['mean_with']:.2f}", f"{d['mean_without']:.2f}",
+                          f"{d['share']:.1%}")
+        console.print(table)
+
+
+def _add_row(table, *cells):
+    # Names and segment values come from the input: '[...]' must print as is, not as markup.
+    table.add_row(*(_escape(str(cell)) for cell in cells))
+
+
+def _escape(text):
+    from rich.markup import escape
+
+    return escape(text)
