@@ -132,7 +132,9 @@ def test_cut_many(segmenter):
         (["2024", "10086", "12300", "三"], ["10086", "12300"]),
         (["卡", "贵", "差", "坑", "的", "了", "a"], ["卡", "贵", "差", "坑"]),
         (["[怒]", "<手机号>", "光猫"], ["光猫"]),
-        (["不", "没", "满意"], ["满意"]),
+        (["不", "没", "信号"], ["信号"]),
+        # Judgement and survey boilerplate say how, not what: not topic words.
+        (["满意", "一般", "希望改进", "吐槽一下", "宽带"], ["宽带"]),
     ],
 )
 def test_content_words(segmenter, tokens, expected):

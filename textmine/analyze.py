@@ -25,15 +25,15 @@ The statistics (all one-sided: "is this higher than expected?"):
   comments scored like the rest.
 """
 
-import datetime as dt
 import heapq
 import math
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
 from scipy.stats import fisher_exact, poisson
+
+from textmine.columns import number_or_none, parse_date, period_of
 
 OTHER = "other"
 CATEGORY_NAMES = {
@@ -45,168 +45,6 @@ CATEGORY_NAMES = {
 EMPTY_VALUE = "(空)"
 OVERFLOW_VALUE = "(其他值)"
 PERIODS = ("month", "week")
-
-# ---------------------------------------------------------------- dates
-_EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, Lotus leap-year bug included
-_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:(?:\s+|T)\d{1,2}[:：]\d{2}.*)?$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s*\d{2}:?\d{2}(?::?\d{2})?)?$")
-_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
-
-
-def parse_date(value):
-    """Return a ``datetime.date`` for the many ways exports write a day, else None.
-
-    Accepts dates, datetimes, ``2026-11-03``, ``2026/11/3``, ``2026年11月5日``,
-    ``20261103``, with or without a time, and Excel serial numbers (5 digits).
-        >>> parse_date("2026年11月5日"), parse_date(46329)
-        (datetime.date(2026, 11, 5), datetime.date(2026, 11, 3))
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        return _from_number(value)
-    text = str(value).strip()
-    match = _YMD.match(text) or _COMPACT.match(text)
-    if match:
-        try:
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            return None
-    if _SERIAL.match(text):
-        return _from_number(float(text))
-    return None
-
-
-def _from_number(number):
-    if 19000101 <= number <= 21001231 and float(number).is_integer():
-        return parse_date(str(int(number)))
-    if 20000 <= number < 80000:  # 1954 .. 2119: plausible feedback dates only
-        return _EXCEL_EPOCH + dt.timedelta(days=int(number))
-    return None
-
-
-def period_of(day, by="month"):
-    """'2026-11' for a month, '2026-W47' for an ISO week."""
-    if by == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    return f"{day.year}-{day.month:02d}"
-
-
-# ---------------------------------------------------------------- column detection
-_DATE_HINT = re.compile(r"日期|时间|date|time|受理|创建|提交|day", re.I)
-_SCORE_HINT = re.compile(r"满意|评分|得分|分数|打分|评价分|score|rating|csat|nps|推荐", re.I)
-_ID_HINT = re.compile(r"编号|序号|单号|工单号|流水|尾号|手机|号码|电话|账号|^id$|_id$|^no\.?$", re.I)
-_TEXT_HINT = re.compile(r"内容|意见|建议|文本|评论|留言|回复|描述|原因|结果|备注|text|comment|feedback", re.I)
-ANNOTATION_COLUMNS = frozenset({"text", "sentiment_score", "sentiment", "categories", "evidence", "aspects",
-                                "duplicate_of", "flag", "topic", "tokens", "source_file", "date", "score"})
-
-
-def _columns(header, sample_rows):
-    """{column: [non-empty values]} whether rows are dicts or sequences aligned with header."""
-    values = {column: [] for column in header}
-    for row in sample_rows:
-        items = row.items() if isinstance(row, dict) else zip(header, row)
-        for column, value in items:
-            if column in values and value is not None and str(value).strip() != "":
-                values[column].append(value)
-    return values
-
-
-def _number(value):
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def detect_date_column(header, sample_rows):
-    """The column whose values are mostly dates (a name such as 日期 breaks ties), or None.
-
-        >>> detect_date_column(["序号", "日期"], [{"序号": "1", "日期": "2026/11/3"}])
-        '日期'
-    """
-    best, best_key = None, None
-    for column, values in _columns(header, sample_rows).items():
-        if not values or column in ANNOTATION_COLUMNS - {"date"}:
-            continue
-        hinted = bool(_DATE_HINT.search(str(column)))
-        # A bare number is only a date (Excel serial, 20261103) in a column named like one.
-        parsed = sum(1 for v in values if (hinted or _number(v) is None) and parse_date(v))
-        rate = parsed / len(values)
-        if rate >= 0.8:
-            key = (hinted, rate)
-            if best_key is None or key > best_key:
-                best, best_key = column, key
-    return best
-
-
-def detect_score_column(header, sample_rows):
-    """``(column, '0-10' | '1-5')`` for a numeric satisfaction score, or None.
-
-    A column named like a score (满意度, 评分, score) wins; otherwise a small-integer
-    column within 0-10 that is not an id. '1-5' only when no value is below 1 or above 5.
-        >>> detect_score_column(["满意度"], [{"满意度": "9"}, {"满意度": "0"}])
-        ('满意度', '0-10')
-    """
-    candidates = []
-    for column, values in _columns(header, sample_rows).items():
-        if not values or _ID_HINT.search(str(column)) or column in ANNOTATION_COLUMNS - {"score"}:
-            continue
-        numbers = [n for n in map(_number, values) if n is not None]
-        if len(numbers) < 0.9 * len(values) or not numbers or min(numbers) < 0 or max(numbers) > 10:
-            continue
-        hinted = bool(_SCORE_HINT.search(str(column)))
-        integers = all(n.is_integer() for n in numbers)
-        if not hinted and not (integers and len(set(numbers)) >= 3):
-            continue
-        scale = "1-5" if min(numbers) >= 1 and max(numbers) <= 5 else "0-10"
-        candidates.append(((hinted, len(numbers)), column, scale))
-    if not candidates:
-        return None
-    _, column, scale = max(candidates, key=lambda item: item[0])
-    return column, scale
-
-
-def detect_segment_columns(header, sample_rows, *, max_values=30):
-    """Low-cardinality categorical columns (地市, 地区类型, 年龄段, 套餐, 渠道), in header order.
-
-    Text, id, date, score and annotation columns are left out.
-        >>> detect_segment_columns(["地区类型", "意见建议"], rows)
-        ['地区类型']
-    """
-    sample_rows = list(sample_rows)
-    excluded = {detect_date_column(header, sample_rows)}
-    score = detect_score_column(header, sample_rows)
-    excluded.add(score[0] if score else None)
-    found = []
-    for column, values in _columns(header, sample_rows).items():
-        name = str(column)
-        if column in excluded or column in ANNOTATION_COLUMNS or _ID_HINT.search(name) or _TEXT_HINT.search(name):
-            continue
-        if len(values) < max(3, 0.5 * len(sample_rows)) or _DATE_HINT.search(name):
-            continue
-        texts = [str(v).strip() for v in values]
-        distinct = set(texts)
-        if len(distinct) > max_values or len(distinct) < 2 or sum(map(len, texts)) / len(texts) > 20:
-            continue
-        if len(texts) >= 20 and len(distinct) > 0.5 * len(texts):
-            continue
-        if all(_number(t) is not None for t in distinct) and len(distinct) > 12:
-            continue  # a numeric measure, not a group
-        found.append(column)
-    return found
 
 
 # ---------------------------------------------------------------- aggregation
@@ -308,8 +146,8 @@ class Aggregator:
         codes = list(dict.fromkeys(_categories(row.get("categories")))) or [OTHER]
         label = row.get("sentiment") or "neu"
         negative = label == "neg"
-        score = _number(row.get("score"))
-        sent = _number(row.get("sentiment_score"))
+        score = number_or_none(row.get("score"))
+        sent = number_or_none(row.get("sentiment_score"))
         sent = 0.5 if sent is None else sent
         self.sentiment[label] += 1
         self.all.add(codes, negative, score)

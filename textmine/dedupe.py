@@ -33,6 +33,8 @@ from hashlib import blake2b
 from itertools import repeat
 from operator import mod, xor
 
+from textmine.errors import ConfigError
+
 __all__ = ["DuplicateFinder"]
 
 _KEY_MASK = (1 << 58) - 1
@@ -87,17 +89,18 @@ class DuplicateFinder:
     Feed cleaned text (``clean_text``) for the best results; raw text works.
 
     >>> finder = DuplicateFinder()
-    >>> finder.check("r1", "家里宽带每天晚上都断网，打客服也没用"), finder.check("r2", "家里宽带每天晚上都断网了，打客服也没用！")
-    (None, 'r1')
+    >>> finder.check("r1", "家里宽带每天晚上都断网，打客服也没用")
+    >>> finder.check("r2", "家里宽带每天晚上都断网了，打客服也没用！")
+    'r1'
     """
 
     def __init__(self, *, min_chars=10, threshold=0.7, bins=20, bands=5):
         if min_chars < 2:
-            raise ValueError("min_chars must be at least 2")
+            raise ConfigError("min_chars must be at least 2")
         if not 0.0 < threshold <= 1.0:
-            raise ValueError("threshold must be in (0, 1]")
+            raise ConfigError("threshold must be in (0, 1]")
         if not 1 <= bands <= 16 or bins % bands:
-            raise ValueError("bins must be a positive multiple of bands")
+            raise ConfigError("bins must be a positive multiple of bands")
         self.min_chars = min_chars
         self.threshold = threshold
         self.bins = bins

@@ -26,32 +26,38 @@ _D = "[0-9０-９]"  # ASCII or full-width digit; not \d, which also takes Arabi
 _NOT_AFTER_DIGIT = "(?<![0-9０-９])"  # a match never starts or ends inside a longer number
 _NOT_BEFORE_DIGIT = "(?![0-9０-９])"
 _SEP = "[ \\-－\u3000]?"
-_DATE = f"(?:[1１][89８９]|[2２][0０]){_D}{_D}(?:[0０][1-9１-９]|[1１][0-2０-２])(?:[0-2０-２]{_D}|[3３][01０１])"
-_DATE_YY = f"{_D}{_D}(?:[0０][1-9１-９]|[1１][0-2０-２])(?:[0-2０-２]{_D}|[3３][01０１])"
+_MONTH_DAY = f"(?:[0０][1-9１-９]|[1１][0-2０-２])(?:[0-2０-２]{_D}|[3３][01０１])"
+_DATE = f"(?:[1１][89８９]|[2２][0０]){_D}{_D}{_MONTH_DAY}"  # YYYYMMDD, 1800-2099
+_DATE_YY = f"{_D}{_D}{_MONTH_DAY}"  # YYMMDD
 
 # Alternatives are tried in this order at each position, so a more specific
 # kind wins: an account after its keyword before an e-mail, an e-mail before
 # the digits in it, an ID number (structure: region, birth date) before a bank
 # card, a card before a phone.
+_B, _E = _NOT_AFTER_DIGIT, _NOT_BEFORE_DIGIT
+_AREA = f"(?:[0０][1１][0０]|[0０][2２]{_D}|[0０][3-9３-９]{_D}{{2}})"  # 010, 02x, 0xxx
 _PATTERNS = [
     # The account after 宽带账号/宽带帐号: "ad12345678", "02012345678@163.gd".
-    ("broadband", r"(?<=宽带)(?P<bb_kw>(?:账号|帐号|账户|帐户|用户名|号码|号)\s*(?:是|为)?\s*[:：]?\s*)"
-        r"(?P<bb>(?=[A-Za-z_.@\-]*[0-9０-９])[A-Za-z0-9０-９_.@\-]{5,40})"),
+    ("broadband",
+     r"(?<=宽带)(?P<bb_kw>(?:账号|帐号|账户|帐户|用户名|号码|号)\s*(?:是|为)?\s*[:：]?\s*)"
+     r"(?P<bb>(?=[A-Za-z_.@\-]*[0-9０-９])[A-Za-z0-9０-９_.@\-]{5,40})"),
     ("email", r"[A-Za-z0-9._%+\-]+[@＠][A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
     # 18 digits (17 + check digit or X) or the old 15-digit form.
-    ("id_number", f"{_NOT_AFTER_DIGIT}[1-9１-９]{_D}{{5}}{_DATE}{_D}{{3}}[0-9０-９XxＸｘ]{_NOT_BEFORE_DIGIT}"
-        f"|{_NOT_AFTER_DIGIT}[1-9１-９]{_D}{{5}}{_DATE_YY}{_D}{{3}}{_NOT_BEFORE_DIGIT}"),
+    ("id_number",
+     f"{_B}[1-9１-９]{_D}{{5}}{_DATE}{_D}{{3}}[0-9０-９XxＸｘ]{_E}"
+     f"|{_B}[1-9１-９]{_D}{{5}}{_DATE_YY}{_D}{{3}}{_E}"
+     f"|{_B}{_D}{{17}}[XxＸｘ]{_E}"),  # a trailing X is an ID even with a bad date
     # 16-19 digits, plain or in groups of four ("6222 0212 3456 7890").
-    ("bank_card", f"{_NOT_AFTER_DIGIT}(?:{_D}{{4}}[ \\-]){{3}}{_D}{{4}}(?:[ \\-]?{_D}{{1,3}})?{_NOT_BEFORE_DIGIT}"
-        f"|{_NOT_AFTER_DIGIT}{_D}{{16,19}}{_NOT_BEFORE_DIGIT}"),
+    ("bank_card",
+     f"{_B}(?:{_D}{{4}}[ \\-]){{3}}{_D}{{4}}(?:[ \\-]?{_D}{{1,3}})?{_E}|{_B}{_D}{{16,19}}{_E}"),
     # 1[3-9] + 9 digits, as 3-4-4 with optional spaces or dashes; +86 / 86 / 0086 prefix.
-    ("mobile", f"{_NOT_AFTER_DIGIT}(?:(?:[+＋]|00|００)?(?:86|８６)[ \\-－]?|[(（][+＋]?(?:86|８６)[)）]\\s?)?"
-        f"[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}{_NOT_BEFORE_DIGIT}"),
+    ("mobile",
+     f"{_B}(?:(?:[+＋]|00|００)?(?:86|８６)[ \\-－]?|[(（][+＋]?(?:86|８６)[)）]\\s?)?"
+     f"[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}{_E}"),
     # Area code + local number: 010-12345678, (0755)1234567, 02012345678.
     # 400/800 hotlines and 10086/10010/10000 do not start with 0: kept.
-    ("landline", f"{_NOT_AFTER_DIGIT}(?:[(（](?:[0０][1１][0０]|[0０][2２]{_D}|[0０][3-9３-９]{_D}{{2}})[)）]\\s?"
-        f"|(?:[0０][1１][0０]|[0０][2２]{_D}|[0０][3-9３-９]{_D}{{2}})[ \\-－]?)"
-        f"[1-9１-９]{_D}{{6,7}}{_NOT_BEFORE_DIGIT}"),
+    ("landline",
+     f"{_B}(?:[(（]{_AREA}[)）]\\s?|{_AREA}[ \\-－]?)[1-9１-９]{_D}{{6,7}}{_E}"),
 ]
 _PERSONAL = re.compile("|".join(f"(?P<{kind}>{p})" for kind, p in _PATTERNS))
 # Every pattern holds three digits in a row, an @ or 宽带: a cheap first test.

@@ -18,8 +18,8 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from textmine.analyze import (CATEGORY_NAMES, Aggregator, detect_date_column, detect_score_column,
-                              detect_segment_columns, to_json_summary)
+from textmine.analyze import CATEGORY_NAMES, Aggregator, to_json_summary
+from textmine.columns import detect_date_column, detect_score_column, detect_segment_columns
 from textmine.errors import ConfigError, MissingColumnError
 from textmine.pipeline import (CONTENT_KEY, LanguageOptions, ReadOptions, RunResult, annotate_stream,
                                open_sources, output_columns)

@@ -211,7 +211,7 @@ def _write_trends(book, result):
                       " ~ ".join(a["baseline_periods"])])
     if not result.alerts:
         sheet.append(["无显著上升的痛点"])
-    anchor_col = 3
+    chart_row = 1  # charts sit right of the tables, stacked so they never overlap
     for by, label in (("month", "按月"), ("week", "按周（ISO）")):
         trend = result.trends.get(by) or {}
         periods = trend.get("periods") or []
@@ -233,7 +233,9 @@ def _write_trends(book, result):
             chart.add_data(Reference(sheet.ws, min_col=3, max_col=2 + shown, min_row=first, max_row=last),
                            titles_from_data=True)
             chart.set_categories(Reference(sheet.ws, min_col=1, min_row=first + 1, max_row=last))
-            sheet.ws.add_chart(chart, f"{get_column_letter(len(codes) + anchor_col + 1)}{first}")
+            chart_row = max(chart_row, first)
+            sheet.ws.add_chart(chart, f"{get_column_letter(len(codes) + 4)}{chart_row}")
+            chart_row += 18  # a chart 8 cm high covers about 16 rows
 
 
 def _write_drivers(book, result):

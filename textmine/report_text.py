@@ -77,8 +77,45 @@ def summary_lines(result):
         lines.append("  （评分不足）")
     if result.topics:
         lines += ["", "主题："]
-        lines += [f"  #{t.get('id')} {t.get('label')}（{t.get('size')} 条）: {' '.join(map(str, t.get('words', [])[:8]))}"
-                  for t in result.topics]
+        lines += [f"  #{t.get('id')} {t.get('label')}（{t.get('size')} 条）: {_words(t)}" for t in result.topics]
+    return lines
+
+
+def _words(topic, count=8):
+    """Top words of a topic, whether given as words or as (word, weight) pairs."""
+    words = [word[0] if isinstance(word, (list, tuple)) else word for word in topic.get("words", [])]
+    return " ".join(map(str, words[:count]))
+
+
+def topic_lines(summary, topics):
+    """The ``topics`` command's report as plain lines: curve, topics, candidate new pain points.
+
+        >>> topic_lines(run.summary, run.result.topics)[0]
+        '主题数：6（按 NPMI 一致性自动选择）'
+    """
+    model = summary.get("topic_model")
+    if not model:
+        return ["主题：评论太少，无法建模（至少需要 10 条有效评论）"]
+    curve = model.get("coherence_curve") or []
+    how = "按 NPMI 一致性自动选择" if len(curve) > 1 else "指定"
+    lines = [f"主题数：{model['n_topics']}（{how}）"]
+    if len(curve) > 1:
+        lines.append("一致性曲线（k: NPMI）：" + "  ".join(f"{k}: {score:.3f}" for k, score in curve))
+    for topic in topics:
+        share = topic.get("negative_share")
+        lines += ["", f"#{topic['id']} {topic['label']}  {topic['size']} 条"
+                      + (f"，负面 {share:.0%}" if share is not None else "")
+                      + (f"，最接近痛点 {topic['top_category']}（重合 {topic['category_overlap']:.0%}）"
+                         if topic.get("top_category") else ""),
+                  "  词：" + _words(topic, 10)]
+        lines += [f"  例：{example}" for example in topic.get("examples", [])[:5]]
+    new = summary.get("new_topics") or []
+    lines += ["", "候选新痛点（未被任何类别覆盖的评论中的主题）："]
+    if not new:
+        lines.append("  （无：未分类评论太少或没有成形的主题）")
+    for topic in new:
+        lines.append(f"  #{topic['id']} {topic['label']}  {topic['size']} 条  词：{_words(topic, 8)}")
+        lines += [f"    例：{example}" for example in topic.get("examples", [])[:3]]
     return lines
 
 

@@ -1,0 +1,110 @@
+import datetime as dt
+
+import pytest
+
+from textmine.columns import (
+    detect_date_column, detect_score_column, detect_segment_columns, number_or_none, parse_date, period_of,
+)
+
+
+# ------------------------------------------------------------------ dates and columns
+@pytest.mark.parametrize("value, expected", [
+    ("2026-11-03", dt.date(2026, 11, 3)),
+    ("2026/11/3", dt.date(2026, 11, 3)),
+    ("2026.11.03", dt.date(2026, 11, 3)),
+    ("2026年11月5日", dt.date(2026, 11, 5)),
+    ("2026年11月5日 14:05", dt.date(2026, 11, 5)),
+    ("20261103", dt.date(2026, 11, 3)),
+    (20261103, dt.date(2026, 11, 3)),
+    ("2026-11-03 14:22:10", dt.date(2026, 11, 3)),
+    ("2026-11-03T14:22:10+08:00", dt.date(2026, 11, 3)),
+    (46329, dt.date(2026, 11, 3)),  # Excel serial
+    ("46329", dt.date(2026, 11, 3)),
+    (46329.75, dt.date(2026, 11, 3)),
+    (dt.datetime(2026, 11, 3, 9, 30), dt.date(2026, 11, 3)),
+    (dt.date(2026, 11, 3), dt.date(2026, 11, 3)),
+    (" 2026-6-1 ", dt.date(2026, 6, 1)),
+    ("2026-02-30", None),
+    ("2026-13-01", None),
+    ("昨天", None),
+    ("", None),
+    (None, None),
+    (7, None),
+    (float("nan"), None),
+    (True, None),
+    ("13912345678", None),
+])
+def test_parse_date(value, expected):
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize("day, by, expected", [
+    (dt.date(2026, 11, 22), "week", "2026-W47"),
+    (dt.date(2026, 11, 22), "month", "2026-11"),
+    (dt.date(2027, 1, 1), "week", "2026-W53"),
+])
+def test_period_of(day, by, expected):
+    assert period_of(day, by) == expected
+
+
+SURVEY_HEADER = ["序号", "满意度", "地市", "地区类型", "年龄段", "日期", "意见建议"]
+
+
+def survey_rows(n=60):
+    cities, areas, ages = ["广州", "深圳", "梅州"], ["城市", "县城", "农村"], ["18-25", "60以上"]
+    return [{"序号": str(i), "满意度": str(i % 11), "地市": cities[i % 3], "地区类型": areas[i % 3],
+             "年龄段": ages[i % 2], "日期": "2026/11/3" if i % 7 else "2026年11月5日",
+             "意见建议": f"第{i}条：家里信号太差了，打电话要跑到阳台上，希望尽快解决"} for i in range(1, n + 1)]
+
+
+def test_detect_columns_on_a_survey_export():
+    rows = survey_rows()
+    assert detect_date_column(SURVEY_HEADER, rows) == "日期"
+    assert detect_score_column(SURVEY_HEADER, rows) == ("满意度", "0-10")
+    assert detect_segment_columns(SURVEY_HEADER, rows) == ["地市", "地区类型", "年龄段"]
+
+
+def test_detect_columns_accepts_sequences_aligned_with_the_header():
+    rows = [[r[c] for c in SURVEY_HEADER] for r in survey_rows()]
+    assert detect_date_column(SURVEY_HEADER, rows) == "日期"
+    assert detect_segment_columns(SURVEY_HEADER, rows) == ["地市", "地区类型", "年龄段"]
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["1", "5", "4", "3"], ("评分", "1-5")),
+    (["0", "10", "7"], ("评分", "0-10")),
+    (["4.5", "3", "5"], ("评分", "1-5")),
+    (["11", "5", "3"], None),
+    (["很好", "一般", "差"], None),
+])
+def test_detect_score_scale(values, expected):
+    assert detect_score_column(["评分"], [{"评分": v} for v in values]) == expected
+
+
+def test_detect_score_ignores_ids_and_dates_ignore_plain_numbers():
+    rows = [{"编号": str(i), "工单号": str(40000 + i), "内容": "x"} for i in range(1, 10)]
+    assert detect_score_column(["编号", "工单号", "内容"], rows) is None
+    assert detect_date_column(["编号", "工单号", "内容"], rows) is None
+
+
+def test_detect_segments_excludes_ids_text_and_high_cardinality():
+    rows = [{"工单编号": f"TS{i:05d}", "手机号尾号": f"{i:04d}", "渠道": ["APP", "营业厅"][i % 2],
+             "客户编码": f"C{i}", "投诉内容": "用户来电反映网速慢，要求处理" * 3} for i in range(40)]
+    assert detect_segment_columns(list(rows[0]), rows) == ["渠道"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("7", 7.0), (" 7.5 ", 7.5), (9, 9.0), (True, None), ("nan", None), ("十", None), (None, None),
+])
+def test_number_or_none(value, expected):
+    assert number_or_none(value) == expected
+
+
+def test_detect_complaint_order_columns():
+    header = ["工单编号", "受理时间", "地市", "投诉类别", "投诉内容"]
+    rows = [{"工单编号": f"TS2026{i:06d}", "受理时间": f"2026-11-{1 + i % 20:02d} {8 + i % 10}:{i % 60:02d}:00",
+             "地市": ["广州", "深圳", "佛山"][i % 3], "投诉类别": ["网络", "资费"][i % 2],
+             "投诉内容": "用户来电反映家中宽带经常断网，要求尽快上门处理"} for i in range(40)]
+    assert detect_date_column(header, rows) == "受理时间"
+    assert detect_score_column(header, rows) is None
+    assert detect_segment_columns(header, rows) == ["地市", "投诉类别"]

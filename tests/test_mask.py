@@ -1,0 +1,122 @@
+"""Tests for textmine.mask: each kind of personal data, what must be kept, idempotence."""
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from textmine.mask import MASK_TAGS, mask_personal_data
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # mobile numbers
+        ("电话13800138000", "电话<手机号>"),
+        ("电话 138 0013 8000 谢谢", "电话 <手机号> 谢谢"),
+        ("138-0013-8000", "<手机号>"),
+        ("+86 13800138000", "<手机号>"),
+        ("+86-138-0013-8000", "<手机号>"),
+        ("8613800138000", "<手机号>"),
+        ("(+86)13912345678", "<手机号>"),
+        ("１３８００１３８０００", "<手机号>"),  # full-width digits in the original text
+        ("号码19912345678和15012345678", "号码<手机号>和<手机号>"),
+        # landlines with an area code
+        ("010-62345678", "<固话>"),
+        ("(010)62345678", "<固话>"),
+        ("（0755）82345678", "<固话>"),
+        ("0755-8234567转801", "<固话>转801"),
+        ("02087654321", "<固话>"),
+        # ID numbers
+        ("身份证110101199003071234", "身份证<身份证号>"),
+        ("身份证号11010519491231002X", "身份证号<身份证号>"),
+        ("id 11010519491231002x", "id <身份证号>"),
+        ("旧证110105491231002", "旧证<身份证号>"),
+        ("证件12345678901234567X", "证件<身份证号>"),
+        # bank cards
+        ("卡号6222021234567890123", "卡号<银行卡号>"),  # keyword, Luhn not needed
+        ("6222 0212 3456 7890", "<银行卡号>"),  # grouped in fours
+        ("退到6222021234567890128", "退到<银行卡号>"),  # passes Luhn
+        ("4111111111111111", "<银行卡号>"),
+        # e-mail and broadband accounts
+        ("邮箱zhang.san@163.com", "邮箱<邮箱>"),
+        ("13800138000@139.com", "<邮箱>"),
+        ("宽带账号ad12345678", "宽带账号<宽带账号>"),
+        ("宽带账号：02012345678@163.gd", "宽带账号：<宽带账号>"),
+        ("宽带帐号是 GZ88886666", "宽带帐号是 <宽带账号>"),
+    ],
+)
+def test_masks_each_kind(text, expected):
+    assert mask_personal_data(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "打10086没人接，10010和10000号也一样",
+        "400-810-8888 和 4008108888、800-820-8820 是客服热线",
+        "2024-11-23 报修，2024年11月23日上门，20241123",
+        "每月38.5元，扣了128元，退费1000元",
+        "100M宽带，1000M千兆，5G套餐，4G信号",
+        "工单号2024112312345678901",  # 19 digits, fails Luhn, no card keyword
+        "订单20241123123456",  # 14 digits
+        "IMEI 861234567890123",  # 15 digits but not a birth date
+        "信号只有1格，等了3天",
+        "宽带账号是多少",
+        "没有数字的投诉",
+    ],
+)
+def test_keeps_hotlines_dates_amounts_and_order_numbers(text):
+    assert mask_personal_data(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a13800138000b", "a<手机号>b"),  # letters around: still a phone
+        ("9913800138000123", "9913800138000123"),  # inside a longer number: not a phone
+        ("1380013800", "1380013800"),  # 10 digits
+        ("身份证1101011990030712345", "身份证1101011990030712345"),  # 19 digits, fails Luhn
+    ],
+)
+def test_digits_never_partially_masked(text, expected):
+    assert mask_personal_data(text) == expected
+
+
+def test_mask_tags_constant():
+    assert set(MASK_TAGS.values()) == {
+        "<手机号>", "<固话>", "<身份证号>", "<银行卡号>", "<邮箱>", "<宽带账号>",
+    }
+
+
+def test_masked_text_is_unchanged_by_masking():
+    text = "用户13800138000，身份证110101199003071234，卡号6222021234567890123，宽带账号ad12345678"
+    once = mask_personal_data(text)
+    assert mask_personal_data(once) == once
+    assert not re.search(r"\d{6,}", once)
+
+
+_DIGITISH = st.text(st.sampled_from(list("0123456789１３８ +-()（）@.宽带账号：Xx元ab")), max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(), _DIGITISH))
+def test_masking_is_idempotent_and_never_crashes(text):
+    once = mask_personal_data(text)
+    assert mask_personal_data(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    st.from_regex(
+        r"[1-6][0-9]{5}(19[5-9][0-9]|200[0-9])(0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])[0-9]{3}[0-9X]",
+        fullmatch=True,
+    ),
+    st.sampled_from(["用户", "电话：", "号码 ", "，", "a"]),
+)
+def test_no_mobile_or_id_number_survives(mobile, id_number, before):
+    masked = mask_personal_data(f"{before}{mobile}，身份证{id_number}。")
+    assert mobile not in masked
+    assert id_number not in masked
