@@ -206,8 +206,8 @@ def test_clean_text(text, expected):
         ("nan", "empty"),
         ("#N/A", "empty"),
         ("NULL", "empty"),
-        ("10", "meaningless"),  # a bare score: it belongs in the score column
-        ("5", "meaningless"),
+        ("10", None),  # a bare survey score is the answer of an SMS reply
+        ("5", None),
         ("。。。！！", "meaningless"),
         ("???", "meaningless"),
         ("★★★", "meaningless"),

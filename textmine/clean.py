@@ -365,13 +365,14 @@ def _is_keyboard_mash(letters):
     )
 
 
+_SURVEY_SCORE = re.compile(r"\s*(?:10|[0-9]|１０|[０-９])\s*分?\s*")
+
+
 def junk_reason(text):
     """Say why a comment carries no analysable content, or return None.
 
     'empty': nothing but whitespace, or a spreadsheet null marker (nan, #N/A).
-    'meaningless': only digits, punctuation or symbols (a bare score "10" or
-    "5" included: the score belongs in its own column, the text says nothing
-    more), keyboard mashing (asdfgh, jjjjjj, qwerqwer) or interjections only
+    'meaningless': only digits, punctuation or symbols, keyboard mashing (asdfgh, jjjjjj, qwerqwer) or interjections only
     (啊啊啊, 哈哈). Short real answers (无, 好, 满意, 一般, ok) are kept, and so
     is a comment that is only a known emoji (👍, [赞]): it is a sentiment.
     'spam': a link or contact handle together with advert words (兼职 刷单
@@ -379,11 +380,13 @@ def junk_reason(text):
     or more characters made of at most two distinct characters (flooding).
     Works on raw or cleaned text.
 
-    >>> [junk_reason(t) for t in ["  ", "10", "asdfgh", "满意", "兼职刷单日结加微信abc123"]]
-    ['empty', 'meaningless', 'meaningless', None, 'spam']
+    >>> [junk_reason(t) for t in ["  ", "10", "123456", "asdfgh", "满意", "兼职刷单日结加微信abc123"]]
+    ['empty', None, 'meaningless', 'meaningless', None, 'spam']
     """
     if not text or text.isspace():
         return "empty"
+    if _SURVEY_SCORE.fullmatch(text):
+        return None
     if len(text) <= 12 and text.strip().lower() in _NULL_MARKERS:
         return "empty"
     if not _LETTER.search(text):

@@ -179,7 +179,10 @@ def resolve_jobs(jobs):
 @click.option("--tokens", is_flag=True, help="Add a tokens column (space-separated words).")
 @click.option("--no-excel-escape", is_flag=True,
               help="Do not prefix formula-like cells with ' in CSV files (for pipelines).")
-def annotate(inputs, output, output_format, no_excel_escape, jobs, quiet, **kwargs):
+@click.option("--topics", "topics", default=None,
+              help="Add a topic column: auto (number chosen by coherence) or a number. Reads the input twice.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for repeatable topics.")
+def annotate(inputs, output, output_format, no_excel_escape, topics, seed, jobs, quiet, **kwargs):
     """Write every input row back with sentiment, pain points and flags.
 
     Reads CSV, TSV, XLSX or JSONL files (or - for stdin) in any encoding an
@@ -193,9 +196,19 @@ def annotate(inputs, output, output_format, no_excel_escape, jobs, quiet, **kwar
         cat replies.csv | textmine annotate - --text-column 回复内容 > out.csv
     """
     from textmine.pipeline import annotate_files
+    from textmine.pipeline_analyze import annotate_with_topics, parse_topics_option
 
     check_stdin_once(inputs)
     read_options, language = make_options(kwargs)
+    if topics is not None and parse_topics_option(topics) is not None:
+        with Progress(quiet) as progress:
+            result = annotate_with_topics(
+                inputs, output, topics, seed=seed, read_options=read_options, language=language,
+                output_format=output_format, excel_escape=not no_excel_escape, jobs=resolve_jobs(jobs),
+                progress=progress, stdin=click.get_binary_stream("stdin"), stdout=click.get_text_stream("stdout"),
+            )
+        report_rows(result, quiet)
+        return
     with Progress(quiet) as progress:
         result = annotate_files(
             inputs, output, read_options=read_options, options=language, output_format=output_format,

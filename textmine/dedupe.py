@@ -94,7 +94,7 @@ class DuplicateFinder:
     'r1'
     """
 
-    def __init__(self, *, min_chars=10, threshold=0.7, bins=20, bands=5):
+    def __init__(self, *, min_chars=10, threshold=0.85, bins=20, bands=5):
         if min_chars < 2:
             raise ConfigError("min_chars must be at least 2")
         if not 0.0 < threshold <= 1.0:

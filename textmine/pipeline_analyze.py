@@ -244,3 +244,26 @@ def _assign_spool(model, spool):
     flush_batch()
     spool.close()
     return assigned, sizes
+
+
+def annotate_with_topics(paths, output, n_topics, *, seed=0, read_options=ReadOptions(),
+                         language=LanguageOptions(), output_format=None, excel_escape=True, jobs=1,
+                         progress=None, stdin=None, stdout=None):
+    """``annotate`` with a ``topic`` column: topics need every comment before the first row is out.
+
+    The rows are spooled to a temporary file (memory stays bounded), topics are
+    fitted on a seeded sample and assigned, then every row is written.
+    """
+    from textmine.write import open_row_writer
+
+    run = analyze_files(paths, AnalyzeOptions(topics=n_topics, seed=seed), read_options=read_options,
+                        language=language, jobs=jobs, progress=progress, stdin=stdin)
+    try:
+        columns = run.columns if "topic" in run.columns else run.columns + ["topic"]
+        with open_row_writer(output, columns, fmt=output_format, excel_escape=excel_escape,
+                             stdout=stdout) as writer:
+            for row in run.annotated_rows():
+                writer.write_row(row)
+    finally:
+        run.close()
+    return run.accounting

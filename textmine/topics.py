@@ -162,10 +162,12 @@ class TopicModel:
         if self.engine != "gensim":
             raise ConfigError(f"unknown topic engine {self.engine!r}; available: 'gensim'")
         if self.n_topics != "auto" and not (isinstance(self.n_topics, int) and self.n_topics > 0):
-            raise ConfigError(f"n_topics must be 'auto' or a positive integer, not {self.n_topics!r}")
+            raise ConfigError(
+                f"n_topics must be 'auto' or a positive integer, not {self.n_topics!r}")
         low, high = self.k_range
         if not 1 <= low <= high:
-            raise ConfigError(f"k_range must be (low, high) with 1 <= low <= high, not {self.k_range}")
+            raise ConfigError(
+                f"k_range must be (low, high) with 1 <= low <= high, not {self.k_range}")
 
     def _fit_lda(self, bows):
         if self.n_topics != "auto":
