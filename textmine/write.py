@@ -15,6 +15,7 @@ Safety rules that hold for every file textmine writes:
 """
 
 import csv
+import io
 import json
 import os
 import re
@@ -114,20 +115,36 @@ def atomic_path(path):
 
 
 class CsvRowWriter:
-    """CSV or TSV rows; ``excel_escape`` neutralises formula-like cells."""
+    """CSV or TSV rows; ``excel_escape`` neutralises formula-like cells.
 
-    def __init__(self, stream, columns, *, delimiter=",", excel_escape=True):
+    Files for spreadsheets end lines with CRLF (RFC 4180); stdout ends them with
+    LF for Unix tools. Either way the csv module is run with CRLF, because it
+    quotes only cells holding a character of its line terminator: with LF alone
+    a cell holding a lone CR would be written bare and split the row.
+    """
+
+    def __init__(self, stream, columns, *, delimiter=",", excel_escape=True, line_end="\r\n"):
         self.columns = list(columns)
         self._escape = excel_escape
-        self._writer = csv.writer(stream, delimiter=delimiter, lineterminator="\r\n" if excel_escape else "\n")
-        self._writer.writerow([escape_formula(c) if excel_escape else c for c in self.columns])
+        self._stream = stream
+        self._line_end = line_end
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\r\n")
+        self._write([escape_formula(c) if excel_escape else c for c in self.columns])
         self.rows_written = 0
 
+    def _write(self, values):
+        self._writer.writerow(values)
+        line = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._stream.write(line if self._line_end == "\r\n" else line[:-2] + self._line_end)
+
     def write_row(self, row):
-        values = (row.get(column, "") for column in self.columns)
+        values = [row.get(column, "") for column in self.columns]
         if self._escape:
-            values = (escape_formula(value) for value in values)
-        self._writer.writerow(list(values))
+            values = [escape_formula(value) for value in values]
+        self._write(values)
         self.rows_written += 1
 
 
@@ -192,7 +209,7 @@ def open_row_writer(path, columns, *, fmt=None, excel_escape=True, stdout=None):
         if fmt == "xlsx":
             raise OutputError("cannot write xlsx to stdout; give -o report.xlsx")
         stream = stdout or sys.stdout
-        writer = _text_writer(stream, columns, fmt, excel_escape=False)
+        writer = _text_writer(stream, columns, fmt, excel_escape=False, line_end="\n")
         yield writer
         stream.flush()
         return
@@ -210,7 +227,8 @@ def open_row_writer(path, columns, *, fmt=None, excel_escape=True, stdout=None):
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
 
 
-def _text_writer(stream, columns, fmt, *, excel_escape):
+def _text_writer(stream, columns, fmt, *, excel_escape, line_end="\r\n"):
     if fmt == "jsonl":
         return JsonlRowWriter(stream, columns)
-    return CsvRowWriter(stream, columns, delimiter="\t" if fmt == "tsv" else ",", excel_escape=excel_escape)
+    return CsvRowWriter(stream, columns, delimiter="\t" if fmt == "tsv" else ",", excel_escape=excel_escape,
+                        line_end=line_end)

@@ -1,0 +1,130 @@
+"""Every hostile input is processed with each row accounted for, or refused with one line.
+
+One test runs every fixture through ``annotate`` (csvkit's shared "bad input"
+idea): exit 0 with rows read = rows written + rows skipped, or exit 1 with a
+single line naming the file. Never a traceback.
+"""
+
+import csv
+import io
+import json
+import re
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from textmine import pipeline
+from textmine.cli import cli
+from textmine.write import open_row_writer
+
+from conftest import FIXTURES
+
+INPUTS = sorted(path.name for path in FIXTURES.iterdir() if path.suffix in (".csv", ".txt", ".tsv", ".jsonl", ".xlsx"))
+ACCOUNTING = re.compile(r"^textmine: read ([\d,]+) rows, wrote ([\d,]+), skipped ([\d,]+)")
+
+
+def number(text):
+    return int(text.replace(",", ""))
+
+
+@pytest.mark.parametrize("name", INPUTS)
+def test_every_fixture_is_processed_or_refused_cleanly(name, tmp_path):
+    target = tmp_path / "out.csv"
+    result = CliRunner().invoke(cli, ["annotate", str(FIXTURES / name), "-o", str(target), "-j", "1"])
+    assert "Traceback" not in result.output
+    if result.exit_code == 0:
+        read, written, skipped = map(number, ACCOUNTING.match(result.stderr).groups())
+        assert read == written + skipped
+        with open(target, encoding="utf-8-sig", newline="") as handle:
+            assert len(list(csv.DictReader(handle))) == written
+    else:
+        assert result.exit_code == 1
+        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+        assert name in result.stderr
+        assert not target.exists()
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "jsonl"])
+def test_control_chars_formulas_and_long_cells_in_every_format(tmp_path, fmt):
+    target = tmp_path / f"out.{fmt}"
+    inputs = [str(FIXTURES / name) for name in ("control_chars.csv", "formula.csv", "long_cell.csv")]
+    result = CliRunner().invoke(cli, ["annotate", *inputs, "-o", str(target), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    if fmt == "xlsx":
+        sheet = openpyxl.load_workbook(target).active
+        column = [cell.value for cell in sheet[1]].index("意见建议")
+        texts = [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        assert texts[0] == "信号差了"
+        assert texts[2].startswith("=HYPERLINK(")
+        assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+        assert texts[-1].endswith("…[截断]") and len(texts[-1]) == 32767
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+        texts = [row["意见建议"] for row in rows]
+        assert texts[0] == "信号\x00差\x07了\x1b"
+        assert texts[2].startswith("'=HYPERLINK(") and texts[6] == "-5"
+        assert len(texts[-1]) == 45000
+    else:
+        rows = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+        assert rows[0]["意见建议"] == "信号\x00差\x07了\x1b" and rows[2]["意见建议"].startswith("=HYPERLINK(")
+        assert len(rows[-1]["意见建议"]) == 45000
+
+
+def test_ctrl_c_exits_130_and_leaves_no_file(tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        yield from ()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "annotate_chunks", interrupted)
+    target = tmp_path / "out.csv"
+    result = CliRunner().invoke(cli, ["annotate", str(FIXTURES / "utf8.csv"), "-o", str(target), "-j", "1"])
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unexpected_error_is_one_line_and_traceback_only_with_debug(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline, "annotate_chunks", broken)
+    path = str(FIXTURES / "utf8.csv")
+    quiet = CliRunner().invoke(cli, ["annotate", path, "-j", "1"])
+    assert quiet.exit_code == 1
+    assert quiet.stderr == "Error: unexpected error: RuntimeError: boom (run with --debug for the traceback)\n"
+    loud = CliRunner().invoke(cli, ["--debug", "annotate", path, "-j", "1"])
+    assert loud.exit_code == 1 and "Traceback" in loud.stderr
+
+
+TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(TEXT, min_size=0, max_size=8))
+def test_written_csv_and_jsonl_keep_every_row(tmp_path_factory, texts):
+    folder = tmp_path_factory.mktemp("rows")
+    for fmt in ("csv", "jsonl"):
+        target = folder / f"out.{fmt}"
+        with open_row_writer(target, ["text"], excel_escape=False) as writer:
+            for text in texts:
+                writer.write_row({"text": text})
+        if fmt == "csv":
+            with open(target, encoding="utf-8-sig", newline="") as handle:
+                back = [row["text"] for row in csv.DictReader(handle)]
+        else:
+            back = [json.loads(line)["text"] for line in target.read_text(encoding="utf-8").split("\n") if line]
+        assert back == texts
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=5))
+def test_written_xlsx_keeps_every_row(tmp_path_factory, texts):
+    target = tmp_path_factory.mktemp("xlsx") / "out.xlsx"
+    with open_row_writer(target, ["text"]) as writer:
+        for text in texts:
+            writer.write_row({"text": text})
+    rows = list(openpyxl.load_workbook(target).active.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(texts)
