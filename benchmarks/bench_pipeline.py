@@ -36,6 +36,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -117,7 +118,9 @@ def measure(command, *, log_path, timeout=None):
     hwm_by_pid = {}
     with open(log_path, "wb") as log:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT)
+        # A session of its own, so a timeout can stop the worker processes with the run.
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT,
+                                   start_new_session=True)
         timed_out = False
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -133,7 +136,7 @@ def measure(command, *, log_path, timeout=None):
             peak_rss, peak_pss = max(peak_rss, rss_total), max(peak_pss, pss_total)
             if timeout and not timed_out and time.perf_counter() - start > timeout:
                 timed_out = True
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
             time.sleep(POLL_SECONDS)
         wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -299,7 +302,8 @@ def parse_sizes(text):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--analyst-size", type=parse_size, default=20_000,
+    parser.add_argument("--analyst-size", type=lambda text: 0 if text.strip() == "0" else parse_size(text),
+                        default=20_000,
                         help="comments for the analyst pipeline and the ratio (default 20k; 0 skips it)")
     parser.add_argument("--analyze-sizes", type=parse_sizes, default=[],
                         help="more sizes for textmine analyze, comma-separated (the analyst size always runs)")

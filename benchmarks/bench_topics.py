@@ -199,7 +199,8 @@ def main(argv=None):
     parser.add_argument("--column", default=None)
     parser.add_argument("--generated", type=int, metavar="N", default=None,
                         help="use N generated comments instead of a file")
-    parser.add_argument("--k", type=int, default=None, help="k for both (default: textmine's auto k)")
+    parser.add_argument("--k", type=int, default=None,
+                        help="k for both (default: textmine's auto k)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 

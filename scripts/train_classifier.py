@@ -9,8 +9,9 @@ vocabulary (char 1-3-grams and words seen at least twice); fit one logistic
 regression per category; get out-of-fold probabilities by K-fold
 cross-validation on the training set and choose, per category, the probability
 thresholds for comments with no / a weak / a strong keyword hit that maximise
-F1; refit on the whole training set and write the artefact. Fixed seed:
-the same data gives the same files.
+F1 (vetoed categories are always off); refit on the whole training set and
+write the artefact. Fixed seed and sorted vocabulary: the same data gives
+byte-identical files.
 
     python scripts/split_labelled.py && python scripts/train_classifier.py
 """
@@ -30,13 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from textmine.classify import (  # noqa: E402
-    NONE, STRONG, VETO, FeatureIndex, PainPointClassifier, PainPointModel, char_and_word_features)
+    NONE, STRONG, VETO, WEAK, FeatureIndex, PainPointClassifier, PainPointModel,
+    char_and_word_features)
 
 SEED = 20240601
 FOLDS = 5
 MIN_DF = 2
-C = 8.0
-SYNTHETIC_WEIGHT = 0.3
+C = 16.0
+SYNTHETIC_WEIGHT = 0.5
 GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
 
@@ -96,6 +98,12 @@ def f1(tp, fp, fn):
     return 2 * tp / max(2 * tp + fp + fn, 1)
 
 
+def confusion(predicted, truth):
+    """(true positives, false positives, false negatives) of boolean predictions."""
+    return (int((predicted & (truth == 1)).sum()), int((predicted & (truth == 0)).sum()),
+            int((~predicted & (truth == 1)).sum()))
+
+
 def tune_thresholds(proba, levels, truth):
     """Per-level thresholds (none, weak, strong) maximising F1 for one category.
 
@@ -107,14 +115,12 @@ def tune_thresholds(proba, levels, truth):
     for level in range(3):
         mask = levels == level
         p, t = proba[mask], truth[mask]
-        counts[level] = {thr: (int(((p >= thr) & (t == 1)).sum()), int(((p >= thr) & (t == 0)).sum()),
-                               int(((p < thr) & (t == 1)).sum()))
-                         for thr in [0.0, *GRID, 1.01]}
+        counts[level] = {thr: confusion(p >= thr, t) for thr in [0.0, *GRID, 1.01]}
     best, best_key = None, None
     for t_none in [*GRID[GRID >= 0.3], 1.01]:
         for t_weak in [thr for thr in [0.0, *GRID, 1.01] if thr <= t_none]:
             for t_strong in [thr for thr in [0.0, *GRID] if thr <= t_weak]:
-                tp, fp, fn = (sum(x) for x in zip(counts[NONE][t_none], counts[1][t_weak],
+                tp, fp, fn = (sum(x) for x in zip(counts[NONE][t_none], counts[WEAK][t_weak],
                                                   counts[STRONG][t_strong]))
                 fn += vetoed_positives
                 # Ties: prefer thresholds nearer the middle (less extreme, more stable).
@@ -126,8 +132,8 @@ def tune_thresholds(proba, levels, truth):
 
 
 def tune_model_threshold(proba, truth):
-    scores = [(f1(int(((proba >= t) & (truth == 1)).sum()), int(((proba >= t) & (truth == 0)).sum()),
-                  int(((proba < t) & (truth == 1)).sum())), -abs(t - 0.5), t) for t in GRID]
+    """The threshold of the model-only mode (benchmark "model" column)."""
+    scores = [(f1(*confusion(proba >= t, truth)), -abs(t - 0.5), t) for t in GRID]
     return max(scores)[2]
 
 
@@ -204,29 +210,27 @@ def train(train_path, out_stem, report=print, **params):
     """Train on ``train_path`` and write ``<out_stem>.npz`` / ``.json``."""
     data = TrainingData(train_path)
     model, cv = fit_and_tune(data, **params)
+    model.save(out_stem)
     for name, value in cv.items():
         report(f"cv micro-F1 {name:8s} {value:.3f}")
     for k, code in enumerate(data.classes):
         report(f"  {code:18s} n={int(data.y[:, k].sum()):4d} thresholds none/weak/strong="
                f"{[round(float(t), 2) for t in model.thresholds[k]]} "
                f"model-only={model.model_thresholds[k]:.2f}")
-    model.save(out_stem)
-    report(f"wrote {out_stem}.npz/.json: {len(model.features)} features, {len(model.classes)} classes")
+    report(f"wrote {out_stem}.npz/.json: {len(model.features)} features, "
+           f"{len(model.classes)} classes")
     return model
 
 
 def cross_validated_scores(oof, levels, y, thresholds, model_thresholds):
+    """Micro-F1 of the out-of-fold predictions: rules only, model only, combined."""
     k = np.arange(y.shape[1])
     predictions = {
         "rules": levels == STRONG,
         "model": oof >= model_thresholds[k],
         "combined": (oof >= thresholds[k[None, :], np.minimum(levels, STRONG)]) & (levels != VETO),
     }
-    scores = {}
-    for name, pred in predictions.items():
-        tp = int((pred & (y == 1)).sum())
-        scores[name] = f1(tp, int((pred & (y == 0)).sum()), int((~pred & (y == 1)).sum()))
-    return scores
+    return {name: f1(*confusion(pred, y)) for name, pred in predictions.items()}
 
 
 def main(argv=None):

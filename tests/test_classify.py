@@ -80,6 +80,9 @@ def levels_of(rules, raw_text):
     ("没意见", []),
     ("祝你们越来越好", []),
     ("不是不满意，就是没什么特别的感觉", []),
+    ("没有", []),
+    ("不清楚", []),
+    ("没有建议", []),
 ])
 def test_classify_table(classifier, segmenter, text, expected):
     assert sorted(codes_of(classifier, segmenter, text)) == sorted(expected)
@@ -190,8 +193,9 @@ def test_feature_index_matches_the_plain_feature_list(text, tokens):
     matrix = FeatureIndex(features).transform([text, text], [tokens, tokens])
     expected = set(char_and_word_features(text.replace("\x00", " "), tokens))
     assert {features[j] for j in matrix[1].indices} == expected & set(features)
-    if expected:
-        assert np.isclose(np.linalg.norm(matrix[0].toarray()), 1.0)
+    # unit length, except short comments, which are damped (没有 must not look like a topic)
+    found = len(expected & set(features))
+    assert np.isclose(np.linalg.norm(matrix[0].toarray()), min(1.0, np.sqrt(found / 12)))
 
 
 def test_packaged_model_is_small_and_knows_every_category(lexicon):
@@ -218,6 +222,7 @@ def test_dev_set_micro_f1_above_floor(classifier, rules, segmenter):
                                 for found in classifier.classify_batch(texts, tokens)])
     rules_only = _micro_f1(gold, [{c for c, _ in found}
                                   for found in rules.classify_batch(texts, tokens)])
-    print(f"dev micro-F1: rules {rules_only:.3f}, combined {combined:.3f} ({len(records)} comments)")
+    print(f"dev micro-F1: rules {rules_only:.3f}, combined {combined:.3f} "
+          f"({len(records)} comments)")
     assert combined >= DEV_MICRO_F1_FLOOR, f"dev micro-F1 {combined:.3f} < {DEV_MICRO_F1_FLOOR}"
     assert combined > rules_only, f"combined {combined:.3f} not above rules only {rules_only:.3f}"

@@ -1,28 +1,25 @@
-"""Pain-point classification: what is each comment about?
+"""Pain-point classification: what is each comment about? (multi-label; [] = other)
 
-Two parts, combined per category:
+* **rules** - taxonomy keywords, exclusions and cue words are matched in one pass
+  by an Aho-Corasick automaton. Per category a comment gets a level: STRONG
+  (a plain hit), WEAK (negated: 没有掉线过 is still about stability, the model
+  must agree), VETO (denied 不是信号的问题, inside an exclusion phrase 贵公司, or a
+  lukewarm clause before a contrast 信号还行**就是**网速慢: the category is off).
+* **model** - one-vs-rest logistic regression over char 1-3-grams and word
+  tokens, trained by ``scripts/train_classifier.py`` on the labelled training
+  set; shipped as ``textmine/models/painpoints.npz`` + ``.json`` (no pickle).
 
-* **rules** - the taxonomy keywords are matched in one pass by an Aho-Corasick
-  automaton (pyahocorasick). A hit is *strong*, or *weak* when it is negated
-  (没有掉线过), denied (不是信号的问题) or sits in a conceded clause before a
-  contrast (信号还行**就是**网速慢). Hits inside an exclusion phrase (贵公司,
-  客服电话打不通 for call_quality) do not count.
-* **model** - a one-vs-rest logistic regression over character 1-3-grams and
-  word tokens, trained by ``scripts/train_classifier.py`` on the labelled
-  training set and shipped as ``textmine/models/painpoints.npz`` (weights) and
-  ``painpoints.json`` (feature vocabulary, classes, thresholds); no pickle.
-
-A category is kept when the model probability reaches the threshold for its
-rule level (none / weak / strong). The thresholds were chosen per category by
-cross-validation on the training set, so a strong keyword needs little model
-support and a comment without any keyword needs a confident model. A category
-is the topic whatever its polarity: 网速很快 is ``speed`` (sentiment is a
-separate stage). An empty result means ``other``.
+Combined, a category is kept when P(category) reaches the threshold of its level
+(none / weak / strong), tuned per category by cross-validation on the training
+set only: a strong keyword needs little model support, no keyword needs a
+confident model. The category is the topic whatever its polarity (网速很快 is
+``speed``; sentiment is a separate stage).
 """
 
 import json
 import re
 from bisect import bisect_right
+from itertools import chain
 from pathlib import Path
 
 import ahocorasick
@@ -42,11 +39,9 @@ NONE, WEAK, STRONG, VETO = 0, 1, 2, 3
 _NEGATIONS = ("不", "没", "没有", "从没", "从来没", "从不", "从来不", "未", "无", "并不", "并没有",
               "别", "不会", "再也没", "一直没", "也没", "都没", "不是")
 # Words with 不/没/无 that do not negate what follows (动不动断线 is a complaint).
-_NOT_NEGATIONS = ("动不动", "不断", "不停", "时不时", "差不多", "不得不", "不少", "受不了", "忍不住",
-                  "不管", "不仅", "不光", "要不", "不然", "不知道", "没想到", "不好", "不行", "不了",
-                  "不满", "不如", "无语", "无法", "不能", "不让", "不给", "没法", "没人", "没用", "不用",
-                  "无奈", "不得了", "不断地", "没完没了", "不到", "没办法", "不住", "不够", "不对",
-                  "无限", "不限", "没钱", "不错", "还不错", "不知", "没多久", "不久", "没几天", "没过多久", "三天两头")
+_NOT_NEGATIONS = tuple("""动不动 不断 不停 时不时 差不多 不得不 不少 受不了 忍不住 不管 不仅 不光 要不
+    不然 不知道 没想到 不好 不行 不了 不满 不如 无语 无法 不能 不让 不给 没法 没人 没用 不用 无奈 不得了
+    没完没了 不到 没办法 不住 不够 不对 无限 不限 没钱 不错 还不错 不知 没多久 不久 没几天 三天两头""".split())
 # Denials: 不是 <keyword> 的问题 / 跟 <keyword> 没关系.
 _DENIAL_OPEN = ("不是", "并非", "不算", "不关")
 _DENIAL_CLOSE = ("问题", "原因", "的事", "的锅")
@@ -66,6 +61,9 @@ _CLAUSE_BREAK = re.compile(r"[，,。.！!？?；;：:、\n\r\t ~…]+")
 
 # Model features: character n-grams of the text and whole word tokens.
 _NGRAM_MAX = 3
+# Rows are L2-normalised over at least this many features, so that a two-character
+# survey answer (没有, 不清楚) does not get huge feature values and look like a topic.
+_NORM_FLOOR = 12
 _WORD_PREFIX = "w:"
 
 
@@ -99,7 +97,7 @@ class FeatureIndex:
     comment is a few array operations, not a Python loop over its n-grams.
 
     >>> FeatureIndex(["网速", "w:慢"]).transform(["网速慢"], [["网速", "慢"]]).toarray().round(3)
-    array([[0.707, 0.707]], dtype=float32)
+    array([[0.289, 0.289]], dtype=float32)
     """
 
     def __init__(self, features):
@@ -114,22 +112,25 @@ class FeatureIndex:
 
     def transform(self, texts, token_lists):
         """Binary, L2-normalised CSR matrix (one row per comment)."""
-        texts = list(texts)
+        texts, token_lists = list(texts), list(token_lists)
         rows, columns = self._gram_hits(texts)
-        word_rows, word_columns = [], []
+        # Words of the whole batch in one list: one lower() and one lookup pass.
+        words = list(chain.from_iterable(token_lists))
+        lowered = "\x00".join(words).lower().split("\x00") if words else []
+        if len(lowered) != len(words):           # a token with a NUL in it: go slowly
+            lowered = [word.lower() for word in words]
         get = self.words.get
-        for row, tokens in enumerate(token_lists):
-            # One lower() per comment, lookups through map(): this loop is per word.
-            found = [c for c in map(get, "\x00".join(tokens).lower().split("\x00")) if c is not None]
-            word_columns.extend(found)
-            word_rows.extend([row] * len(found))
-        rows = np.concatenate([rows, np.array(word_rows, dtype=np.int64)])
-        columns = np.concatenate([columns, np.array(word_columns, dtype=np.int64)])
+        word_columns = np.fromiter((get(word, -1) for word in lowered), dtype=np.int64,
+                                   count=len(lowered))
+        word_rows = np.repeat(np.arange(len(texts)), [len(tokens) for tokens in token_lists])
+        known = word_columns >= 0
+        rows = np.concatenate([rows, word_rows[known]])
+        columns = np.concatenate([columns, word_columns[known]])
         matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
                                    shape=(len(texts), self.size))
         matrix.data[:] = 1.0                     # binary: duplicates were summed
         counts = np.diff(matrix.indptr)
-        norms = np.sqrt(np.maximum(counts, 1)).astype(np.float32)
+        norms = np.sqrt(np.maximum(counts, _NORM_FLOOR)).astype(np.float32)
         matrix.data /= np.repeat(norms, counts)
         return matrix
 
@@ -215,9 +216,11 @@ class PainPointModel:
         scores = matrix @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-scores))
 
-    def top_features(self, matrix_row, class_index, limit=3):
-        """The comment's features that push ``class_index`` up most; words before n-grams."""
-        columns = matrix_row.indices
+    def top_features(self, columns, class_index, limit=3):
+        """Of a comment's feature ``columns``, those that push ``class_index`` up most.
+
+        Whole words come first (they read well as evidence), n-grams only if no word helps.
+        """
         weights = self.weights[columns, class_index]
         order = np.argsort(-weights, kind="stable")
         ranked = [self.features[columns[i]] for i in order if weights[i] > 0]
@@ -256,7 +259,8 @@ class _WeakScope:
                           if not any(ps <= s and e <= pe for ps, pe in pseudo)]
         self.by_kind = by_kind
         contrasts = [s for s, _ in by_kind.get("contrast", ())]
-        needs_clauses = contrasts and "concede" in by_kind or "dopen" in by_kind or "uopen" in by_kind
+        needs_clauses = (contrasts and "concede" in by_kind) or "dopen" in by_kind \
+            or "uopen" in by_kind
         self.bounds = None
         self.conceded = set()
         if needs_clauses:
@@ -299,7 +303,7 @@ class PainPointClassifier:
 
     >>> clf = PainPointClassifier(load_lexicon().taxonomy)
     >>> clf.classify("信号还行就是网速太慢", ["信号", "还行", "就是", "网速", "太", "慢"])
-    [('speed', ('网速',))]
+    [('speed', ('网速太慢',))]
 
     ``model``: None loads the packaged model, False disables it (rules only), a
     :class:`PainPointModel` or a path stem is used as given. ``mode`` is
@@ -340,7 +344,7 @@ class PainPointClassifier:
         automaton = ahocorasick.Automaton()
         for word, (keywords, exclusions, kinds) in entries.items():
             automaton.add_word(word, (len(word), word, tuple(keywords), tuple(exclusions),
-                                      tuple(kinds)))
+                                      tuple(kinds), not _WEAKENING.isdisjoint(kinds)))
         automaton.make_automaton()
         return automaton
 
@@ -357,7 +361,8 @@ class PainPointClassifier:
         """
         text = text.lower()
         keywords, exclusions, cues = [], [], []
-        for end, (length, word, kw, ex, kinds) in self._automaton.iter(text):
+        weakening = False   # only a negation, a contrast or a denial can weaken a hit
+        for end, (length, word, kw, ex, kinds, weakens) in self._automaton.iter(text):
             start = end + 1 - length
             if kw:
                 keywords.append((start, end + 1, word, kw))
@@ -365,11 +370,10 @@ class PainPointClassifier:
                 exclusions.append((start, end + 1, ex))
             if kinds:
                 cues.append((start, end + 1, kinds))
+                weakening = weakening or weakens
         if not keywords:
             return {}
-        # Only a negation, a contrast or a denial can weaken a hit.
-        weak = _WeakScope(text, cues) if any(
-            kind in _WEAKENING for _, _, kinds in cues for kind in kinds) else None
+        weak = _WeakScope(text, cues) if weakening else None
         hits = {}
         for start, end, word, indexes in keywords:
             for index in indexes:
@@ -389,8 +393,8 @@ class PainPointClassifier:
     def classify(self, text, tokens):
         """Categories of one comment with their evidence words; [] means 'other'.
 
-        >>> clf.classify("宽带经常断，打10086也没人管", ["宽带", "经常", "断", ...])
-        [('stability', ('宽带经常断',)), ('customer_service', ('10086', '没人管'))]
+        >>> clf.classify("宽带经常断，客服也没人管", ["宽带", "经常", "断", "客服", "也", "没人管"])
+        [('stability', ('宽带经常断',)), ('customer_service', ('客服', '没人管'))]
         """
         return self.classify_batch([text], [tokens])[0]
 
@@ -414,15 +418,14 @@ class PainPointClassifier:
             if self.mode == "model":
                 keep[:, in_model] = proba >= self.model.model_thresholds[known]
             else:
-                keep[:, in_model] = proba >= self.model.thresholds[known[None, :], levels[:, in_model]]
+                needed = self.model.thresholds[known[None, :], levels[:, in_model]]
+                keep[:, in_model] = proba >= needed
                 keep &= ~vetoed
-        results = []
-        for row, row_hits in enumerate(hits):
-            found = []
-            for index in np.flatnonzero(keep[row]):
-                words = () if self.mode == "model" else row_hits.get(index, (NONE, ()))[1]
-                if not words:
-                    words = self.model.top_features(matrix[row], self._model_column[index])
-                found.append((self.codes[index], words))
-            results.append(found)
+        results = [[] for _ in texts]
+        for row, index in zip(*(axis.tolist() for axis in np.nonzero(keep))):
+            words = () if self.mode == "model" else hits[row].get(index, (NONE, ()))[1]
+            if not words:
+                columns = matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]]
+                words = self.model.top_features(columns, self._model_column[index])
+            results[row].append((self.codes[index], words))
         return results

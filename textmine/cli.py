@@ -196,11 +196,13 @@ def annotate(inputs, output, output_format, no_excel_escape, topics, seed, jobs,
         cat replies.csv | textmine annotate - --text-column 回复内容 > out.csv
     """
     from textmine.pipeline import annotate_files
-    from textmine.pipeline_analyze import annotate_with_topics, parse_topics_option
 
     check_stdin_once(inputs)
     read_options, language = make_options(kwargs)
-    if topics is not None and parse_topics_option(topics) is not None:
+    if topics is not None and topics.strip().lower() not in ("0", "off", "none", "no"):
+        # Imported here: the topic stage loads gensim, which plain annotate never needs.
+        from textmine.pipeline_analyze import annotate_with_topics
+
         with Progress(quiet) as progress:
             result = annotate_with_topics(
                 inputs, output, topics, seed=seed, read_options=read_options, language=language,

@@ -27,6 +27,7 @@ from textmine.write import open_row_writer
 ANNOTATION_COLUMNS = ["sentiment_score", "sentiment", "categories", "evidence", "aspects",
                       "duplicate_of", "flag"]
 OTHER = "other"
+CACHE_SIZE = 200_000  # distinct texts whose annotations a process keeps
 CONTENT_KEY = "_content_words"  # internal: travels with a row between stages, never written
 
 
@@ -81,6 +82,43 @@ class CommentAnnotator:
         self.segmenter = Segmenter(self.lexicon)
         self.classifier = PainPointClassifier(self.lexicon.taxonomy)
         self.scorer = SentimentScorer(engine=options.sentiment_engine)
+        self._cache = {}
+
+    def analyse_texts(self, texts):
+        """The per-text annotations of raw comment texts, computed once per distinct text.
+
+        Exports repeat themselves (满意, 无, the same pasted complaint), so results
+        are cached by raw text; the cache is cleared when it grows past
+        CACHE_SIZE entries, which bounds memory. Every stage is a pure function of
+        the text, so the cache changes speed, never results.
+        """
+        cache = self._cache
+        missing = list(dict.fromkeys(text for text in texts if text not in cache))
+        if missing:
+            if len(cache) + len(missing) > CACHE_SIZE:
+                cache.clear()
+            cleaned = [clean_text(text) for text in missing]
+            token_lists = self.segmenter.cut_many(cleaned)
+            scores = self.scorer.score_batch(cleaned, token_lists)
+            found = self.classifier.classify_batch(cleaned, token_lists)
+            for index, text in enumerate(missing):
+                categories, score, tokens = found[index], float(scores[index]), token_lists[index]
+                aspects = self.scorer.aspect_sentiment(cleaned[index], tokens, categories)
+                annotation = {
+                    "sentiment_score": round(score, 4),
+                    "sentiment": self.scorer.label(score),
+                    "categories": "|".join(code for code, _ in categories) or OTHER,
+                    "evidence": "|".join(f"{code}:{','.join(words)}" for code, words in categories if words),
+                    "aspects": "|".join(f"{code}:{label}" for code, label in aspects),
+                    "flag": junk_reason(text) or "",
+                }
+                if self.options.tokens:
+                    annotation["tokens"] = " ".join(tokens)
+                if self.options.content_words:
+                    annotation[CONTENT_KEY] = self.segmenter.content_words(tokens)
+                dedupe_text = mask_personal_data(cleaned[index]) if self.options.mask else cleaned[index]
+                cache[text] = (annotation, dedupe_text)
+        return [cache[text] for text in texts]
 
     def annotate(self, items):
         """Annotate ``[(text, row), ...]``; return ``[(row, dedupe_text), ...]``.
@@ -90,31 +128,13 @@ class CommentAnnotator:
         the duplicate finder compares.
         """
         mask = mask_personal_data if self.options.mask else (lambda value: value)
-        cleaned = [clean_text(text or "") for text, _ in items]
-        flags = [junk_reason(text or "") or "" for text, _ in items]
-        token_lists = self.segmenter.cut_many(cleaned)
-        scores = self.scorer.score_batch(cleaned, token_lists)
-        found = self.classifier.classify_batch(cleaned, token_lists)
+        analysed = self.analyse_texts([text or "" for text, _ in items])
         results = []
-        for index, (_, row) in enumerate(items):
-            categories = found[index]
-            score = float(scores[index])
-            aspects = self.scorer.aspect_sentiment(cleaned[index], token_lists[index], categories)
+        for (_, row), (annotation, dedupe_text) in zip(items, analysed):
             annotated = {column: mask(value) if isinstance(value, str) else value
                          for column, value in row.items()}
-            annotated.update(
-                sentiment_score=round(score, 4),
-                sentiment=self.scorer.label(score),
-                categories="|".join(code for code, _ in categories) or OTHER,
-                evidence="|".join(f"{code}:{','.join(words)}" for code, words in categories if words),
-                aspects="|".join(f"{code}:{label}" for code, label in aspects),
-                flag=flags[index],
-            )
-            if self.options.tokens:
-                annotated["tokens"] = " ".join(token_lists[index])
-            if self.options.content_words:
-                annotated[CONTENT_KEY] = self.segmenter.content_words(token_lists[index])
-            results.append((annotated, mask(cleaned[index])))
+            annotated.update(annotation)
+            results.append((annotated, dedupe_text))
         return results
 
 

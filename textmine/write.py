@@ -15,8 +15,10 @@ Safety rules that hold for every file textmine writes:
 """
 
 import csv
+import datetime
 import io
 import json
+import math
 import os
 import re
 import sys
@@ -67,20 +69,26 @@ def escape_formula(value):
 
 
 def safe_xlsx_value(value):
-    """Make a value safe for an xlsx cell: no control characters, no over-long text.
+    """Make a value safe for an xlsx cell: what Excel can hold, nothing more.
 
-    The caller must still store strings as string cells (see ``set_string_cell``)
-    so that text starting with '=' never becomes a formula.
+    Control characters are removed, text over 32,767 characters is cut with a
+    visible ``…[截断]``, NaN and infinity become empty, lists are joined with
+    '|'. Strings must still be stored as string cells (``xlsx_cells``) so that
+    text starting with '=' never becomes a formula.
 
-    >>> safe_xlsx_value("ok\\x00")
-    'ok'
+    >>> safe_xlsx_value("ok\x00"), safe_xlsx_value(float("nan"))
+    ('ok', None)
     """
-    if not isinstance(value, str):
+    if value is None or isinstance(value, (bool, int, datetime.datetime, datetime.date, datetime.time)):
         return value
-    value = _ILLEGAL_XLSX_CHARS.sub("", value)
-    if len(value) > EXCEL_MAX_CELL_CHARS:
-        value = value[: EXCEL_MAX_CELL_CHARS - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
-    return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple, set, frozenset)):
+        value = "|".join(str(item) for item in value)
+    text = _ILLEGAL_XLSX_CHARS.sub("", str(value))
+    if len(text) > EXCEL_MAX_CELL_CHARS:
+        text = text[: EXCEL_MAX_CELL_CHARS - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
+    return text
 
 
 def string_cell(worksheet, value):
@@ -91,6 +99,22 @@ def string_cell(worksheet, value):
     if isinstance(cell.value, str):
         cell.data_type = "s"
     return cell
+
+
+def xlsx_cells(worksheet, values):
+    """One row of values for a write-only sheet, safe and cheap.
+
+    Only text that a spreadsheet could read as a formula needs an explicit
+    string cell; everything else goes in as a plain value, which openpyxl
+    writes without building a cell object (the 明细 sheet has millions).
+    """
+    row = []
+    for value in values:
+        value = safe_xlsx_value(value)
+        if isinstance(value, str) and value.startswith(_FORMULA_START):
+            value = string_cell(worksheet, value)
+        row.append(value)
+    return row
 
 
 @contextmanager
@@ -181,13 +205,8 @@ class XlsxRowWriter:
         if self.rows_written + 1 >= EXCEL_MAX_ROWS - 1:
             self.rows_over_limit += 1
             return
-        self._sheet.append([self._cell(row.get(column, "")) for column in self.columns])
+        self._sheet.append(xlsx_cells(self._sheet, (row.get(column, "") for column in self.columns)))
         self.rows_written += 1
-
-    def _cell(self, value):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return value
-        return string_cell(self._sheet, "" if value is None else str(value))
 
     def close(self):
         if self.rows_over_limit:

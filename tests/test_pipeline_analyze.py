@@ -1,0 +1,172 @@
+"""End to end: the real pipeline finds the signals planted in samples/ (see samples/README.md).
+
+One analysis of survey_export.csv serves the whole module (it takes 20-40 s); the
+CLI tests run on a smaller subset of it, and the topics check on the 300 work orders.
+"""
+
+import csv
+import datetime as dt
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from textmine.analyze import Aggregator
+from textmine.cli import cli
+from textmine.pipeline_analyze import AnalyzeOptions, analyze_files
+
+from conftest import SAMPLES
+
+SURVEY = SAMPLES / "survey_export.csv"
+SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "主题", "典型原声", "明细"]
+PERIOD = re.compile(r"^\d{4}-(?:\d{2}|W\d{2})$")
+
+
+@pytest.fixture(scope="module")
+def run():
+    analysis = analyze_files([str(SURVEY)], AnalyzeOptions(topics="off"), jobs=1)
+    yield analysis
+    analysis.close()
+
+
+@pytest.fixture(scope="module")
+def summary(run):
+    return json.loads(json.dumps(run.summary, ensure_ascii=False, default=str))  # as the --json file has it
+
+
+def segment(summary, column, value):
+    return next(entry for entry in summary["segments"][column] if entry["value"] == value)
+
+
+# ------------------------------------------------------------------ planted signals
+def test_columns_are_detected(run):
+    assert run.detected["text"] == "意见建议"
+    assert run.detected["date"] == "日期"
+    assert run.detected["score"] == "满意度" and run.detected["scale"] == "0-10"
+    assert {"地区类型", "年龄段"} <= set(run.detected["segments"])
+
+
+@pytest.mark.parametrize("column, value, expected", [
+    ("地区类型", "农村", {"coverage"}),
+    ("年龄段", "60以上", {"customer_service", "business_handling"}),
+])
+def test_segment_short_boards(summary, column, value, expected):
+    assert segment(summary, column, value)["short_board"] in expected
+
+
+def test_billing_alert_in_the_last_month(summary):
+    alerts = [(alert["category"], alert["period"]) for alert in summary["alerts"]]
+    assert ("billing", "2026-11") in alerts
+
+
+def test_billing_alert_in_the_last_week(run):
+    """Weekly alerts from the same annotated rows, aggregated again (no second annotation run)."""
+    aggregator = Aggregator()
+    for row in run.annotated_rows():
+        aggregator.add({**row, "date": row["日期"], "text": row["意见建议"]})
+    weekly = [(alert["category"], alert["period"]) for alert in aggregator.result().alerts
+              if alert["granularity"] == "week"]
+    assert ("billing", "2026-W47") in weekly
+
+
+def test_customer_service_and_stability_drag_the_score_most(summary):
+    assert {driver["category"] for driver in summary["drivers"][:2]} == {"customer_service", "stability"}
+    assert summary["drivers"][0]["impact"] > 2 * summary["drivers"][2]["impact"]
+
+
+def test_few_duplicates_remain(summary):
+    # 15 pastes are planted; the rest are short answers that happen to coincide (about 20).
+    assert 15 <= summary["rows"]["excluded_by_reason"].get("duplicate", 0) <= 45
+
+
+# ------------------------------------------------------------------ accounting and summary shape
+def test_row_accounting(run, summary):
+    rows = summary["rows"]
+    assert rows["read"] == 2000
+    assert rows["read"] == rows["analyzed"] + rows["skipped"] + rows["excluded"]
+    assert rows["skipped"] == sum(rows["skipped_by_reason"].values())
+    assert run.accounting.rows_written == run.accounting.rows_read == rows["read"]
+    assert sum(summary["sentiment"].values()) == rows["analyzed"]
+
+
+@pytest.mark.parametrize("key, fields", [
+    ("categories", {"code", "name", "count", "share", "negative_share"}),
+    ("alerts", {"category", "period", "count", "expected"}),
+    ("drivers", {"category", "impact"}),
+])
+def test_summary_lists_have_their_fields(summary, key, fields):
+    assert summary[key] and all(fields <= set(item) for item in summary[key])
+
+
+def test_summary_shape(summary):
+    assert {"rows", "sentiment", "categories", "segments", "alerts", "drivers", "topics"} <= set(summary)
+    assert {"read", "analyzed", "skipped", "skipped_by_reason"} <= set(summary["rows"])
+    assert set(summary["sentiment"]) == {"pos", "neu", "neg"}
+    assert summary["topics"] == []  # topics off
+    for entries in summary["segments"].values():
+        assert all({"value", "rows", "top_pain_point", "short_board"} <= set(entry) for entry in entries)
+    assert all(PERIOD.match(alert["period"]) for alert in summary["alerts"])
+
+
+def test_summary_lists_are_sorted_most_important_first(summary):
+    counts = [c["count"] for c in summary["categories"] if c["code"] != "other"]
+    assert counts == sorted(counts, reverse=True)
+    impacts = [d["impact"] for d in summary["drivers"]]
+    assert impacts == sorted(impacts, reverse=True)
+    p_values = [a["p_value"] for a in summary["alerts"]]
+    assert p_values == sorted(p_values)
+    for entries in summary["segments"].values():
+        boards = [entry["short_board"] is not None for entry in entries]
+        assert boards == sorted(boards, reverse=True)  # groups with a short board come first
+
+
+def test_topics_on_work_orders():
+    analysis = analyze_files([str(SAMPLES / "complaint_orders.xlsx")], AnalyzeOptions(topics="3"), jobs=1)
+    analysis.close()
+    topics = analysis.summary["topics"]
+    assert len(topics) == 3
+    assert all({"id", "label", "words", "size"} <= set(topic) and topic["words"] for topic in topics)
+    sizes = [topic["size"] for topic in topics]
+    assert sizes == sorted(sizes, reverse=True) and sum(sizes) <= analysis.summary["rows"]["analyzed"]
+    assert analysis.detected["date"] == "受理时间" and "地市" in analysis.detected["segments"]
+
+
+# ------------------------------------------------------------------ the command
+@pytest.fixture(scope="module")
+def small_survey(tmp_path_factory):
+    """A quarter of the survey from June to October and all of November: the billing rise stays."""
+    with open(SURVEY, encoding="gb18030", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    day = header.index("日期")
+    kept = [row for number, row in enumerate(rows) if number % 4 == 0 or "-11-" in row[day] or "年11月" in row[day]
+            or "/11/" in row[day]]
+    path = tmp_path_factory.mktemp("cli") / "survey_small.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([header] + kept)
+    return path
+
+
+def test_analyze_command_writes_workbook_and_json_and_fails_on_alert(small_survey, tmp_path):
+    report, summary = tmp_path / "report.xlsx", tmp_path / "s.json"
+    result = CliRunner().invoke(cli, ["analyze", str(small_survey), "-o", str(report), "--json", str(summary),
+                                      "--topics", "off", "--fail-on-alert", "-j", "1", "-q"])
+    assert result.exit_code == 3, result.output
+    assert "alert(s) fired" in result.output
+    assert json.loads(summary.read_text(encoding="utf-8"))["alerts"][0]["category"] == "billing"
+    book = load_workbook(report)
+    assert book.sheetnames == SHEETS
+    for sheet, charts in [("痛点", 1), ("情感", 1), ("趋势与预警", 2), ("驱动因素", 1)]:
+        assert len(book[sheet]._charts) == charts, sheet
+    formulas = [cell.coordinate for sheet in book for row in sheet.iter_rows() for cell in row
+                if cell.data_type == "f"]
+    assert formulas == []
+
+
+def test_analyze_output_name_with_date(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["analyze", str(SAMPLES / "sms_replies.csv"), "-o", "report-{date}.xlsx",
+                                      "--topics", "off", "-j", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / f"report-{dt.date.today().isoformat()}.xlsx").exists()
