@@ -212,7 +212,7 @@ class PainPointModel:
 
     def predict_proba(self, texts, token_lists, matrix=None):
         """P(class) per comment and class, shape (n_comments, n_classes)."""
-        matrix = self.transform(texts, token_lists) if matrix is None else matrix
+        matrix = self.index.transform(texts, token_lists) if matrix is None else matrix
         scores = matrix @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-scores))
 
@@ -228,12 +228,7 @@ class PainPointModel:
         return tuple(chosen or [f for f in ranked if len(f) > 1][:limit])
 
 
-_RANK = {NONE: 0, VETO: 1, WEAK: 2, STRONG: 3}
-
-
-def _stronger(level, other):
-    """The level that wins when a category is hit twice: STRONG > WEAK > VETO > NONE."""
-    return level if _RANK[level] >= _RANK[other] else other
+_RANK = {NONE: 0, VETO: 1, WEAK: 2, STRONG: 3}   # a category hit twice takes the higher
 
 
 def _outermost(words):
@@ -241,8 +236,8 @@ def _outermost(words):
     return tuple(w for w in words if not any(w != other and w in other for other in words))
 
 
-class _WeakScope:
-    """Tells whether a keyword span is negated, denied or in a conceded clause.
+class _HitScope:
+    """Level of a keyword hit: negated (WEAK), denied or in a conceded clause (VETO).
 
     Built once per comment from the cue matches; a clause ends at punctuation
     and before a contrast word (就是, 但是), so 信号还行就是网速慢 has two clauses.
@@ -373,7 +368,7 @@ class PainPointClassifier:
                 weakening = weakening or weakens
         if not keywords:
             return {}
-        weak = _WeakScope(text, cues) if weakening else None
+        scope = _HitScope(text, cues) if weakening else None
         hits = {}
         for start, end, word, indexes in keywords:
             for index in indexes:
@@ -381,10 +376,10 @@ class PainPointClassifier:
                                       for e_start, e_end, ex in exclusions):
                     level, word_kept = VETO, None
                 else:
-                    level = weak(start, end) if weak is not None else STRONG
+                    level = scope(start, end) if scope is not None else STRONG
                     word_kept = word if level != VETO else None
                 old_level, words = hits.get(index, (NONE, []))
-                hits[index] = (_stronger(old_level, level), words)
+                hits[index] = (max(old_level, level, key=_RANK.get), words)
                 if word_kept and word_kept not in words:
                     words.append(word_kept)
         return {index: (level, _outermost(words) if len(words) > 1 else tuple(words))

@@ -63,6 +63,11 @@ class _Sheet:
         self.ws = book.create_sheet(title)
         if freeze:
             self.ws.freeze_panes = freeze  # write-only: must be set before the first row
+        # Printed or converted to PDF, a table and the chart beside it must stay on one page
+        # width: landscape, fitted to the width, as many pages down as needed.
+        self.ws.page_setup.orientation = "landscape"
+        self.ws.page_setup.fitToWidth, self.ws.page_setup.fitToHeight = 1, 0
+        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
         self.row = 0
         for index, width in enumerate(widths, 1):
             self.ws.column_dimensions[get_column_letter(index)].width = width
