@@ -247,12 +247,14 @@ class Segmenter:
 
         Drops stopwords, one-character tokens (except MEANINGFUL_CHARS such as
         慢 卡 贵), digits-only tokens (except numbers the dictionaries name,
-        such as 10086), emoji words and personal-data tags.
+        such as 10086), emoji words, personal-data tags and Chinese words that
+        only the HMM guessed (in no dictionary).
 
         >>> segmenter.content_words(["您好", "网速", "很", "慢", "2024", "10086"])
         ['网速', '慢', '10086']
         """
         stopwords = self.lexicon.stopwords
+        known = self._tokenizer.knows
         return [
             token
             for token in tokens
@@ -260,4 +262,7 @@ class Segmenter:
             and (len(token) > 1 or token in MEANINGFUL_CHARS)
             and (not token.isdigit() or token in self._keep)
             and token[0] not in "[<"
+            # A Chinese word no dictionary knows is the HMM's guess at a run of
+            # characters (到底不管, 段时间): noise in topics and keyword lists.
+            and (token.isascii() or known(token))
         ]
