@@ -7,7 +7,8 @@ from openpyxl import load_workbook
 from textmine import report_excel
 from textmine.analyze import Aggregator
 from textmine.errors import OutputError
-from textmine.report_excel import TRUNCATION_MARKER, safe_cell_value, write_workbook
+from textmine.report_excel import safe_xlsx_value, write_workbook
+from textmine.write import TRUNCATION_MARKER
 
 SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "主题", "典型原声", "明细"]
 DAYS = ["2026-06-10", "2026-07-10", "2026-08-10", "2026-09-10", "2026-10-10", "2026-11-10"]
@@ -114,8 +115,8 @@ def test_summary_values(book):
     ("x" * 32_767, "x" * 32_767),
     ("x" * 32_768, "x" * (32_767 - len(TRUNCATION_MARKER)) + TRUNCATION_MARKER),
 ])
-def test_safe_cell_value(value, expected):
-    assert safe_cell_value(value) == expected
+def test_safe_xlsx_value(value, expected):
+    assert safe_xlsx_value(value) == expected
 
 
 def test_detail_rows_capped_with_a_note(tmp_path, monkeypatch):

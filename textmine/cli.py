@@ -7,7 +7,6 @@ shows a traceback only with ``--debug``.
 
 import sys
 import traceback
-from functools import wraps
 
 import click
 

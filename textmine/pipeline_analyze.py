@@ -14,7 +14,6 @@ the aggregates, the sample and one topic id per row, never the rows.
 import json
 import random
 import tempfile
-from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
 

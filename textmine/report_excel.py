@@ -3,57 +3,30 @@
 Sheets: 概览, 痛点, 情感, 客群短板, 趋势与预警, 驱动因素, 主题, 典型原声, 明细. The workbook is
 written in openpyxl's write-only mode, so the 明细 sheet (capped at Excel's
 1,048,576 rows) streams and memory stays bounded. No input text can become a
-live formula: every string is stored as a string cell (see ``safe_cell_value``).
+live formula: every string is stored as a string cell (see ``safe_xlsx_value``).
 
     >>> write_workbook(result, "report.xlsx", annotated_rows=rows)
     >>> load_workbook("report.xlsx").sheetnames[0]
     '概览'
 """
 
-import datetime as dt
-import math
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from textmine.errors import OutputError
+from textmine.write import EXCEL_MAX_ROWS, safe_xlsx_value, xlsx_cells
 
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_CELL_CHARS = 32_767
-TRUNCATION_MARKER = "…[截断]"
 SENTIMENT_NAMES = {"pos": "正面", "neu": "中性", "neg": "负面"}
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 _TITLE_FONT = Font(bold=True, size=13)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _TREND_SERIES = 6  # categories drawn on a trend chart; more lines are unreadable
-
-
-def safe_cell_value(value):
-    """Clean one value for an xlsx cell: what Excel can hold, and never a formula by accident.
-
-    Control characters are removed, text over 32,767 characters is cut with a
-    visible ``…[截断]``, NaN/inf become empty, lists are joined with '|'. The
-    caller stores a str result as a string cell (``cell.data_type = 's'``
-    after assignment), so '=HYPERLINK(...)' stays text.
-        >>> safe_cell_value("=1+1\\x00"), safe_cell_value(float("nan"))
-        ('=1+1', None)
-    """
-    if value is None or isinstance(value, (bool, int, dt.datetime, dt.date, dt.time)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, (list, tuple, set, frozenset)):
-        value = "|".join(str(item) for item in value)
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if len(text) > EXCEL_MAX_CELL_CHARS:
-        text = text[: EXCEL_MAX_CELL_CHARS - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
-    return text
 
 
 class _Sheet:
@@ -73,7 +46,7 @@ class _Sheet:
             self.ws.column_dimensions[get_column_letter(index)].width = width
 
     def cell(self, value, *, font=None, fill=None, wrap=False, number_format=None):
-        cell = WriteOnlyCell(self.ws, value=safe_cell_value(value))
+        cell = WriteOnlyCell(self.ws, value=safe_xlsx_value(value))
         if isinstance(cell.value, str):
             cell.data_type = "s"  # text that starts with '=' must stay text
         if font:
@@ -307,7 +280,8 @@ def _write_details(book, annotated_rows, columns):
         if sheet.row > limit:
             left_out += 1
             continue
-        sheet.append([row.get(column) for column in columns])
+        sheet.ws.append(xlsx_cells(sheet.ws, [row.get(column) for column in columns]))
+        sheet.row += 1
     if left_out:
         sheet.append([f"此表只能容纳 {EXCEL_MAX_ROWS:,} 行：另有 {left_out:,} 行未写入，完整结果请输出为 CSV 或 JSONL。"])
 
