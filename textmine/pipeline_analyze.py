@@ -22,7 +22,8 @@ from textmine.columns import detect_date_column, detect_score_column, detect_seg
 from textmine.errors import ConfigError, MissingColumnError
 from textmine.pipeline import (CONTENT_KEY, LanguageOptions, ReadOptions, RunResult, annotate_stream,
                                open_sources, output_columns)
-from textmine.topics import TopicModel, new_issue_topics, topic_summary
+from textmine.topic_report import new_issue_topics, topic_summary
+from textmine.topics import TopicModel
 
 NO_TOPIC = -1
 SAMPLE_FOR_TOPICS = 20_000
@@ -171,7 +172,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
                              for topic in new_topics]
     summary["columns"] = {key: value for key, value in detected.items()}
     if model is not None:
-        summary["topic_model"] = {"n_topics": model.n_topics_, "coherence": "npmi",
+        summary["topic_model"] = {"n_topics": model.n_topics_, "coherence": "npmi (smoothed)",
                                   "coherence_curve": [list(point) for point in model.coherence_curve_]}
     result.new_topics = new_topics
     return AnalysisRun(result, summary, accounting, columns, detected, spool, model)

@@ -15,7 +15,9 @@ import json
 import math
 import re
 from functools import lru_cache
+from itertools import repeat
 
+import ahocorasick
 import numpy as np
 
 from textmine.errors import ConfigError
@@ -29,9 +31,8 @@ VOCAB_FILE = "sentiment.json"
 # Clauses end at punctuation; a contrast word starts a new clause and marks the
 # clauses before it (in the same sentence) as the weaker half of the comment.
 _SENTENCE_END = "。！？!?；;\n"
-_CLAUSE_SPLIT = re.compile(r"[，,。！？!?；;、\s~～…]+|(?<!不)(?=但是|可是|不过|然而|(?<=.)就是|只是|(?<!不)但(?!是)|却)")
-_CONTRAST_START = ("但是", "可是", "不过", "然而", "就是", "只是", "但", "却")
-_CONTRAST_DROP = re.compile(r"^(但是|可是|不过|然而|就是|只是|但|却)")
+_PUNCTUATION = re.compile(r"[，,。！？!?；;、\s~～…]+")
+_CONTRAST = re.compile(r"(?<!不)(?:但是|可是|不过|然而|就是|只是|但|却)")
 _QUOTED = re.compile(r"[\"“”'‘’「」『』]\s*([^\"“”'‘’「」『』]{1,4})\s*[\"“”'‘’「」『』]")
 _SCORE_ANSWER = re.compile(r"^(?:打|给|评)?(10|[0-9]|十|[零〇一二两三四五六七八九])分?$")
 _SCORE_IN_TEXT = re.compile(r"(?<![0-9])(10|[0-9]|十|[零〇一二两三四五六七八九])分")
@@ -48,6 +49,18 @@ _KIND_CODES = (("ignore", "x"), ("intensifiers", "i"), ("positive", "+"),
                ("negative", "-"), ("negators", "n"))
 
 
+def _automaton(entries):
+    """Aho-Corasick automaton of {word: value}; iter_long gives leftmost-longest matches.
+
+    Same matches as a longest-first regex alternation of the words, about twice as fast.
+    """
+    automaton = ahocorasick.Automaton()
+    for word, value in entries.items():
+        automaton.add_word(word, (len(word), value))
+    automaton.make_automaton()
+    return automaton
+
+
 class _Lexicon:
     """The hand-written word lists, compiled once into a longest-first regex."""
 
@@ -57,9 +70,8 @@ class _Lexicon:
         for name, code in _KIND_CODES:
             for word in data.get(name, ()):
                 self.kind[word] = code
-        words = sorted(self.kind, key=lambda w: (-len(w), w))
-        self.pattern = re.compile("|".join(re.escape(w) for w in words))
-        self.sarcasm = re.compile("|".join(re.escape(w) for w in data["sarcasm"]))
+        self.words = _automaton(self.kind)
+        self.sarcasm = _automaton(dict.fromkeys(data["sarcasm"], "s"))
         self.quoted_positive = frozenset(data["positive"]) | frozenset(data["quoted_positive"])
         self.concession = tuple(data["concession"])
         self.token_negators = frozenset(data["negators"])
@@ -87,19 +99,21 @@ def split_clauses(text):
     spans = []
     sentence_first = 0
     pos = 0
-    for match in _CLAUSE_SPLIT.finditer(text):
+    for match in _PUNCTUATION.finditer(text + "。"):
         start, end = match.start(), match.end()
-        if start > pos:
-            spans.append([pos, start, 1.0])
-        if start == end:
-            # A zero-width split is a contrast word: what came before it weighs less.
+        piece_start = pos
+        for contrast in _CONTRAST.finditer(text, pos, start):
+            # What came before a contrast word in this sentence weighs less.
+            if contrast.start() > piece_start:
+                spans.append([piece_start, contrast.start(), 1.0])
+                piece_start = contrast.start()
             for span in spans[sentence_first:]:
                 span[2] = PRE_CONTRAST_WEIGHT
-        elif any(c in _SENTENCE_END for c in text[start:end]):
+        if start > piece_start:
+            spans.append([piece_start, start, 1.0])
+        if any(c in _SENTENCE_END for c in text[start:end]):
             sentence_first = len(spans)
-        pos = max(end, pos)
-    if pos < len(text):
-        spans.append([pos, len(text), 1.0])
+        pos = end
     concession = _lexicon().concession
     for span in spans:
         if text.startswith(concession, span[0]):
@@ -108,29 +122,37 @@ def split_clauses(text):
 
 
 def _lexicon_features(clause, lex, feats):
-    """Append the lexicon features of one clause: L+ / L-, n when negated, i when intensified."""
-    neg_end, parity, int_end = -99, 0, -99
-    kind_of = lex.kind
-    for match in lex.pattern.finditer(clause):
-        start = match.start()
-        kind = kind_of[match.group()]
+    """Append the lexicon features of one clause: L+ / L-, n when negated, i when intensified.
+
+    Returns the (start, end) char spans from a negator to the word it negates, so
+    that the char bigrams there can be marked too (不太好 must not read as 太好).
+    """
+    neg_start, neg_end, parity, int_end = 0, -99, 0, -99
+    negated_spans = []
+    for last, (length, kind) in lex.words.iter_long(clause):
+        start, end = last + 1 - length, last + 1
         if kind == "n":
             # 不是不满意: a second negator within reach cancels the first.
-            near = start - neg_end <= NEGATION_REACH
-            parity = (parity ^ 1) if near else 1
-            neg_end = match.end()
+            if start - neg_end <= NEGATION_REACH:
+                parity ^= 1
+            else:
+                parity, neg_start = 1, start
+            neg_end = end
         elif kind == "i":
-            int_end = match.end()
+            int_end = end
         elif kind != "x":
             negated = parity and start - neg_end <= NEGATION_REACH
+            if negated:
+                negated_spans.append((neg_start, end))
             feats.append("L" + kind + ("n" if negated else "") + ("i" if start == int_end else ""))
+    return negated_spans
 
 
 def _tokens_by_clause(text, tokens, spans):
     """Put each token in the clause where it occurs (tokens not found stay in the current one)."""
+    if len(spans) < 2:
+        return [list(tokens)] if spans else []
     out = [[] for _ in spans]
-    if not spans:
-        return out
     last = len(spans) - 1
     clause, cursor = 0, 0
     for tok in tokens:
@@ -144,7 +166,7 @@ def _tokens_by_clause(text, tokens, spans):
 
 
 def _is_sarcastic(text, lex):
-    if lex.sarcasm.search(text):
+    for _ in lex.sarcasm.iter(text):
         return True
     return any(m.group(1).strip() in lex.quoted_positive for m in _QUOTED.finditer(text))
 
@@ -155,49 +177,63 @@ def _length_bucket(n):
 
 
 def _features(text, tokens, normalize=True):
-    """Return (features, values, sarcastic) for one comment; see sentiment_features."""
+    """Return (features, run_weights, run_lengths, scale, sarcastic) for one comment.
+
+    Feature i has the value run_weights[k] * scale where run k covers i: one run
+    per clause (its contrast weight) and one for the whole-comment features.
+    """
     lex = _lexicon()
-    feats, vals = [], []
+    feats, weights, lengths = [], [], []
+    append = feats.append
     spans = split_clauses(text)
     negators = lex.token_negators
     for (start, end, weight), toks in zip(spans, _tokens_by_clause(text, tokens, spans)):
         clause = text[start:end]
         first = len(feats)
         marked = "^" + clause + "$"
-        feats.extend(clause)
+        # Char bigrams (with clause edges) survive segmentation differences;
+        # unigrams and trigrams added nothing on cross-validation and cost speed.
         feats.extend([marked[i:i + 2] for i in range(len(marked) - 1)])
-        feats.extend([clause[i:i + 3] for i in range(len(clause) - 2)])
-        left, parity, prev = 0, 0, "^"
+        # Tokens, "!"-marked within three tokens after a negator (不是不满意 flips
+        # twice). Token bigrams were dropped: -0.3 macro-F1 points on CV, 15 % faster.
+        left, parity = 0, 0
         for tok in toks:
             if tok in negators:
                 parity = (parity ^ 1) if left else 1
                 left = 3
-                word = "w:" + tok
             elif left:
                 left -= 1
-                word = ("w:!" if parity else "w:") + tok
-            else:
-                word = "w:" + tok
-            feats.append(word)
-            feats.append("b:" + prev + "|" + word[2:])
-            prev = word[2:]
-        _lexicon_features(clause, lex, feats)
-        vals.extend([weight] * (len(feats) - first))
+                if parity:
+                    tok = "!" + tok
+            append("w:" + tok)
+        for neg_start, neg_end in _lexicon_features(clause, lex, feats):
+            # Bigram j of the marked clause ends at char j of the clause.
+            for j in range(first + neg_start + 1, first + neg_end + 1):
+                if feats[j][0] != "!":
+                    feats[j] = "!" + feats[j]
+        if weight < 1.0:
+            # A clause conceded before 但是 gets features of its own: with shared ones,
+            # "虽然X不太好，但是…" in positive reviews taught that 不太好 is positive.
+            feats[first:] = ["~" + f for f in feats[first:]]
+        weights.append(1.0)
+        lengths.append(len(feats) - first)
     sarcastic = _is_sarcastic(text, lex)
-    doc = [_length_bucket(len(text))]
+    first = len(feats)
+    append(_length_bucket(len(text)))
     if sarcastic:
-        doc.append("SARC")
+        append("SARC")
     if "?" in text or "？" in text:
-        doc.append("ASK")
-    found = _SCORE_IN_TEXT.search(text.translate(_FULL_DIGITS))
+        append("ASK")
+    found = "分" in text and _SCORE_IN_TEXT.search(text.translate(_FULL_DIGITS))
     if found:
-        doc.append("SCORE:" + str(_score_band(found.group(1))))
-    feats.extend(doc)
-    vals.extend([1.0] * len(doc))
-    if normalize and vals:
-        scale = 1.0 / math.sqrt(sum(vals))
-        vals = [v * scale for v in vals]
-    return feats, vals, sarcastic
+        append("SCORE:" + str(_score_band(found.group(1))))
+    weights.append(1.0)
+    lengths.append(len(feats) - first)
+    # Dividing by sqrt(total weight) keeps long reviews from drowning the bias and
+    # the neutral class; the model is linear, so the scorer applies it once per row.
+    total = sum(w * n for w, n in zip(weights, lengths))
+    scale = 1.0 / math.sqrt(total) if normalize else 1.0
+    return feats, weights, lengths, scale, sarcastic
 
 
 def sentiment_features(text, tokens, normalize=True):
@@ -205,9 +241,12 @@ def sentiment_features(text, tokens, normalize=True):
 
     Used by scripts/train_sentiment.py so that training and scoring see the same thing.
     >>> sentiment_features("不太好", ["不太", "好"])[0][-3:]
-    ['b:不太|!好', 'L+n', 'len:4']
+    ['w:!好', 'L+n', 'len:4']
     """
-    feats, vals, _ = _features(text, tokens, normalize)
+    feats, weights, lengths, scale, _ = _features(text, tokens, normalize)
+    vals = []
+    for weight, length in zip(weights, lengths):
+        vals.extend([weight * scale] * length)
     return feats, vals
 
 
@@ -264,18 +303,21 @@ def _model():
 def _textmine_scores(texts, token_lists, model=None):
     model = model or _model()
     get = model.index.get
-    rows, vals, starts, sarcastic, answers = [], [], [], [], []
+    rows, run_weights, run_lengths, starts, scales, sarcastic = [], [], [], [], [], []
     for text, tokens in zip(texts, token_lists):
-        feats, values, sarcasm = _features(text, tokens, model.normalize)
+        feats, weights, lengths, scale, sarcasm = _features(text, tokens, model.normalize)
         starts.append(len(rows))
-        rows.extend([get(f, 0) for f in feats])
-        vals.extend(values)
+        rows.extend(map(get, feats, repeat(0)))
+        run_weights.extend(weights)
+        run_lengths.extend(lengths)
+        scales.append(scale)
         sarcastic.append(sarcasm)
-        answers.append(answer_score(text))
     if not starts:
         return np.zeros(0)
-    contrib = model.weights[np.asarray(rows)] * np.asarray(vals, dtype=np.float32)[:, None]
-    logits = np.add.reduceat(contrib, np.asarray(starts), axis=0).astype(np.float64) + model.bias
+    vals = np.repeat(np.asarray(run_weights, dtype=np.float32), run_lengths)
+    contrib = model.weights[np.asarray(rows)] * vals[:, None]
+    logits = np.add.reduceat(contrib, np.asarray(starts), axis=0).astype(np.float64)
+    logits = logits * np.asarray(scales)[:, None] + model.bias
     if logits.shape[1] == 1:
         scores = 1.0 / (1.0 + np.exp(-logits[:, 0]))
     else:
@@ -284,7 +326,8 @@ def _textmine_scores(texts, token_lists, model=None):
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
         scores = probs[:, 2] + 0.5 * probs[:, 1]
-    for i, (sarcasm, answer) in enumerate(zip(sarcastic, answers)):
+    for i, (text, sarcasm) in enumerate(zip(texts, sarcastic)):
+        answer = answer_score(text) if len(text) <= 12 else None
         if answer is not None:
             scores[i] = answer
         elif sarcasm:
@@ -311,7 +354,8 @@ class SentimentScorer:
 
     def __init__(self, engine="textmine"):
         if engine not in ENGINES:
-            raise ConfigError(f"unknown sentiment engine {engine!r}; choose one of {', '.join(ENGINES)}")
+            choices = ", ".join(ENGINES)
+            raise ConfigError(f"unknown sentiment engine {engine!r}; choose one of {choices}")
         self.engine = engine
 
     @property

@@ -1,33 +1,43 @@
 """Topics: find what comments talk about that no one named in advance.
 
-Analysts used to run gensim LDA by hand, guess k and get unstable word lists
-full of stopwords. ``TopicModel`` does the same work repeatably: it learns
-frequent two-word terms (信号 差 -> 信号_差), drops rare and ubiquitous words,
-picks k by coherence, trains gensim's single-process ``LdaModel`` with a fixed
-seed (``LdaMulticore`` is not reproducible across processes) and assigns every
-comment to its dominant topic with a deterministic inference step.
+Analysts used to run gensim LDA by hand on ``jieba.lcut`` tokens and got evenly
+sized word lists mixing unrelated themes: five to ten content words a comment
+are too few co-occurrences for LDA. ``TopicModel`` factorises a TF-IDF matrix
+instead (NMF, Kullback-Leibler loss, deterministic start), so words frequent in
+a few comments outweigh words found everywhere, after keeping only words that
+can name an issue: no stopwords, places, numbers, times or pronouns (jieba's
+dictionary tags), negation or degree words, nor words in more than ``no_above``
+of the comments (boilerplate such as 进行核验). k is picked by coherence.
 
-Coherence is our own NPMI over document co-occurrence: for each topic, the mean
-normalized PMI of every pair of its top 10 words, where a word occurs in a
-comment if the comment contains it (pairs that never co-occur score -1). It is
-exact, deterministic and cheap on short comments, unlike sliding windows.
+Coherence is NPMI over document co-occurrence: the mean normalized PMI of every
+pair of a topic's top 10 words, a word occurring in a comment that contains it.
+A pair never seen together counts as seen once, and at most 0: the fixed -1 we
+gave such pairs punished every extra topic and always chose the smallest k.
 """
 
+import functools
 import hashlib
-import logging
+import itertools
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.special import psi
 
 from textmine.errors import ConfigError
 
 # Single characters that carry a complaint on their own; other 1-char tokens are noise.
 MEANINGFUL_SINGLE_CHARS = frozenset("慢卡贵差坑烂断掉骗扣吵")
 PHRASE_DELIMITER = "_"
+# The segmenter keeps negation, degree and frequency words for sentiment; in a
+# topic they say how, not what (没有 led a topic of 'no comment' answers).
+TOPIC_NOISE = frozenset("没有 不是 不了 不到 没什么 非常 特别 十分 比较 根本 经常 总是 老是 从来 "
+                        "一直 暂时 很快 真是 确实 直接 突然".split())
+# jieba dictionary tags of words that are context, not an issue: places, numbers,
+# quantities, times, pronouns, conjunctions, prepositions, particles, directions.
+NON_TOPIC_TAGS = frozenset("ns m mq q t r c p u uj ul ud uz ug uv y e f x".split())
 _NOT_CONTENT = re.compile(r"^[\W_\d]*$")  # punctuation, symbols, digits only (or empty)
 
 
@@ -46,8 +56,26 @@ def is_content_token(token, stopwords=frozenset()):
     return True
 
 
+@functools.lru_cache(maxsize=1)
+def non_topic_words():
+    """Words jieba's dictionary tags as places, numbers, times, pronouns (read once).
+
+    >>> {"广州", "十月份", "我家"} <= non_topic_words(), "信号" in non_topic_words()
+    (True, False)
+    """
+    import jieba
+
+    words = set()
+    with jieba.Tokenizer().get_dict_file() as handle:
+        for line in handle:
+            parts = line.decode("utf-8").split()
+            if len(parts) == 3 and parts[2] in NON_TOPIC_TAGS:
+                words.add(parts[0])
+    return frozenset(words)
+
+
 def npmi_coherence(topic_words, documents):
-    """Mean NPMI of each topic's word pairs over document co-occurrence.
+    """Mean NPMI of each topic's word pairs over document co-occurrence (smoothed).
 
     >>> npmi_coherence([["信号", "差"]], [{"信号", "差"}, {"信号", "差"}, {"网速"}])
     1.0
@@ -69,11 +97,13 @@ def _npmi(binary_docs, topic_ids):
     n_docs, scores = binary_docs.shape[0], []
     for ids in (ids for ids in topic_ids if len(ids) >= 2 and n_docs):
         sub = binary_docs[:, ids]
-        co = (sub.T @ sub).toarray() / n_docs
-        p = np.diag(co)
+        counts = (sub.T @ sub).toarray()
+        p = np.diag(counts) / n_docs
+        joint = np.maximum(counts, 1) / n_docs  # never together: as if once, ...
         with np.errstate(divide="ignore", invalid="ignore"):
-            npmi = np.log(co / np.outer(p, p)) / -np.log(co)
-        npmi = np.where(co <= 0, -1.0, np.where(co >= 1, 1.0, npmi))  # never / always together
+            npmi = np.log(joint / np.outer(p, p)) / -np.log(joint)
+        npmi = np.where(joint >= 1, 1.0, np.nan_to_num(npmi, nan=-1.0))  # always together
+        npmi = np.where(counts > 0, npmi, np.minimum(npmi, 0.0))  # ... but never a plus
         scores.append(float(npmi[np.triu_indices(len(ids), 1)].mean()))
     return round(float(np.mean(scores)), 6) if scores else 0.0
 
@@ -89,21 +119,21 @@ class Topic:
 
 
 class TopicModel:
-    """LDA topics for short comments, repeatable for a ``random_state``.
+    """NMF topics of TF-IDF weighted content words, repeatable for a ``random_state``.
 
-    Pass content tokens (``Segmenter.content_words``); stopwords, punctuation and
-    digits are filtered again defensively, with ``stopwords`` if given.
+    Pass content tokens (``Segmenter.content_words``); stopwords, punctuation,
+    digits, ``TOPIC_NOISE`` and, with ``pos_filter``, ``non_topic_words()`` are
+    filtered again, with ``stopwords`` if given.
 
     >>> model = TopicModel(n_topics="auto", random_state=0).fit(token_lists)
     >>> model.topics_[0].label, model.assign([["信号", "差"]])
     """
 
-    def __init__(self, n_topics="auto", *, k_range=(3, 12), random_state=0, phrases=True,
-                 phrase_min_count=5, phrase_threshold=0.5, no_below=3, no_above=0.5,
-                 keep_n=20000, max_docs_for_fit=50_000, max_docs_for_k_search=5000,
-                 passes=5, search_passes=3, iterations=50, doc_topic_prior=0.1,
-                 topic_word_prior=0.01, train_chunk_size=256, n_top_words=10, stopwords=None,
-                 chunk_size=2000, engine="gensim"):
+    def __init__(self, n_topics="auto", *, k_range=(4, 12), random_state=0, phrases=False,
+                 phrase_min_count=10, phrase_threshold=0.7, no_below=3, no_above=0.3,
+                 keep_n=20000, max_docs_for_fit=50_000, max_docs_for_k_search=20_000,
+                 max_iter=400, n_top_words=10, stopwords=None, pos_filter=True,
+                 chunk_size=2000, engine="nmf"):
         self.n_topics = n_topics
         self.k_range = k_range
         self.random_state = random_state
@@ -115,24 +145,19 @@ class TopicModel:
         self.keep_n = keep_n
         self.max_docs_for_fit = max_docs_for_fit
         self.max_docs_for_k_search = max_docs_for_k_search
-        self.passes = passes
-        self.search_passes = search_passes
-        self.iterations = iterations
-        self.doc_topic_prior = doc_topic_prior
-        self.topic_word_prior = topic_word_prior
-        self.train_chunk_size = train_chunk_size
+        self.max_iter = max_iter
         self.n_top_words = n_top_words
         self.stopwords = stopwords
+        self.pos_filter = pos_filter
         self.chunk_size = chunk_size
         self.engine = engine
 
     # ---- fitting -------------------------------------------------------------------------
     def fit(self, token_lists):
-        """Learn phrases, vocabulary, k and topics; assign every given document. Returns self."""
+        """Learn vocabulary, k and topics; assign every given document. Returns self."""
         self._check_params()
-        from gensim.corpora import Dictionary
-
-        self._stop = frozenset(self.stopwords or ())
+        self._stop = frozenset(self.stopwords or ()) | TOPIC_NOISE | (
+            non_topic_words() if self.pos_filter else frozenset())
         docs = [self._filter(tokens) for tokens in token_lists]
         sample = _sample(len(docs), self.max_docs_for_fit, self.random_state)
         self.fit_indices_ = sample
@@ -144,23 +169,20 @@ class TopicModel:
                                     threshold=self.phrase_threshold, scoring="npmi",
                                     delimiter=PHRASE_DELIMITER).freeze()
         train = [self._phrase(docs[i]) for i in sample]
-        self.dictionary_ = Dictionary(train)
-        # Rare words cannot define a topic; on tiny corpora a fixed floor would remove all.
-        no_below = max(1, min(self.no_below, len(train) // 20))
-        self.dictionary_.filter_extremes(no_below=no_below, no_above=self.no_above,
-                                         keep_n=self.keep_n)
-        bows = [b for b in (self.dictionary_.doc2bow(d) for d in train) if b]
+        self._build_vocabulary(train)
+        matrix = self._weigh(train)
+        matrix = matrix[np.flatnonzero(matrix.getnnz(axis=1))]
         self.coherence_curve_, self.coherence_ = [], 0.0
-        self.lda_ = None
+        self.components_ = np.zeros((0, len(self.vocabulary_)))
         self.n_topics_ = 0
-        if len(self.dictionary_) >= 2 and len(bows) >= 2:
-            self._fit_lda(bows)
+        if len(self.vocabulary_) >= 2 and matrix.shape[0] >= 2:
+            self._fit_nmf(matrix)
         self._describe(docs)
         return self
 
     def _check_params(self):
-        if self.engine != "gensim":
-            raise ConfigError(f"unknown topic engine {self.engine!r}; available: 'gensim'")
+        if self.engine != "nmf":
+            raise ConfigError(f"unknown topic engine {self.engine!r}; available: 'nmf'")
         if self.n_topics != "auto" and not (isinstance(self.n_topics, int) and self.n_topics > 0):
             raise ConfigError(
                 f"n_topics must be 'auto' or a positive integer, not {self.n_topics!r}")
@@ -169,48 +191,65 @@ class TopicModel:
             raise ConfigError(
                 f"k_range must be (low, high) with 1 <= low <= high, not {self.k_range}")
 
-    def _fit_lda(self, bows):
+    def _build_vocabulary(self, train):
+        """Words in at least no_below and at most no_above of the comments, sorted."""
+        df = Counter(w for doc in train for w in set(doc))
+        # Rare words cannot define a topic; on tiny corpora a fixed floor would remove all.
+        no_below = max(1, min(self.no_below, len(train) // 20))
+        limit = max(self.no_above * len(train), no_below)
+        kept = sorted((w for w, n in df.items() if no_below <= n <= limit),
+                      key=lambda w: (-df[w], w))[:self.keep_n]
+        self.vocabulary_ = {w: i for i, w in enumerate(sorted(kept))}
+        n = max(len(train), 1)
+        self.idf_ = np.log((1 + n) / (1 + np.array([df[w] for w in sorted(kept)], dtype=float))) + 1
+
+    def _weigh(self, docs):
+        """Rows of sublinear TF-IDF, L2-normalised: a long comment does not outweigh a short one."""
+        rows, cols, values = [], [], []
+        for row, doc in enumerate(docs):
+            counts = Counter(self.vocabulary_[w] for w in doc if w in self.vocabulary_)
+            for col in sorted(counts):
+                rows.append(row)
+                cols.append(col)
+                values.append((1 + np.log(counts[col])) * self.idf_[col])
+        matrix = sparse.csr_matrix((values, (rows, cols)), shape=(len(docs), len(self.vocabulary_)))
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        return sparse.diags(1 / np.where(norms > 0, norms, 1)) @ matrix
+
+    def _fit_nmf(self, matrix):
+        binary = (matrix > 0).astype(float).tocsr()
         if self.n_topics != "auto":
-            self.lda_ = self._train(bows, self.n_topics, self.passes)
-            self.n_topics_ = self.n_topics
-            self.coherence_ = _npmi(_binary_matrix(bows, len(self.dictionary_)),
-                                    _top_ids(self.lda_.get_topics(), self.n_top_words))
-            return
-        low, high = self.k_range
-        high = max(1, min(high, len(bows) // 2))  # no more topics than pairs of documents
-        low = min(low, high)
-        search = [bows[i] for i in _sample(len(bows), self.max_docs_for_k_search,
-                                           self.random_state)]
-        binary = _binary_matrix(search, len(self.dictionary_))
-        best = None
-        for k in range(low, high + 1):
-            lda = self._train(search, k, self.search_passes)
-            score = round(_npmi(binary, _top_ids(lda.get_topics(), self.n_top_words)), 3)
-            self.coherence_curve_.append((k, score))
-            if best is None or score > best[1]:  # strict, 3 decimals: a tie keeps the smaller k
-                best = (k, score, lda)
-        self.n_topics_ = best[0]
-        same_data = len(search) == len(bows) and self.search_passes == self.passes
-        self.lda_ = best[2] if same_data else self._train(bows, best[0], self.passes)
-        self.coherence_ = _npmi(_binary_matrix(bows, len(self.dictionary_)),
-                                _top_ids(self.lda_.get_topics(), self.n_top_words))
+            self.n_topics_ = min(self.n_topics, *matrix.shape)
+            self.components_ = self._train(matrix, self.n_topics_)
+        else:
+            low, high = self.k_range
+            high = max(1, min(high, matrix.shape[0] // 2, matrix.shape[1]))  # k <= pairs of docs
+            low = min(low, high)
+            rows = _sample(matrix.shape[0], self.max_docs_for_k_search, self.random_state)
+            search, fits = matrix[rows], {}
+            for k in range(low, high + 1):
+                fits[k] = self._train(search, k)
+                score = round(_npmi(binary[rows], _top_ids(fits[k], self.n_top_words)), 3)
+                self.coherence_curve_.append((k, score))
+            # Smaller topics are tighter, so coherence creeps up with k: take the
+            # fewest topics within 5 % of the best rather than the top of the range.
+            top = max(score for _, score in self.coherence_curve_)
+            self.n_topics_ = min(k for k, score in self.coherence_curve_ if score >= 0.95 * top)
+            same_data = len(rows) == matrix.shape[0]
+            self.components_ = (fits[self.n_topics_] if same_data
+                                else self._train(matrix, self.n_topics_))
+        self.coherence_ = _npmi(binary, _top_ids(self.components_, self.n_top_words))
 
-    def _train(self, bows, k, passes):
-        from gensim.models import LdaModel
-
-        logger = logging.getLogger("gensim")
-        level = logger.level
-        logger.setLevel(max(level, logging.ERROR))
-        # "too few updates" warnings would clutter the CLI; coherence judges the fit.
-        # Single process, fixed seed, no perplexity logging: repeatable and quiet. Small
-        # online chunks give many updates per pass, which short comments need to converge.
-        try:
-            return LdaModel(bows, id2word=self.dictionary_, num_topics=k, passes=passes,
-                            iterations=self.iterations, chunksize=self.train_chunk_size,
-                            alpha=np.full(k, self.doc_topic_prior), eta=self.topic_word_prior,
-                            random_state=self.random_state, eval_every=None, dtype=np.float64)
-        finally:
-            logger.setLevel(level)
+    def _train(self, matrix, k):
+        from sklearn.decomposition import NMF
+        # Kullback-Leibler loss (NMF as PLSA) gave smaller themes such as billing a
+        # topic of their own where the squared loss merged them into the largest;
+        # the nndsvda start comes from an SVD: no random draw, same topics each run.
+        model = NMF(k, init="nndsvda", beta_loss="kullback-leibler", solver="mu",
+                    max_iter=self.max_iter, tol=1e-4, random_state=self.random_state)
+        with warnings.catch_warnings():  # "did not converge" on tiny input: coherence judges
+            warnings.simplefilter("ignore")
+            return model.fit(matrix).components_
 
     def _describe(self, docs):
         """Topic words and labels; assignments of all fitted documents."""
@@ -221,29 +260,22 @@ class TopicModel:
         self._doc_keys = [hashlib.blake2b("\x1f".join(d).encode(), digest_size=8).digest()
                           for d in docs]
         self.topics_ = []
-        if self.lda_ is None:
-            self.topic_word_ = np.zeros((0, len(self.dictionary_)))
+        totals = self.components_.sum(axis=1, keepdims=True)
+        self.topic_word_ = self.components_ / np.where(totals > 0, totals, 1)
+        if not self.n_topics_:
             return
-        self.topic_word_ = self.lda_.get_topics()
         sizes = Counter(a for a in self.assignments_ if a is not None)
-        cfs = self.dictionary_.cfs
-        freq = np.bincount(list(cfs), weights=list(cfs.values()), minlength=len(self.dictionary_))
-        freq = freq / max(freq.sum(), 1)
+        freq = self.topic_word_.mean(axis=0)
+        words_of = sorted(self.vocabulary_, key=self.vocabulary_.get)
         for topic_id, row in enumerate(self.topic_word_):
-            words = []
-            for word_id in np.argsort(-row, kind="stable"):
-                word = self.dictionary_[int(word_id)]
-                if is_content_token(word, self._stop):
-                    words.append((_readable(word), round(float(row[word_id]), 4), word_id))
-                if len(words) == self.n_top_words:
-                    break
-            label = _label(words, row, freq)
-            self.topics_.append(Topic(topic_id, label, tuple((w, p) for w, p, _ in words),
-                                      sizes.get(topic_id, 0)))
+            words = [(_readable(words_of[i]), round(float(row[i]), 4), i)
+                     for i in np.argsort(-row, kind="stable")[:self.n_top_words] if row[i] > 0]
+            self.topics_.append(Topic(topic_id, _label(words, row, freq),
+                                      tuple((w, p) for w, p, _ in words), sizes.get(topic_id, 0)))
 
     # ---- assigning -----------------------------------------------------------------------
     def transform(self, token_lists):
-        """Topic probabilities, one row per document (all zeros when no word is known)."""
+        """Topic shares, one row per document (all zeros when no word is known)."""
         self._check_fitted()
         probs, _ = self._infer_many(self._filter(t) for t in token_lists)
         return probs
@@ -251,13 +283,13 @@ class TopicModel:
     def assign(self, token_lists):
         """Dominant topic id of each document, None when it has no known word.
 
-        >>> model.assign([["信号_差", "地下室"], ["从没见过的词"]])
+        >>> model.assign([["信号", "地下室"], ["从没见过的词"]])
         [0, None]
         """
         return [topic for topic, _ in self.iter_assign(token_lists)]
 
     def iter_assign(self, token_lists):
-        """Yield (topic id or None, probability) per document, ``chunk_size`` at a time."""
+        """Yield (topic id or None, share) per document, ``chunk_size`` at a time."""
         self._check_fitted()
         for chunk in _chunks((self._filter(t) for t in token_lists), self.chunk_size):
             probs, known = self._infer_many(chunk)
@@ -267,7 +299,7 @@ class TopicModel:
     def representative_docs(self, topic_id, n=5, *, texts=None):
         """Indices of the fitted documents most typical of a topic, distinct texts.
 
-        Ranked by topic probability (2 decimals), then by number of known words, so
+        Ranked by topic share (2 decimals), then by number of known words, so
         that a one-word comment does not crowd out an informative one.
 
         >>> model.representative_docs(0, n=3)
@@ -297,110 +329,40 @@ class TopicModel:
         return list(self.phraser_[tokens]) if self.phraser_ is not None and tokens else tokens
 
     def _infer_many(self, docs):
-        """(probabilities n x k, known-word counts) for filtered token lists, chunk by chunk."""
+        """(shares n x k, known-word counts) for filtered token lists, chunk by chunk."""
         all_probs, all_known = [np.zeros((0, self.n_topics_))], [np.zeros(0, dtype=int)]
         for chunk in _chunks(docs, self.chunk_size):
-            bows = [self.dictionary_.doc2bow(self._phrase(d)) for d in chunk]
-            all_known.append(np.array([sum(c for _, c in b) for b in bows], dtype=int))
-            all_probs.append(self._infer(bows) if self.n_topics_ else np.zeros((len(bows), 0)))
-        return np.vstack(all_probs), np.concatenate(all_known)
+            chunk = [self._phrase(d) for d in chunk]
+            all_known.append(np.array([sum(w in self.vocabulary_ for w in d) for d in chunk]))
+            all_probs.append(self._infer(self._weigh(chunk)) if self.n_topics_
+                             else np.zeros((len(chunk), 0)))
+        probs, known = np.vstack(all_probs), np.concatenate(all_known).astype(int)
+        if probs.shape[1]:
+            known[probs.sum(axis=1) == 0] = 0  # only words no topic uses: unassigned
+        return probs, known
 
-    def _infer(self, bows):
-        """Variational E-step of LDA with a fixed start, so results never depend on call order.
+    def _infer(self, matrix, sweeps=100):
+        """Non-negative topic weights of each row by coordinate descent, normalised to shares.
 
-        gensim's own inference draws its start from the model's random state, which
-        advances at every call: assigning the same comment twice could differ.
+        Solved row by row in the k-dimensional normal equations (H Hᵀ w = H x) with a
+        fixed number of sweeps, so a comment's topic never depends on its batch.
         """
-        n, k = len(bows), self.n_topics_
-        rows = np.repeat(np.arange(n), [len(b) for b in bows])
-        cols = np.array([w for b in bows for w, _ in b], dtype=int)
-        counts = np.array([c for b in bows for _, c in b], dtype=float)
-        exp_beta = self.lda_.expElogbeta  # k x V
-        alpha = self.lda_.alpha
-        gamma = np.ones((n, k))
-        active = np.ones(n, dtype=bool)
-        for _ in range(max(self.iterations, 100)):
-            exp_theta = np.exp(psi(gamma) - psi(gamma.sum(axis=1, keepdims=True)))
-            phinorm = np.einsum("ij,ji->i", exp_theta[rows], exp_beta[:, cols]) + 1e-100
-            ratio = sparse.csr_matrix((counts / phinorm, (rows, cols)),
-                                      shape=(n, exp_beta.shape[1]))
-            new = alpha + exp_theta * (ratio @ exp_beta.T)
-            change = np.abs(new - gamma).mean(axis=1)
-            gamma[active] = new[active]  # a converged row is frozen, as if inferred alone
-            active &= change >= 1e-3
-            if not active.any():
-                break
-        probs = gamma / gamma.sum(axis=1, keepdims=True)
-        probs[np.bincount(rows, minlength=n) == 0] = 0.0
-        return probs
-
-
-def topic_summary(model, assignments, sentiments, categories, texts, n_examples=5):
-    """One dict per topic for reports, from plain per-document lists.
-
-    ``categories`` holds each document's category codes (empty = 'other');
-    ``texts`` are shown as examples as given (the caller masks personal data).
-    Examples are the model's representative documents when ``assignments``
-    are those of the fitted documents, otherwise the first distinct texts.
-
-    >>> topic_summary(model, model.assignments_, sentiments, categories, masked_texts)[0]["label"]
-    '信号差/地下室'
-    """
-    aligned = list(assignments) == list(getattr(model, "assignments_", []))
-    members = {}
-    for i, topic in enumerate(assignments):
-        if topic is not None:
-            members.setdefault(topic, []).append(i)
-    summaries = []
-    for topic in model.topics_:
-        docs = members.get(topic.id, [])
-        if aligned:
-            examples = model.representative_docs(topic.id, n_examples, texts=texts)
-        else:
-            examples = list({texts[i]: i for i in reversed(docs)}.values())[::-1][:n_examples]
-        cats = Counter(c for i in docs for c in set(_codes(categories[i])))
-        top, overlap = (None, 0.0)
-        if cats:
-            top = min(cats, key=lambda c: (-cats[c], c))
-            overlap = round(cats[top] / len(docs), 4)
-        negative = (round(sum(sentiments[i] == "neg" for i in docs) / len(docs), 4)
-                    if docs and sentiments is not None else None)
-        summaries.append({"id": topic.id, "label": topic.label, "words": list(topic.words),
-                          "size": len(docs), "negative_share": negative, "top_category": top,
-                          "category_overlap": overlap, "examples": [texts[i] for i in examples]})
-    return summaries
-
-
-def new_issue_topics(token_lists, texts, *, sentiments=None, min_docs=30, n_topics="auto",
-                     k_range=(2, 8), random_state=0, n_examples=5, **params):
-    """Topics of comments no category covers (candidate new pain points).
-
-    Pass only the 'other' comments. Fewer than ``min_docs`` gives [] because
-    topics of a handful of comments are noise.
-
-    >>> others = [i for i, c in enumerate(categories) if not c]
-    >>> new_issue_topics([tokens[i] for i in others], [masked[i] for i in others])
-    """
-    token_lists, texts = list(token_lists), list(texts)
-    if len(token_lists) != len(texts):
-        raise ConfigError(f"{len(token_lists)} token lists but {len(texts)} texts")
-    if len(token_lists) < min_docs:
-        return []
-    model = TopicModel(n_topics, k_range=k_range, random_state=random_state, **params)
-    model.fit(token_lists)
-    return topic_summary(model, model.assignments_, sentiments, [[] for _ in texts], texts,
-                         n_examples)
+        gram = self.components_ @ self.components_.T
+        target = np.asarray(matrix @ self.components_.T)
+        weights = np.zeros_like(target)
+        diagonal = np.where(np.diag(gram) > 0, np.diag(gram), 1.0)
+        for _ in range(sweeps):
+            for j in range(gram.shape[0]):
+                step = (target[:, j] - weights @ gram[:, j]) / diagonal[j]
+                weights[:, j] = np.maximum(0.0, weights[:, j] + step)
+        totals = weights.sum(axis=1, keepdims=True)
+        return np.round(weights / np.where(totals > 0, totals, 1), 10)
 
 
 # ---- helpers -----------------------------------------------------------------------------
 def _chunks(items, size):
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
+    items = iter(items)
+    while chunk := list(itertools.islice(items, size)):
         yield chunk
 
 
@@ -409,12 +371,6 @@ def _sample(n, limit, seed):
     if n <= limit:
         return list(range(n))
     return sorted(np.random.RandomState(seed).choice(n, limit, replace=False).tolist())
-
-
-def _binary_matrix(bows, n_words):
-    rows = [i for i, b in enumerate(bows) for _ in b]
-    cols = [w for b in bows for w, _ in b]
-    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(bows), n_words))
 
 
 def _top_ids(topic_word, n):
@@ -453,9 +409,3 @@ def _label(words, row, freq, relevance_weight=0.6, max_chars=12):
         if len(chosen) == 3:
             break
     return "/".join(chosen)
-
-
-def _codes(value):
-    if isinstance(value, str):
-        return [c for c in value.split("|") if c] or ["other"]
-    return list(value) or ["other"]
