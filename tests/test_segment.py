@@ -230,3 +230,26 @@ def test_engines_agree_on_the_labelled_comments():
     fast = Segmenter(lexicon, engine="rjieba").cut_many(texts)
     identical = sum(a == b for a, b in zip(reference, fast)) / len(texts)
     assert identical >= 0.97, f"rjieba and jieba agree on {identical:.1%} of dev comments"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(st.characters(blacklist_categories=["Cs"]), max_size=80))
+def test_arbitrary_unicode_never_crashes_segmentation(text):
+    from textmine.clean import clean_text
+    from textmine.lexicon import load_lexicon
+    from textmine.segment import Segmenter
+
+    segmenter = _shared_segmenter(Segmenter, load_lexicon)
+    tokens = segmenter.cut(clean_text(text))
+    assert all(isinstance(token, str) and token.strip() for token in tokens)
+    assert set(segmenter.content_words(tokens)) <= set(tokens)
+
+
+def _shared_segmenter(segmenter_class, load, _cache={}):
+    if "segmenter" not in _cache:
+        _cache["segmenter"] = segmenter_class(load())
+    return _cache["segmenter"]

@@ -1,0 +1,42 @@
+"""The per-comment stages composed: every row comes back, whatever its text."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from textmine.pipeline import ANNOTATION_COLUMNS, CommentAnnotator, LanguageOptions
+
+_ANNOTATOR = {}
+
+
+def annotator():
+    if "default" not in _ANNOTATOR:
+        _ANNOTATOR["default"] = CommentAnnotator(LanguageOptions())
+    return _ANNOTATOR["default"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(st.characters(blacklist_categories=["Cs"]), max_size=60), max_size=6))
+def test_arbitrary_texts_are_all_annotated(texts):
+    items = [(text, {"id": str(index), "text": text}) for index, text in enumerate(texts)]
+    results = annotator().annotate(items)
+    assert len(results) == len(texts)
+    for (row, dedupe_text), text in zip(results, texts):
+        assert set(ANNOTATION_COLUMNS) - {"duplicate_of"} <= set(row)
+        assert 0.0 <= row["sentiment_score"] <= 1.0
+        assert row["sentiment"] in ("pos", "neu", "neg")
+        assert row["categories"]
+        assert isinstance(dedupe_text, str)
+
+
+def test_cache_gives_the_same_annotation_as_a_fresh_run():
+    texts = ["信号太差了，家里经常没信号", "满意", "信号太差了，家里经常没信号"]
+    first = annotator().annotate([(text, {"text": text}) for text in texts])
+    fresh = CommentAnnotator(LanguageOptions()).annotate([(texts[0], {"text": texts[0]})])
+    assert first[0] == first[2] == fresh[0]
+
+
+def test_personal_data_is_masked_in_every_column():
+    row = {"电话": "13912345678", "text": "我的身份证110101199003074518被冒用"}
+    (annotated, dedupe_text), = annotator().annotate([(row["text"], row)])
+    assert annotated["电话"] == "<手机号>"
+    assert "110101199003074518" not in annotated["text"] and "110101199003074518" not in dedupe_text
