@@ -101,9 +101,10 @@ class CommentAnnotator:
             token_lists = self.segmenter.cut_many(cleaned)
             scores = self.scorer.score_batch(cleaned, token_lists)
             found = self.classifier.classify_batch(cleaned, token_lists)
+            aspects_list = self.scorer.aspect_sentiment_batch(cleaned, token_lists, found, scores)
             for index, text in enumerate(missing):
                 categories, score, tokens = found[index], float(scores[index]), token_lists[index]
-                aspects = self.scorer.aspect_sentiment(cleaned[index], tokens, categories)
+                aspects = aspects_list[index]
                 annotation = {
                     "sentiment_score": round(score, 4),
                     "sentiment": self.scorer.label(score),

@@ -388,15 +388,37 @@ class SentimentScorer:
         """
         if not categories:
             return []
-        spans = split_clauses(text)
-        per_clause = _tokens_by_clause(text, tokens, spans) if spans else []
-        clause_texts = [text[s:e] for s, e, _ in spans]
-        scores = self.score_batch([text] + clause_texts, [tokens] + per_clause)
-        overall = self.label(scores[0])
-        result = []
-        for code, evidence in categories:
-            hits = [scores[i + 1] for i, clause in enumerate(clause_texts)
-                    if any(word and word in clause for word in evidence)]
-            label = self.label(sum(hits) / len(hits)) if hits else "neu"
-            result.append((code, label if label != "neu" else overall))
-        return result
+        overall = self.score_batch([text], [tokens])
+        return self.aspect_sentiment_batch([text], [tokens], [categories], overall)[0]
+
+    def aspect_sentiment_batch(self, texts, token_lists, categories_list, overall_scores):
+        """``aspect_sentiment`` for many comments, reusing their comment-level scores.
+
+        The clauses of every comment are scored in one ``score_batch`` call, so
+        a chunk costs one vectorised pass instead of one per comment.
+        """
+        clause_texts, clause_tokens, owners = [], [], []
+        for index, (text, tokens, categories) in enumerate(zip(texts, token_lists, categories_list)):
+            if not categories:
+                continue
+            spans = split_clauses(text)
+            if not spans:
+                continue
+            clause_texts += [text[start:end] for start, end, _ in spans]
+            clause_tokens += _tokens_by_clause(text, tokens, spans)
+            owners += [index] * len(spans)
+        scores = self.score_batch(clause_texts, clause_tokens) if clause_texts else []
+        clauses_of = {}
+        for owner, clause, score in zip(owners, clause_texts, scores):
+            clauses_of.setdefault(owner, []).append((clause, score))
+        results = []
+        for index, categories in enumerate(categories_list):
+            overall = self.label(overall_scores[index])
+            result = []
+            for code, evidence in categories:
+                hits = [score for clause, score in clauses_of.get(index, ())
+                        if any(word and word in clause for word in evidence)]
+                label = self.label(sum(hits) / len(hits)) if hits else "neu"
+                result.append((code, label if label != "neu" else overall))
+            results.append(result)
+        return results
