@@ -136,13 +136,17 @@ def _write_overview(book, result):
 
 
 def _write_categories(book, result):
-    sheet = _Sheet(book, "痛点", (10, 14, 10, 10, 10, 12, 16, 16))
+    sheet = _Sheet(book, "痛点", (18, 14, 10, 10, 10, 12, 16, 16))
     sheet.header(["代码", "痛点", "提及数", "占比", "负面数", "负面占比", "有此痛点平均分", "无此痛点平均分"])
-    for c in result.categories:
+    # 'other' goes last and stays out of the chart: it is the rest, not a pain point,
+    # and its bar would dwarf the ones the reader came for.
+    ordered = sorted(result.categories, key=lambda c: c["code"] == "other")
+    for c in ordered:
         sheet.append([c["code"], c["name"], c["count"], c["share"], c["negative"], c["negative_share"],
                       c["avg_score_with"], c["avg_score_without"]], formats={3: "0.0%", 5: "0.0%"})
-    if result.categories:
-        sheet.ws.add_chart(_bar_chart(sheet, "各痛点提及数", 2, 3, 2, sheet.row, y_title="条数"), "J2")
+    charted = sum(1 for c in ordered if c["code"] != "other")
+    if charted:
+        sheet.ws.add_chart(_bar_chart(sheet, "各痛点提及数", 2, 3, 2, 1 + charted, y_title="条数"), "J2")
 
 
 def _write_sentiment(book, result):
