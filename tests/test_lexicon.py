@@ -143,9 +143,13 @@ def test_read_synonyms(tmp_path, text, expected):
     ],
 )
 def test_read_synonyms_bad_lines(tmp_path, text, line_number, reason):
-    path = write(tmp_path, "syn.txt", text)
+    assert_bad_line(read_synonyms, write(tmp_path, "syn.txt", text), line_number, reason)
+
+
+def assert_bad_line(reader, path, line_number, reason):
+    """The reader refuses the file with a message naming the reason, file and line."""
     with pytest.raises(DictionaryError) as caught:
-        read_synonyms(path)
+        reader(path)
     assert reason in str(caught.value)
     assert f"in {path} at line {line_number}:" in str(caught.value)
 
@@ -187,11 +191,7 @@ def test_read_taxonomy_rows(tmp_path, row, expected):
     ],
 )
 def test_read_taxonomy_bad_lines(tmp_path, text, line_number, reason):
-    path = write(tmp_path, "tax.tsv", text)
-    with pytest.raises(DictionaryError) as caught:
-        read_taxonomy(path)
-    assert reason in str(caught.value)
-    assert f"in {path} at line {line_number}:" in str(caught.value)
+    assert_bad_line(read_taxonomy, write(tmp_path, "tax.tsv", text), line_number, reason)
 
 
 def test_read_taxonomy_without_header_is_an_error(tmp_path):

@@ -14,14 +14,19 @@ from textmine.segment import MEANINGFUL_CHARS, Segmenter
 
 SMALL_TAXONOMY = Path(__file__).parent / "fixtures" / "taxonomy_small.tsv"
 
+def global_jieba_state():
+    """What a Segmenter must never change in the global jieba."""
+    return (
+        jieba.dt.initialized,
+        len(jieba.dt.FREQ),
+        dict(jieba.dt.user_word_tag_tab),
+        set(finalseg.Force_Split_Words),
+        logging.getLogger("jieba").level,
+    )
+
+
 # Checked before any Segmenter exists in this module, to prove it leaves jieba alone.
-GLOBAL_JIEBA_BEFORE = (
-    jieba.dt.initialized,
-    len(jieba.dt.FREQ),
-    dict(jieba.dt.user_word_tag_tab),
-    set(finalseg.Force_Split_Words),
-    logging.getLogger("jieba").level,
-)
+GLOBAL_JIEBA_BEFORE = global_jieba_state()
 
 
 @pytest.fixture(scope="module")
@@ -193,14 +198,7 @@ def test_segmenter_survives_pickling(segmenter):
 
 def test_global_jieba_is_untouched(segmenter):
     segmenter.cut("携号转网以后光猫坏了")
-    after = (
-        jieba.dt.initialized,
-        len(jieba.dt.FREQ),
-        dict(jieba.dt.user_word_tag_tab),
-        set(finalseg.Force_Split_Words),
-        logging.getLogger("jieba").level,
-    )
-    assert after == GLOBAL_JIEBA_BEFORE
+    assert global_jieba_state() == GLOBAL_JIEBA_BEFORE
     assert "携号转网" not in jieba.dt.FREQ
 
 

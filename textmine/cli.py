@@ -194,11 +194,11 @@ def annotate(inputs, output, output_format, no_excel_escape, topics, seed, jobs,
         textmine annotate survey_export.csv -o annotated.csv
         cat replies.csv | textmine annotate - --text-column 回复内容 > out.csv
     """
-    from textmine.pipeline import annotate_files
+    from textmine.pipeline import annotate_files, parse_topics_option
 
     check_stdin_once(inputs)
     read_options, language = make_options(kwargs)
-    if topics is not None and topics.strip().lower() not in ("0", "off", "none", "no"):
+    if topics is not None and parse_topics_option(topics) is not None:
         # Imported here: the topic stage loads gensim, which plain annotate never needs.
         from textmine.pipeline_analyze import annotate_with_topics
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from textmine.clean import clean_text, junk_reason
 from textmine.classify import PainPointClassifier
 from textmine.dedupe import DuplicateFinder
+from textmine.errors import ConfigError
 from textmine.lexicon import load_lexicon
 from textmine.mask import mask_personal_data
 from textmine.read import open_feedback
@@ -68,6 +69,20 @@ class RunResult:
     @property
     def rows_skipped(self):
         return sum(self.skipped_by_reason.values())
+
+    def count_row(self, row):
+        """Count one annotated row's flag and duplicate mark."""
+        if row["flag"]:
+            self.flagged[row["flag"]] += 1
+        if row["duplicate_of"]:
+            self.duplicates += 1
+
+    def add_read_stats(self, sources):
+        """Add what the readers counted: rows read, skipped and repaired."""
+        for source in sources:
+            self.rows_read += source.stats.rows_read
+            self.skipped_by_reason.update(source.stats.skipped_by_reason)
+            self.warnings.update(source.stats.warnings)
 
 
 class CommentAnnotator:
@@ -151,6 +166,22 @@ def _init_worker(options):
 
 def _annotate_chunk(items):
     return _ANNOTATOR.annotate(items)
+
+
+def parse_topics_option(value):
+    """``auto`` | N | ``0``/``off`` (no topics) -> "auto", an int, or None.
+
+    >>> parse_topics_option("8")
+    8
+    """
+    text = str(value).strip().lower()
+    if text in ("0", "off", "none", "no"):
+        return None
+    if text == "auto":
+        return "auto"
+    if text.isdigit() and 1 <= int(text) <= 50:
+        return int(text)
+    raise ConfigError(f"--topics must be auto, off or a number from 1 to 50, not {value!r}")
 
 
 def default_jobs():
@@ -274,16 +305,10 @@ def annotate_files(paths, output, *, read_options=ReadOptions(), options=Languag
                          stdout=stdout) as writer:
         for row in annotate_stream(sources, options, jobs=jobs, chunk_size=chunk_size, progress=progress):
             writer.write_row(row)
-            if row["flag"]:
-                result.flagged[row["flag"]] += 1
-            if row["duplicate_of"]:
-                result.duplicates += 1
+            result.count_row(row)
         result.rows_written = writer.rows_written
         result.rows_over_limit = getattr(writer, "rows_over_limit", 0)
-    for source in sources:
-        result.rows_read += source.stats.rows_read
-        result.skipped_by_reason.update(source.stats.skipped_by_reason)
-        result.warnings.update(source.stats.warnings)
+    result.add_read_stats(sources)
     if result.rows_over_limit:
         result.skipped_by_reason["over_excel_row_limit"] += result.rows_over_limit
     return result

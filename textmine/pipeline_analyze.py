@@ -21,7 +21,7 @@ from textmine.analyze import CATEGORY_NAMES, Aggregator, to_json_summary
 from textmine.columns import detect_date_column, detect_score_column, detect_segment_columns
 from textmine.errors import ConfigError, MissingColumnError
 from textmine.pipeline import (CONTENT_KEY, LanguageOptions, ReadOptions, RunResult, annotate_stream,
-                               open_sources, output_columns)
+                               open_sources, output_columns, parse_topics_option)
 from textmine.topic_report import new_issue_topics, topic_summary
 from textmine.topics import TopicModel
 
@@ -67,27 +67,11 @@ class AnalysisRun:
             self.spool.close()
 
 
-def parse_topics_option(value):
-    """``auto`` | N | ``0``/``off`` (no topics) -> "auto", an int, or None.
-
-    >>> parse_topics_option("8")
-    8
-    """
-    text = str(value).strip().lower()
-    if text in ("0", "off", "none", "no"):
-        return None
-    if text == "auto":
-        return "auto"
-    if text.isdigit() and 1 <= int(text) <= 50:
-        return int(text)
-    raise ConfigError(f"--topics must be auto, off or a number from 1 to 50, not {value!r}")
-
-
 def _resolve_columns(sources, options):
     """Detect (or check) the date, score and segment columns on the first source."""
     first = sources[0]
     header = first.columns
-    sample = _peek_rows(first)
+    sample = first.rows.peek(500)
     for wanted in [options.date_column, options.score_column, *options.segment_columns]:
         if wanted is not None and wanted not in header:
             raise MissingColumnError(wanted, header, first.name)
@@ -104,23 +88,6 @@ def _resolve_columns(sources, options):
     ]
     return {"text": first.text_column, "date": date_column, "score": score_column, "scale": scale,
             "segments": segments}
-
-
-def _peek_rows(source, count=500):
-    """Look at the first rows without consuming them from the source."""
-    peeked = []
-    for row in source.rows:
-        peeked.append(row)
-        if len(peeked) >= count:
-            break
-    rest = source.rows
-
-    def replay():
-        yield from peeked
-        yield from rest
-
-    source.rows = replay()
-    return peeked
 
 
 def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions(),
@@ -148,18 +115,12 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
                     "score": row.get(detected["score"]) if detected["score"] else None,
                     "tokens": row[CONTENT_KEY]}
         aggregator.add(analysed)
-        if row["flag"]:
-            accounting.flagged[row["flag"]] += 1
-        if row["duplicate_of"]:
-            accounting.duplicates += 1
+        accounting.count_row(row)
         if not row["flag"] and (options.include_duplicates or not row["duplicate_of"]):
             sampler.offer(number, row[CONTENT_KEY], text, row)
         spool.write(json.dumps(row, ensure_ascii=False) + "\n")
     accounting.rows_written = rows_streamed
-    for source in sources:
-        accounting.rows_read += source.stats.rows_read
-        accounting.skipped_by_reason.update(source.stats.skipped_by_reason)
-        accounting.warnings.update(source.stats.warnings)
+    accounting.add_read_stats(sources)
     topics, new_topics, model = [], [], None
     if n_topics is not None:
         model, topics, new_topics, spool = _fit_topics(sampler, spool, n_topics, options.seed)

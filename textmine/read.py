@@ -17,7 +17,7 @@ import io
 import json
 import re
 import sys
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -71,7 +71,7 @@ class FeedbackSource:
     encoding: str | None
     columns: list
     text_column: str
-    rows: object  # iterator of dicts, column -> str
+    rows: "RowStream"  # iterator of dicts, column -> str, with peek()
     stats: ReadStats
 
 
@@ -217,7 +217,7 @@ def open_feedback(path, *, fmt=None, encoding=None, sheet=None, text_column=None
         else:
             columns, rows = _open_delimited(lines, name, stats, "\t" if fmt == "tsv" else None)
     chosen = resolve_text_column(columns, text_column, rows_peek=rows, source=name)
-    return FeedbackSource(name, fmt, used_encoding, columns, chosen, rows.iterator(), stats)
+    return FeedbackSource(name, fmt, used_encoding, columns, chosen, rows, stats)
 
 
 def _open_binary(path, name, stdin):
@@ -293,25 +293,33 @@ def _decode_lines(stream, encoding, stats, strict_given):
         yield raw.decode(encoding, errors="replace")
 
 
-class _RowSource:
-    """Rows already peeked at for column detection are replayed before the rest."""
+class RowStream:
+    """An iterator of rows that can show its first rows without consuming them.
+
+    Column detection (here and in ``analyze``) looks at the first rows; they
+    are then yielded again as if never read.
+    """
 
     def __init__(self, generator):
         self._generator = generator
-        self.peeked = []
+        self._peeked = deque()
 
     def peek(self, count):
-        while len(self.peeked) < count:
+        """The first ``count`` rows still to come (fewer at the end of the input)."""
+        while len(self._peeked) < count:
             try:
-                self.peeked.append(next(self._generator))
+                self._peeked.append(next(self._generator))
             except StopIteration:
                 break
-        return self.peeked[:count]
+        return list(self._peeked)[:count]
 
-    def iterator(self):
-        yield from self.peeked
-        self.peeked = []
-        yield from self._generator
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._peeked:
+            return self._peeked.popleft()
+        return next(self._generator)
 
 
 def _unique_columns(header, stats):
@@ -383,12 +391,12 @@ def _open_delimited(lines, name, stats, delimiter):
                 fields = fields[: width - 1] + [delimiter.join(fields[width - 1 :])]
             yield dict(zip(columns, fields))
 
-    return columns, _RowSource(rows())
+    return columns, RowStream(rows())
 
 
 def _open_jsonl(lines, name, stats):
     """JSON Lines: one object a line; columns are the keys of the first 1,000 objects."""
-    parsed = _RowSource(_parse_json_lines(lines, stats))
+    parsed = RowStream(_parse_json_lines(lines, stats))
     first = parsed.peek(1000)
     if not first and stats.rows_read == 0:
         raise InputError(f"{name}: file is empty")
@@ -400,12 +408,12 @@ def _open_jsonl(lines, name, stats):
 
     def rows():
         known = set(columns)
-        for record in parsed.iterator():
+        for record in parsed:
             if not known.issuperset(record):
                 stats.warn("unknown_keys_dropped")
             yield {column: _to_text(record.get(column)) for column in columns}
 
-    return columns, _RowSource(rows())
+    return columns, RowStream(rows())
 
 
 def _parse_json_lines(lines, stats):
@@ -467,7 +475,7 @@ def _open_xlsx(stream, name, sheet, stats):
             yield dict(zip(columns, texts))
         workbook.close()
 
-    return columns, _RowSource(rows()), None
+    return columns, RowStream(rows()), None
 
 
 def _choose_sheet(workbook, sheet, name):
