@@ -3,6 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from textmine.dedupe import DuplicateFinder
+from textmine.mask import mask_personal_data
 from textmine.pipeline import ANNOTATION_COLUMNS, CommentAnnotator, LanguageOptions
 
 _ANNOTATOR = {}
@@ -20,12 +22,12 @@ def test_arbitrary_texts_are_all_annotated(texts):
     items = [(text, {"id": str(index), "text": text}) for index, text in enumerate(texts)]
     results = annotator().annotate(items)
     assert len(results) == len(texts)
-    for (row, dedupe_text), text in zip(results, texts):
+    for (row, signature), text in zip(results, texts):
         assert set(ANNOTATION_COLUMNS) - {"duplicate_of"} <= set(row)
         assert 0.0 <= row["sentiment_score"] <= 1.0
         assert row["sentiment"] in ("pos", "neu", "neg")
         assert row["categories"]
-        assert isinstance(dedupe_text, str)
+        assert signature is None or len(signature) == 3
 
 
 def test_cache_gives_the_same_annotation_as_a_fresh_run():
@@ -37,6 +39,11 @@ def test_cache_gives_the_same_annotation_as_a_fresh_run():
 
 def test_personal_data_is_masked_in_every_column():
     row = {"电话": "13912345678", "text": "我的身份证110101199003074518被冒用"}
-    (annotated, dedupe_text), = annotator().annotate([(row["text"], row)])
+    (annotated, signature), = annotator().annotate([(row["text"], row)])
     assert annotated["电话"] == "<手机号>"
-    assert "110101199003074518" not in annotated["text"] and "110101199003074518" not in dedupe_text
+    assert "110101199003074518" not in annotated["text"]
+    # Duplicates are found on the masked text: the same complaint with another ID number matches.
+    finder = DuplicateFinder()
+    other = "我的身份证220101198507074512被冒用"
+    assert finder.check("1", mask_personal_data(other)) is None
+    assert finder.check_signature("2", signature) == "1"

@@ -125,16 +125,30 @@ class DuplicateFinder:
         original already stands for it), except that its exact hash points to
         that original so later exact copies of it are found at once.
         """
+        return self.check_signature(row_id, self.signature(text))
+
+    def signature(self, text):
+        """What ``check_signature`` needs of ``text``: (exact hash, sketch, band keys), or None.
+
+        The costly part of a check, and a pure function of the text: worker
+        processes compute it once per distinct text, the parent only compares.
+        None means the text is too short to be checked.
+        """
         norm = _normalise(text)
         if len(norm) < self.min_chars:
             return None
         digest = blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-        exact = int.from_bytes(digest, "big")
+        sketch = self._sketch(norm)
+        return int.from_bytes(digest, "big"), sketch, self._band_keys(sketch)
+
+    def check_signature(self, row_id, signature):
+        """``check`` for a signature made by ``signature`` (with the same settings)."""
+        if signature is None:
+            return None
+        exact, sketch, keys = signature
         index = self._exact.get(exact)
         if index is not None:
             return self._row_ids[index]
-        sketch = self._sketch(norm)
-        keys = self._band_keys(sketch)
         index = self._near(sketch, keys)
         if index is not None:
             self._exact[exact] = index

@@ -28,7 +28,7 @@ from textmine.write import open_row_writer
 ANNOTATION_COLUMNS = ["sentiment_score", "sentiment", "categories", "evidence", "aspects",
                       "duplicate_of", "flag"]
 OTHER = "other"
-CACHE_SIZE = 200_000  # distinct texts whose annotations a process keeps
+CACHE_SIZE = 200_000  # distinct texts whose annotations the parent process keeps
 CONTENT_KEY = "_content_words"  # internal: travels with a row between stages, never written
 
 
@@ -86,7 +86,7 @@ class RunResult:
 
 
 class CommentAnnotator:
-    """Runs the per-comment stages on a chunk of rows; built once per process."""
+    """Runs the per-comment stages on distinct texts; built once per process."""
 
     def __init__(self, options):
         self.options = options
@@ -97,61 +97,123 @@ class CommentAnnotator:
         self.segmenter = Segmenter(self.lexicon)
         self.classifier = PainPointClassifier(self.lexicon.taxonomy)
         self.scorer = SentimentScorer(engine=options.sentiment_engine)
-        self._cache = {}
+        self.duplicates = DuplicateFinder()  # only its settings: signatures are made here
 
-    def analyse_texts(self, texts):
-        """The per-text annotations of raw comment texts, computed once per distinct text.
+    def analyse(self, texts):
+        """``TextAnalysis`` of each raw comment text, in order; one per text given.
 
-        Exports repeat themselves (满意, 无, the same pasted complaint), so results
-        are cached by raw text; the cache is cleared when it grows past
-        CACHE_SIZE entries, which bounds memory. Every stage is a pure function of
-        the text, so the cache changes speed, never results.
+        Every stage is a pure function of the text, so callers may cache the
+        results by text (``AnnotationCache``) without changing any output.
         """
-        cache = self._cache
-        missing = list(dict.fromkeys(text for text in texts if text not in cache))
-        if missing:
-            if len(cache) + len(missing) > CACHE_SIZE:
-                cache.clear()
-            cleaned = [clean_text(text) for text in missing]
-            token_lists = self.segmenter.cut_many(cleaned)
-            scores = self.scorer.score_batch(cleaned, token_lists)
-            found = self.classifier.classify_batch(cleaned, token_lists)
-            aspects_list = self.scorer.aspect_sentiment_batch(cleaned, token_lists, found, scores)
-            for index, text in enumerate(missing):
-                categories, score, tokens = found[index], float(scores[index]), token_lists[index]
-                aspects = aspects_list[index]
-                annotation = {
-                    "sentiment_score": round(score, 4),
-                    "sentiment": self.scorer.label(score),
-                    "categories": "|".join(code for code, _ in categories) or OTHER,
-                    "evidence": "|".join(f"{code}:{','.join(words)}" for code, words in categories if words),
-                    "aspects": "|".join(f"{code}:{label}" for code, label in aspects),
-                    "flag": junk_reason(text) or "",
-                }
-                if self.options.tokens:
-                    annotation["tokens"] = " ".join(tokens)
-                if self.options.content_words:
-                    annotation[CONTENT_KEY] = self.segmenter.content_words(tokens)
-                dedupe_text = mask_personal_data(cleaned[index]) if self.options.mask else cleaned[index]
-                cache[text] = (annotation, dedupe_text)
-        return [cache[text] for text in texts]
+        cleaned = [clean_text(text) for text in texts]
+        token_lists = self.segmenter.cut_many(cleaned)
+        scores = self.scorer.score_batch(cleaned, token_lists)
+        found = self.classifier.classify_batch(cleaned, token_lists)
+        aspects_list = self.scorer.aspect_sentiment_batch(cleaned, token_lists, found, scores)
+        mask = mask_personal_data if self.options.mask else _unchanged
+        results = []
+        for index, text in enumerate(texts):
+            categories, score, tokens = found[index], float(scores[index]), token_lists[index]
+            annotation = {
+                "sentiment_score": round(score, 4),
+                "sentiment": self.scorer.label(score),
+                "categories": "|".join(code for code, _ in categories) or OTHER,
+                "evidence": "|".join(f"{code}:{','.join(words)}" for code, words in categories if words),
+                "aspects": "|".join(f"{code}:{label}" for code, label in aspects_list[index]),
+                "flag": junk_reason(text) or "",
+            }
+            if self.options.tokens:
+                annotation["tokens"] = " ".join(tokens)
+            if self.options.content_words:
+                annotation[CONTENT_KEY] = self.segmenter.content_words(tokens)
+            # Duplicates are compared on the cleaned, masked text; flagged rows never are.
+            signature = None if annotation["flag"] else self.duplicates.signature(mask(cleaned[index]))
+            results.append(TextAnalysis(annotation, mask(text), signature))
+        return results
 
     def annotate(self, items):
-        """Annotate ``[(text, row), ...]``; return ``[(row, dedupe_text), ...]``.
+        """Annotate ``[(text, row), ...]`` in this process; return ``[(row, signature), ...]``."""
+        cache = AnnotationCache(self.options)
+        missing = cache.claim_missing(text for text, _ in items)
+        cache.store(missing, self.analyse(missing))
+        return cache.rows(items)
 
-        Each returned row holds the input columns (masked unless turned off)
-        plus the annotation columns; ``dedupe_text`` is the cleaned, masked text
-        the duplicate finder compares.
-        """
-        mask = mask_personal_data if self.options.mask else (lambda value: value)
-        analysed = self.analyse_texts([text or "" for text, _ in items])
+
+@dataclass(frozen=True)
+class TextAnalysis:
+    """The annotation columns of one distinct text, its masked form and its duplicate signature."""
+
+    annotation: dict
+    masked_text: str
+    signature: tuple | None
+
+
+def _unchanged(value):
+    return value
+
+
+_PENDING = object()
+MASKED_VALUE_CACHE = 50_000  # short cell values (dates, cities, plans) masked once each
+
+
+class AnnotationCache:
+    """The parent process's memory of analysed texts, and the assembly of annotated rows.
+
+    Exports repeat themselves (满意, 无, the same pasted complaint): each
+    distinct text is analysed once, in whichever process, and every row with
+    that text gets a copy of its annotation. At most CACHE_SIZE texts are kept.
+    """
+
+    def __init__(self, options):
+        self.mask = mask_personal_data if options.mask else _unchanged
+        self._analyses = {}
+        self._masked = {}
+
+    def __len__(self):
+        return len(self._analyses)
+
+    def clear(self):
+        self._analyses.clear()
+
+    def claim_missing(self, texts):
+        """The distinct texts not analysed or requested yet; they are marked as requested."""
+        analyses, missing = self._analyses, []
+        for text in texts:
+            text = text or ""
+            if text not in analyses:
+                analyses[text] = _PENDING
+                missing.append(text)
+        return missing
+
+    def store(self, texts, analyses):
+        self._analyses.update(zip(texts, analyses))
+
+    def rows(self, items):
+        """``[(annotated row, duplicate signature), ...]``: input columns masked, annotation added."""
+        analyses, masked_get, mask_value = self._analyses, self._masked.get, self._mask_value
         results = []
-        for (_, row), (annotation, dedupe_text) in zip(items, analysed):
-            annotated = {column: mask(value) if isinstance(value, str) else value
-                         for column, value in row.items()}
-            annotated.update(annotation)
-            results.append((annotated, dedupe_text))
+        for text, row in items:
+            analysis = analyses[text or ""]
+            annotated = {}
+            for column, value in row.items():
+                if value.__class__ is str:
+                    if value == text:
+                        value = analysis.masked_text
+                    else:
+                        masked = masked_get(value)
+                        value = mask_value(value) if masked is None else masked
+                annotated[column] = value
+            annotated.update(analysis.annotation)
+            results.append((annotated, analysis.signature))
         return results
+
+    def _mask_value(self, value):
+        masked = self.mask(value)
+        if len(value) <= 40:  # short values repeat (dates, cities, plans); long ones rarely do
+            if len(self._masked) >= MASKED_VALUE_CACHE:
+                self._masked.clear()
+            self._masked[value] = masked
+        return masked
 
 
 # Set in each worker process (and in the parent for jobs=1).
@@ -164,8 +226,8 @@ def _init_worker(options):
         _ANNOTATOR = CommentAnnotator(options)
 
 
-def _annotate_chunk(items):
-    return _ANNOTATOR.annotate(items)
+def _analyse_texts(texts):
+    return _ANNOTATOR.analyse(texts)
 
 
 def parse_topics_option(value):
@@ -193,15 +255,22 @@ def default_jobs():
 
 
 def annotate_chunks(chunks, options, jobs=1):
-    """Yield annotated chunks in input order, ``jobs`` processes at a time.
+    """Yield each chunk of ``(text, row)`` annotated, in input order, as ``[(row, signature), ...]``.
 
-    At most ``2 * jobs`` chunks are in flight, so memory stays bounded
-    however long the input is.
+    The parent keeps the cache of analysed texts and sends only texts it has
+    not seen to ``jobs`` worker processes, so a text repeated across chunks is
+    analysed once however the chunks are spread. At most ``2 * jobs`` chunks
+    are in flight, so memory stays bounded however long the input is.
     """
     _init_worker(options)
+    cache = AnnotationCache(options)
     if jobs <= 1:
         for chunk in chunks:
-            yield _annotate_chunk(chunk)
+            if len(cache) > CACHE_SIZE:
+                cache.clear()
+            missing = cache.claim_missing(text for text, _ in chunk)
+            cache.store(missing, _analyse_texts(missing))
+            yield cache.rows(chunk)
         return
     import multiprocessing
 
@@ -209,14 +278,27 @@ def annotate_chunks(chunks, options, jobs=1):
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     pool = context.Pool(jobs, initializer=_init_worker, initargs=(options,))
+    pending = deque()
+
+    def finish_oldest():
+        chunk, missing, result = pending.popleft()
+        if missing:
+            cache.store(missing, result.get())
+        return cache.rows(chunk)
+
     try:
-        pending = deque()
         for chunk in chunks:
-            pending.append(pool.apply_async(_annotate_chunk, (chunk,)))
+            if len(cache) > CACHE_SIZE:
+                while pending:  # rows in flight still need their cached texts
+                    yield finish_oldest()
+                cache.clear()
+            missing = cache.claim_missing(text for text, _ in chunk)
+            result = pool.apply_async(_analyse_texts, (missing,)) if missing else None
+            pending.append((chunk, missing, result))
             if len(pending) >= 2 * jobs:
-                yield pending.popleft().get()
+                yield finish_oldest()
         while pending:
-            yield pending.popleft().get()
+            yield finish_oldest()
         pool.close()
     finally:
         pool.terminate()
@@ -281,10 +363,9 @@ def annotate_stream(sources, options, *, jobs=1, chunk_size=1000, progress=None)
     finder = DuplicateFinder()
     row_number = 0
     for annotated_chunk in annotate_chunks(chunked(iter_items(sources, renamed), chunk_size), options, jobs):
-        for row, dedupe_text in annotated_chunk:
+        for row, signature in annotated_chunk:
             row_number += 1
-            first = finder.check(str(row_number), dedupe_text) if not row["flag"] else None
-            row["duplicate_of"] = first or ""
+            row["duplicate_of"] = finder.check_signature(str(row_number), signature) or ""
             yield row
         if progress is not None:
             progress(len(annotated_chunk))
