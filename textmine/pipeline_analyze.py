@@ -11,9 +11,10 @@ the aggregates, the sample and one topic id per row, never the rows.
     >>> run.summary["categories"][0]["code"]
 """
 
-import json
+import pickle
 import random
 import tempfile
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
@@ -56,15 +57,56 @@ class AnalysisRun:
 
     def annotated_rows(self):
         """The annotated rows (masked), with their topic, read back from the spool."""
-        self.spool.seek(0)
-        for line in self.spool:
-            row = json.loads(line)
+        topics = self.spool.topics
+        for number, row in enumerate(self.spool):
             row.pop(CONTENT_KEY, None)
+            if topics is not None:
+                topic = topics[number]
+                row["topic"] = "" if topic == NO_TOPIC else topic
             yield row
 
     def close(self):
         if self.spool is not None:
             self.spool.close()
+
+
+class RowSpool:
+    """Annotated rows parked in a temporary file between the passes, pickled in batches.
+
+    Pickling a batch at a time is several times faster than a JSON line per row
+    and stores each column name once per batch. ``topics`` (filled by the topic
+    pass) holds one topic id per row, in row order.
+    """
+
+    BATCH = 2000
+
+    def __init__(self):
+        self._file = tempfile.TemporaryFile()
+        self._batch = []
+        self.topics = None
+
+    def write(self, row):
+        self._batch.append(row)
+        if len(self._batch) >= self.BATCH:
+            self._flush()
+
+    def _flush(self):
+        if self._batch:
+            pickle.dump(self._batch, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self._batch = []
+
+    def __iter__(self):
+        self._flush()
+        self._file.seek(0)
+        while True:
+            try:
+                batch = pickle.load(self._file)
+            except EOFError:
+                return
+            yield from batch
+
+    def close(self):
+        self._file.close()
 
 
 def _resolve_columns(sources, options):
@@ -105,7 +147,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
                             category_names=names, include_duplicates=options.include_duplicates)
     accounting = RunResult()
     sampler = _TopicSample(SAMPLE_FOR_TOPICS, options.seed)
-    spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+    spool = RowSpool()
     text_of = {source.name: source.text_column for source in sources}
     rows_streamed = 0
     for number, row in enumerate(annotate_stream(sources, language, jobs=jobs, progress=progress)):
@@ -118,12 +160,12 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
         accounting.count_row(row)
         if not row["flag"] and (options.include_duplicates or not row["duplicate_of"]):
             sampler.offer(number, row[CONTENT_KEY], text, row)
-        spool.write(json.dumps(row, ensure_ascii=False) + "\n")
+        spool.write(row)
     accounting.rows_written = rows_streamed
     accounting.add_read_stats(sources)
     topics, new_topics, model = [], [], None
     if n_topics is not None:
-        model, topics, new_topics, spool = _fit_topics(sampler, spool, n_topics, options.seed)
+        model, topics, new_topics = _fit_topics(sampler, spool, n_topics, options.seed)
         columns = columns + ["topic"]
     result = aggregator.result(rows_read=accounting.rows_read, skipped_by_reason=accounting.skipped_by_reason,
                                topics=topics)
@@ -167,44 +209,57 @@ def _fit_topics(sampler, spool, n_topics, seed):
     """Fit on the sample, assign every spooled row, and summarise the topics."""
     items = sampler.ordered()
     if len(items) < 10:
-        return None, [], [], spool
+        spool.topics = array("i", (NO_TOPIC for _ in spool))
+        return None, [], []
     _, words, texts, sentiments, categories = map(list, zip(*items))
     model = TopicModel(n_topics, random_state=seed).fit(words)
     topics = topic_summary(model, model.assignments_, sentiments, categories, texts)
     others = [index for index, codes in enumerate(categories) if not codes]
     new_topics = new_issue_topics([words[i] for i in others], [texts[i] for i in others],
                                   sentiments=[sentiments[i] for i in others], random_state=seed)
-    spool, sizes = _assign_spool(model, spool)
+    sizes = _assign_spool(model, spool)
     for topic in topics:
         topic["size"] = sizes.get(topic["id"], 0)
     topics.sort(key=lambda topic: -topic["size"])
-    return model, topics, new_topics, spool
+    return model, topics, new_topics
+
+
+TOPIC_CACHE_SIZE = 200_000
 
 
 def _assign_spool(model, spool):
-    """Copy the spool with every row's topic added; return the copy and the topic sizes."""
-    spool.flush()
-    spool.seek(0)
-    assigned = tempfile.TemporaryFile("w+", encoding="utf-8")
+    """Give every spooled row its topic (``spool.topics``); return the sizes of the topics.
+
+    Rows with the same content words get the same topic, so each distinct word
+    list is inferred once (a bounded cache) and in batches.
+    """
+    spool.topics = array("i")
     sizes = Counter()
-    batch = []
+    known, batch, waiting = {}, {}, []
 
-    def flush_batch():
-        for row, (topic, _) in zip(batch, model.iter_assign([row[CONTENT_KEY] for row in batch])):
-            counted = not row["flag"] and not row["duplicate_of"]
-            row["topic"] = "" if topic is None else topic
-            if counted and topic is not None:
+    def flush():
+        for key, (topic, _) in zip(batch, model.iter_assign(list(batch))):
+            known[key] = NO_TOPIC if topic is None else topic
+        for key, counted in waiting:
+            topic = known[key]
+            spool.topics.append(topic)
+            if counted and topic != NO_TOPIC:
                 sizes[topic] += 1
-            assigned.write(json.dumps(row, ensure_ascii=False) + "\n")
         batch.clear()
+        waiting.clear()
 
-    for line in spool:
-        batch.append(json.loads(line))
-        if len(batch) >= 2000:
-            flush_batch()
-    flush_batch()
-    spool.close()
-    return assigned, sizes
+    for row in spool:
+        key = tuple(row[CONTENT_KEY])
+        if key not in known and key not in batch:
+            if len(known) + len(batch) >= TOPIC_CACHE_SIZE:
+                flush()  # every waiting row gets its topic before the cache is emptied
+                known.clear()
+            batch[key] = None
+        waiting.append((key, not row["flag"] and not row["duplicate_of"]))
+        if len(batch) >= 2000 or len(waiting) >= 20_000:
+            flush()
+    flush()
+    return sizes
 
 
 def annotate_with_topics(paths, output, n_topics, *, seed=0, read_options=ReadOptions(),
