@@ -46,6 +46,7 @@ _LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#&._%\-]*")
 # Synonym words that jieba does not know get this frequency, enough for the
 # dictionary route to keep them whole in ordinary sentences.
 SYNONYM_WORD_FREQ = 2000
+TOKEN_CACHE_SIZE = 100_000  # distinct engine tokens whose output a segmenter remembers
 
 
 @contextlib.contextmanager
@@ -160,6 +161,7 @@ class Segmenter:
             if word not in user and not tokenizer.knows(word):
                 tokenizer.add_word(word, SYNONYM_WORD_FREQ)
         self._tokenizer = tokenizer
+        self._done = {}  # engine token -> output tokens; see _cut_piece
         self._synonyms = dict(lexicon.synonyms)
         # Latin words are matched case-blind (volte, VOLTE -> VoLTE): people
         # type them in any case and the dictionaries spell them once.
@@ -205,29 +207,37 @@ class Segmenter:
         return self._latin.get(run.lower(), run)
 
     def _cut_piece(self, piece):
-        tokenizer = self._tokenizer
         # Respell known Latin words first (VOLTE -> VoLTE): jieba's dictionary
         # is case-sensitive and would otherwise cut VOLTE into VO + LTE.
         piece = _LATIN_RUN.sub(self._latin_spelling, piece)
-        for token in tokenizer.cut(piece, self.hmm):
-            if not _is_word(token):
-                continue
-            if len(token) == 2 and token[0] in _MODIFIERS and token[1] in MEANINGFUL_CHARS:
-                yield self._canonical(token[0])
-                yield self._canonical(token[1])
-                continue
-            if (
-                self.hmm
-                and len(token) > 1
-                and not tokenizer.knows(token)
-                and _HAN_ONLY.fullmatch(token)
-                and not _KEEP_APART.isdisjoint(token)
-            ):
-                # The HMM guessed a word around a complaint or negation
-                # character (很卡, 差有); the dictionary route keeps it apart.
-                yield from (self._canonical(t) for t in tokenizer.cut(token, False))
-                continue
-            yield self._canonical(token)
+        tokens, done = [], self._done
+        for token in self._tokenizer.cut(piece, self.hmm):
+            output = done.get(token)
+            if output is None:
+                output = self._finish(token)
+                if len(done) >= TOKEN_CACHE_SIZE:
+                    done.clear()
+                done[token] = output
+            tokens.extend(output)
+        return tokens
+
+    def _finish(self, token):
+        """What one engine token becomes: dropped, split or respelled (a pure function of it)."""
+        if not _is_word(token):
+            return ()
+        if len(token) == 2 and token[0] in _MODIFIERS and token[1] in MEANINGFUL_CHARS:
+            return self._canonical(token[0]), self._canonical(token[1])
+        if (
+            self.hmm
+            and len(token) > 1
+            and not self._tokenizer.knows(token)
+            and _HAN_ONLY.fullmatch(token)
+            and not _KEEP_APART.isdisjoint(token)
+        ):
+            # The HMM guessed a word around a complaint or negation
+            # character (很卡, 差有); the dictionary route keeps it apart.
+            return tuple(self._canonical(t) for t in self._tokenizer.cut(token, False))
+        return (self._canonical(token),)
 
     def _canonical(self, token):
         if token.isascii():
