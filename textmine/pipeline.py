@@ -13,6 +13,7 @@ back in input order, so the output is identical to ``jobs=1``.
 import os
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from textmine.clean import clean_text, junk_reason
 from textmine.classify import PainPointClassifier
@@ -139,9 +140,11 @@ class CommentAnnotator:
         return cache.rows(items)
 
 
-@dataclass(frozen=True)
-class TextAnalysis:
-    """The annotation columns of one distinct text, its masked form and its duplicate signature."""
+class TextAnalysis(NamedTuple):
+    """The annotation columns of one distinct text, its masked form and its duplicate signature.
+
+    A tuple, not a dataclass: thousands a second are pickled between processes.
+    """
 
     annotation: dict
     masked_text: str
