@@ -271,26 +271,53 @@ def _decode_lines(stream, encoding, stats, strict_given):
             yield line
         return
     fallback = None if strict_given else ("gb18030" if encoding.startswith("utf") else "utf-8")
-    first = True
-    for number, raw in enumerate(stream, 1):
-        if first and encoding == "utf-8-sig":
-            raw = raw.removeprefix(codecs.BOM_UTF8)
-        first = False
+    if encoding.replace("_", "-").lower() in ("utf-8-sig", "utf8-sig"):
+        # The BOM is stripped below; decoding as plain UTF-8 then runs in C.
+        encoding = "utf-8"
+        head = stream.peek(3)[:3] if hasattr(stream, "peek") else b""
+        if head == codecs.BOM_UTF8:
+            stream.read(3)
+    number = 0
+    while True:
+        block = stream.readlines(_BLOCK_BYTES)
+        if not block:
+            return
         try:
-            yield raw.decode(encoding)
+            # Lines end with b"\n", which no multi-byte UTF-8 or GB18030 character
+            # contains: a block of whole lines decodes like its lines one by one.
+            text = b"".join(block).decode(encoding)
+        except UnicodeDecodeError:
+            for raw in block:
+                number += 1
+                yield _decode_line(raw, encoding, fallback, number, stats)
             continue
+        lines = text.split("\n")
+        last = lines.pop()
+        for line in lines:
+            yield line + "\n"
+        if last:
+            yield last
+        number += len(block)
+
+
+_BLOCK_BYTES = 1 << 18
+
+
+def _decode_line(raw, encoding, fallback, number, stats):
+    """One line that its block could not decode: try the fallback encoding, then replace bad bytes."""
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        pass
+    if fallback:
+        try:
+            line = raw.decode(fallback)
+            stats.warn(f"line_in_{fallback}", number)
+            return line
         except UnicodeDecodeError:
             pass
-        if fallback:
-            try:
-                line = raw.decode(fallback)
-                stats.warn(f"line_in_{fallback}", number)
-                yield line
-                continue
-            except UnicodeDecodeError:
-                pass
-        stats.warn("bad_bytes_replaced", number)
-        yield raw.decode(encoding, errors="replace")
+    stats.warn("bad_bytes_replaced", number)
+    return raw.decode(encoding, errors="replace")
 
 
 class RowStream:
