@@ -197,17 +197,16 @@ class AnnotationCache:
         results = []
         for text, row in items:
             analysis = analyses[text or ""]
-            annotated = {}
+            # The row is ours (the reader made it): values are replaced in place.
             for column, value in row.items():
                 if value.__class__ is str:
                     if value == text:
-                        value = analysis.masked_text
+                        row[column] = analysis.masked_text
                     else:
                         masked = masked_get(value)
-                        value = mask_value(value) if masked is None else masked
-                annotated[column] = value
-            annotated.update(analysis.annotation)
-            results.append((annotated, analysis.signature))
+                        row[column] = mask_value(value) if masked is None else masked
+            row.update(analysis.annotation)
+            results.append((row, analysis.signature))
         return results
 
     def _mask_value(self, value):

@@ -162,6 +162,7 @@ class Segmenter:
                 tokenizer.add_word(word, SYNONYM_WORD_FREQ)
         self._tokenizer = tokenizer
         self._done = {}  # engine token -> output tokens; see _cut_piece
+        self._content = {}  # token -> whether content_words keeps it
         self._synonyms = dict(lexicon.synonyms)
         # Latin words are matched case-blind (volte, VOLTE -> VoLTE): people
         # type them in any case and the dictionaries spell them once.
@@ -263,16 +264,25 @@ class Segmenter:
         >>> segmenter.content_words(["您好", "网速", "很", "慢", "2024", "10086"])
         ['网速', '慢', '10086']
         """
-        stopwords = self.lexicon.stopwords
-        known = self._tokenizer.knows
-        return [
-            token
-            for token in tokens
-            if token not in stopwords
+        keep = self._content
+        if len(keep) >= TOKEN_CACHE_SIZE:
+            keep.clear()
+        result = []
+        for token in tokens:
+            kept = keep.get(token)
+            if kept is None:
+                kept = keep[token] = self._is_content_word(token)
+            if kept:
+                result.append(token)
+        return result
+
+    def _is_content_word(self, token):
+        return (
+            token not in self.lexicon.stopwords
             and (len(token) > 1 or token in MEANINGFUL_CHARS)
             and (not token.isdigit() or token in self._keep)
             and token[0] not in "[<"
             # A Chinese word no dictionary knows is the HMM's guess at a run of
             # characters (到底不管, 段时间): noise in topics and keyword lists.
-            and (token.isascii() or known(token))
-        ]
+            and (token.isascii() or self._tokenizer.knows(token))
+        )
