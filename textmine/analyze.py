@@ -132,6 +132,7 @@ class Aggregator:
         self.topic_sizes = Counter()
         self.words, self.neg_words, self.pairs = Counter(), Counter(), Counter()
         self._verbatims = defaultdict(list)  # code -> heap of (-sentiment_score, -seq, item)
+        self._period_cache = {}
         self._seq = 0
 
     def add(self, row):
@@ -166,12 +167,12 @@ class Aggregator:
             if value not in groups and len(groups) >= self.max_segment_values:
                 value = OVERFLOW_VALUE
             groups[value].add(codes, negative, score)
-        day = parse_date(row.get("date"))
-        if day is None:
+        periods = self._periods_of(row.get("date"))
+        if periods is None:
             self.undated += 1
         else:
-            for by in PERIODS:
-                self.periods[by][period_of(day, by)].add(codes, negative, score)
+            for by, period in zip(PERIODS, periods):
+                self.periods[by][period].add(codes, negative, score)
         if row.get("topic") not in (None, ""):
             self.topic_sizes[str(row["topic"])] += 1
         self._add_tokens(row.get("tokens"), negative)
@@ -183,6 +184,21 @@ class Aggregator:
             self.add(row)
         return self
 
+    def _periods_of(self, value):
+        """The period of each granularity for a date cell, or None; remembered per cell value."""
+        try:
+            return self._period_cache[value]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable cell value: not a date anyway
+            return None
+        day = parse_date(value)
+        periods = None if day is None else tuple(period_of(day, by) for by in PERIODS)
+        if len(self._period_cache) >= 100_000:
+            self._period_cache.clear()
+        self._period_cache[value] = periods
+        return periods
+
     def _add_tokens(self, tokens, negative):
         if not tokens:
             return
@@ -193,23 +209,30 @@ class Aggregator:
         unique = sorted(set(words))[:30]  # bounds the pairs a long comment adds
         self.pairs.update(combinations(unique, 2))
         if len(self.pairs) > self.max_word_pairs:
-            # Keep the frequent half: pair counts become approximate, memory stays bounded.
-            self.pairs = Counter(dict(self.pairs.most_common(self.max_word_pairs // 2)))
+            # Keep at most the frequent half: pair counts become approximate, memory stays
+            # bounded. A cut-off count, not a heap: this runs every few thousand rows.
+            counts = sorted(self.pairs.values(), reverse=True)
+            cut = counts[self.max_word_pairs // 2]
+            self.pairs = Counter({pair: n for pair, n in self.pairs.items() if n > cut})
 
     def _add_verbatim(self, codes, row, label, sent, score):
         text = str(row.get("text") or "").strip()
         if not text or self.verbatims_per_category <= 0:
             return
         self._seq += 1
-        item = {"text": text, "sentiment": label, "sentiment_score": sent, "score": score,
-                **{column: row.get(column) for column in self.segment_columns}}
+        key = (-sent, -self._seq)  # heap top = least negative, latest: dropped first
+        item = None  # built only if a heap takes it
         for code in codes:
             heap = self._verbatims[code]
-            entry = (-sent, -self._seq, item)  # heap top = least negative, latest: dropped first
+            if len(heap) >= self.verbatims_per_category and key <= heap[0][:2]:
+                continue
+            if item is None:
+                item = {"text": text, "sentiment": label, "sentiment_score": sent, "score": score,
+                        **{column: row.get(column) for column in self.segment_columns}}
             if len(heap) < self.verbatims_per_category:
-                heapq.heappush(heap, entry)
-            elif entry[:2] > heap[0][:2]:
-                heapq.heapreplace(heap, entry)
+                heapq.heappush(heap, key + (item,))
+            else:
+                heapq.heapreplace(heap, key + (item,))
 
     # ------------------------------------------------------------ result
     def result(self, *, rows_read=None, skipped_by_reason=None, topics=None):
