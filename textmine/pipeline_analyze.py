@@ -59,7 +59,6 @@ class AnalysisRun:
         """The annotated rows (masked), with their topic, read back from the spool."""
         topics = self.spool.topics
         for number, row in enumerate(self.spool):
-            row.pop(CONTENT_KEY, None)
             if topics is not None:
                 topic = topics[number]
                 row["topic"] = "" if topic == NO_TOPIC else topic
@@ -74,39 +73,52 @@ class RowSpool:
     """Annotated rows parked in a temporary file between the passes, pickled in batches.
 
     Pickling a batch at a time is several times faster than a JSON line per row
-    and stores each column name once per batch. ``topics`` (filled by the topic
-    pass) holds one topic id per row, in row order.
+    and stores each column name once per batch. Each row's content words go to
+    a second, small file, so the topic pass reads only those (``content_keys``).
+    ``topics`` (filled by the topic pass) holds one topic id per row, in row order.
     """
 
     BATCH = 2000
 
     def __init__(self):
-        self._file = tempfile.TemporaryFile()
-        self._batch = []
+        self._rows = tempfile.TemporaryFile()
+        self._keys = tempfile.TemporaryFile()
+        self._batch, self._key_batch = [], []
         self.topics = None
 
     def write(self, row):
+        self._key_batch.append((tuple(row.pop(CONTENT_KEY, ())), not row["flag"] and not row["duplicate_of"]))
         self._batch.append(row)
         if len(self._batch) >= self.BATCH:
             self._flush()
 
     def _flush(self):
         if self._batch:
-            pickle.dump(self._batch, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-            self._batch = []
+            pickle.dump(self._batch, self._rows, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(self._key_batch, self._keys, protocol=pickle.HIGHEST_PROTOCOL)
+            self._batch, self._key_batch = [], []
 
     def __iter__(self):
+        """The rows, in order, without their content words."""
+        return self._read(self._rows)
+
+    def content_keys(self):
+        """``(content words as a tuple, counted)`` of each row, in order; counted = neither flagged nor a duplicate."""
+        return self._read(self._keys)
+
+    def _read(self, file):
         self._flush()
-        self._file.seek(0)
+        file.seek(0)
         while True:
             try:
-                batch = pickle.load(self._file)
+                batch = pickle.load(file)
             except EOFError:
                 return
             yield from batch
 
     def close(self):
-        self._file.close()
+        self._rows.close()
+        self._keys.close()
 
 
 def _resolve_columns(sources, options):
@@ -209,7 +221,7 @@ def _fit_topics(sampler, spool, n_topics, seed):
     """Fit on the sample, assign every spooled row, and summarise the topics."""
     items = sampler.ordered()
     if len(items) < 10:
-        spool.topics = array("i", (NO_TOPIC for _ in spool))
+        spool.topics = array("i", (NO_TOPIC for _ in spool.content_keys()))
         return None, [], []
     _, words, texts, sentiments, categories = map(list, zip(*items))
     model = TopicModel(n_topics, random_state=seed).fit(words)
@@ -248,14 +260,13 @@ def _assign_spool(model, spool):
         batch.clear()
         waiting.clear()
 
-    for row in spool:
-        key = tuple(row[CONTENT_KEY])
+    for key, counted in spool.content_keys():
         if key not in known and key not in batch:
             if len(known) + len(batch) >= TOPIC_CACHE_SIZE:
                 flush()  # every waiting row gets its topic before the cache is emptied
                 known.clear()
             batch[key] = None
-        waiting.append((key, not row["flag"] and not row["duplicate_of"]))
+        waiting.append((key, counted))
         if len(batch) >= 2000 or len(waiting) >= 20_000:
             flush()
     flush()
