@@ -139,7 +139,8 @@ class DuplicateFinder:
             return None
         digest = blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).digest()
         sketch = self._sketch(norm)
-        return int.from_bytes(digest, "big"), sketch, self._band_keys(sketch)
+        # The sketch as bytes: a tenth of the memory of a list of ints in the parent's cache.
+        return int.from_bytes(digest, "big"), array("I", sketch).tobytes(), tuple(self._band_keys(sketch))
 
     def check_signature(self, row_id, signature):
         """``check`` for a signature made by ``signature`` (with the same settings)."""
@@ -149,6 +150,7 @@ class DuplicateFinder:
         index = self._exact.get(exact)
         if index is not None:
             return self._row_ids[index]
+        sketch = array("I", sketch)
         index = self._near(sketch, keys)
         if index is not None:
             self._exact[exact] = index
