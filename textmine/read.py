@@ -397,26 +397,32 @@ def _open_delimited(lines, name, stats, delimiter):
 
     def rows():
         width = len(columns)
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                stats.rows_read += 1
-                stats.skip(f"unparseable_line: {exc}", reader.line_num)
-                continue
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue  # blank lines are not rows
-            stats.rows_read += 1
-            if len(fields) < width:
-                stats.warn("short_row_padded", reader.line_num)
-                fields = fields + [""] * (width - len(fields))
-            elif len(fields) > width:
-                # Usually an unquoted delimiter inside the last cell: keep every value.
-                stats.warn("long_row_joined", reader.line_num)
-                fields = fields[: width - 1] + [delimiter.join(fields[width - 1 :])]
-            yield dict(zip(columns, fields))
+        read = 0  # counted locally, added to stats when the rows end: this loop is hot
+        try:
+            while True:
+                try:
+                    for fields in reader:
+                        if len(fields) == width and (width > 1 or fields[0].strip()):
+                            read += 1
+                            yield dict(zip(columns, fields))
+                            continue
+                        if not fields or (len(fields) == 1 and not fields[0].strip()):
+                            continue  # blank lines are not rows
+                        read += 1
+                        if len(fields) < width:
+                            stats.warn("short_row_padded", reader.line_num)
+                            fields = fields + [""] * (width - len(fields))
+                        else:
+                            # Usually an unquoted delimiter inside the last cell: keep every value.
+                            stats.warn("long_row_joined", reader.line_num)
+                            fields = fields[: width - 1] + [delimiter.join(fields[width - 1 :])]
+                        yield dict(zip(columns, fields))
+                    return
+                except csv.Error as exc:
+                    read += 1
+                    stats.skip(f"unparseable_line: {exc}", reader.line_num)
+        finally:
+            stats.rows_read += read
 
     return columns, RowStream(rows())
 
