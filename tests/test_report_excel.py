@@ -1,10 +1,12 @@
+import errno
+import gc
 import shutil
 import subprocess
 
 import pytest
 from openpyxl import load_workbook
 
-from textmine import report_excel
+from textmine import report_excel, xlsx_stream
 from textmine.analyze import Aggregator
 from textmine.errors import OutputError
 from textmine.report_excel import safe_xlsx_value, write_workbook
@@ -70,6 +72,20 @@ def detail(book):
     sheet = book["明细"]
     header = [cell.value for cell in sheet[1]]
     return sheet, header
+
+
+def test_detail_header_styled_and_columns_sized(book):
+    sheet, header = detail(book)
+    assert header == ["序号", "地区类型", "text", "categories", "sentiment", "score"]
+    assert sheet["A1"].font.b and sheet["A1"].fill.fgColor.rgb.endswith("1F4E78")
+    assert [sheet.column_dimensions[letter].width for letter in "ABCDEF"] == [14, 14, 40, 14, 14, 14]
+
+
+def test_detail_cells_keep_their_types(book):
+    sheet, header = detail(book)
+    row = dict(zip(header, next(sheet.iter_rows(min_row=6, max_row=6, values_only=True))))
+    assert row == {"序号": "5", "地区类型": "农村", "text": "第4条，网速慢，乱扣费", "categories": "speed",
+                   "sentiment": "neg", "score": 3}
 
 
 def test_formula_like_text_stays_a_string(book):
@@ -138,6 +154,17 @@ def test_empty_result_still_writes_every_sheet(tmp_path):
 def test_unwritable_path_raises_output_error(tmp_path):
     with pytest.raises(OutputError, match="cannot write"):
         write_workbook(Aggregator().result(), tmp_path / "missing" / "report.xlsx")
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_full_disk_is_an_output_error(tmp_path, monkeypatch):
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(xlsx_stream.tempfile, "TemporaryFile", no_space)
+    with pytest.raises(OutputError, match="cannot write the workbook: No space left on device"):
+        write_workbook(Aggregator().result(), tmp_path / "report.xlsx", annotated_rows=[{"text": "网速慢"}])
+    gc.collect()  # openpyxl's unfinished sheets complain when collected: let them do it here
 
 
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice not installed")

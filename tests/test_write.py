@@ -1,12 +1,14 @@
 """Writers: formats, BOM, formula neutralisation, xlsx cell safety, atomic files."""
 
 import csv
+import datetime
 import io
 import json
 
 import openpyxl
 import pytest
 
+from textmine import write
 from textmine.errors import OutputError
 from textmine.write import (EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER, atomic_path, escape_formula, format_for,
                             open_row_writer, safe_xlsx_value)
@@ -27,11 +29,15 @@ def test_escape_formula(value, expected):
 @pytest.mark.parametrize("value, expected", [
     ("信号\x00差\x07了\x1b", "信号差了"), ("tab\tand\nnewline", "tab\tand\nnewline"), (3, 3),
     ("长" * (EXCEL_MAX_CELL_CHARS + 10), "长" * (EXCEL_MAX_CELL_CHARS - len(TRUNCATION_MARKER)) + TRUNCATION_MARKER),
+    # Excel counts UTF-16 units: an emoji is two, and is never cut in half.
+    ("😡" * 20_000, "😡" * ((EXCEL_MAX_CELL_CHARS - len(TRUNCATION_MARKER)) // 2) + TRUNCATION_MARKER),
+    ("😡" * 16_383, "😡" * 16_383),
+    ("lone \udc80 surrogate \ufffe\uffff", "lone  surrogate "),
 ])
 def test_safe_xlsx_value(value, expected):
     assert safe_xlsx_value(value) == expected
     if isinstance(value, str):
-        assert len(safe_xlsx_value(value)) <= EXCEL_MAX_CELL_CHARS
+        assert len(safe_xlsx_value(value).encode("utf-16-le")) // 2 <= EXCEL_MAX_CELL_CHARS
 
 
 @pytest.mark.parametrize("path, requested, expected", [
@@ -92,6 +98,29 @@ def test_xlsx_cells_are_strings_never_formulas(tmp_path):
     assert values[-1].endswith(TRUNCATION_MARKER) and len(values[-1]) == EXCEL_MAX_CELL_CHARS
     assert sheet["B2"].value == 0.25
     assert sheet.freeze_panes == "A2"
+
+
+def test_xlsx_keeps_numbers_dates_and_empty_cells(tmp_path):
+    target = tmp_path / "out.xlsx"
+    columns = ["n", "x", "day", "list", "missing"]
+    with open_row_writer(target, columns) as writer:
+        writer.write_row({"n": 7, "x": float("nan"), "day": datetime.date(2026, 9, 3), "list": ["a", "b"]})
+        writer.write_row({"n": True, "x": -0.5, "day": "2026-09-03", "missing": ""})
+    rows = list(openpyxl.load_workbook(target).active.iter_rows(values_only=True))
+    assert rows == [tuple(columns), (7, None, datetime.datetime(2026, 9, 3), "a|b", None),
+                    (True, -0.5, "2026-09-03", None, None)]
+
+
+def test_xlsx_rows_past_excels_limit_are_counted_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(write, "EXCEL_MAX_ROWS", 6)
+    target = tmp_path / "capped.xlsx"
+    with open_row_writer(target, ["text"]) as writer:
+        for index in range(10):
+            writer.write_row({"text": f"第{index}条"})
+    assert (writer.rows_written, writer.rows_over_limit) == (4, 6)
+    values = [row[0] for row in openpyxl.load_workbook(target).active.iter_rows(values_only=True)]
+    assert values[:5] == ["text", "第0条", "第1条", "第2条", "第3条"]
+    assert "另有 6 行未写入" in values[5] and len(values) == 6
 
 
 def test_xlsx_to_stdout_is_refused():

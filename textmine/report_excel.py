@@ -1,9 +1,10 @@
 """The workbook for the team lead ("给领导的一张表"): tables, native charts, the worst verbatims.
 
 Sheets: 概览, 痛点, 情感, 客群短板, 趋势与预警, 驱动因素, 主题, 典型原声, 明细. The workbook is
-written in openpyxl's write-only mode, so the 明细 sheet (capped at Excel's
-1,048,576 rows) streams and memory stays bounded. No input text can become a
-live formula: every string is stored as a string cell (see ``safe_xlsx_value``).
+written in openpyxl's write-only mode; the rows of 明细 (one per comment, capped at
+Excel's 1,048,576 rows) stream to disk as XML (``textmine.xlsx_stream``), so memory
+stays bounded. No input text can become a live formula: every string is stored as
+a string cell (see ``safe_xlsx_value``).
 
     >>> write_workbook(result, "report.xlsx", annotated_rows=rows)
     >>> load_workbook("report.xlsx").sheetnames[0]
@@ -19,7 +20,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from textmine.errors import OutputError
-from textmine.write import EXCEL_MAX_ROWS, safe_xlsx_value, xlsx_cells
+from textmine.write import EXCEL_MAX_ROWS, safe_xlsx_value
+from textmine.xlsx_stream import SheetRows, save_with_rows
 
 SENTIMENT_NAMES = {"pos": "正面", "neu": "中性", "neg": "负面"}
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -268,6 +270,7 @@ def _write_verbatims(book, result):
 
 
 def _write_details(book, annotated_rows, columns):
+    """The 明细 sheet: openpyxl writes its header; the rows stream as XML (see ``xlsx_stream``)."""
     sheet = _Sheet(book, "明细")
     rows = iter(annotated_rows)
     first = next(rows, None)
@@ -276,18 +279,21 @@ def _write_details(book, annotated_rows, columns):
     for index, column in enumerate(columns, 1):
         sheet.ws.column_dimensions[get_column_letter(index)].width = 40 if column in ("text", "evidence") else 14
     sheet.header(columns)
+    details = SheetRows(sheet.ws, first_row=sheet.row + 1)
     if first is None:
-        return
+        return sheet.ws, details
     limit = EXCEL_MAX_ROWS - 2  # the header and the note about rows left out
+    room = limit - sheet.row + 1
     left_out = 0
     for row in _chain(first, rows):
-        if sheet.row > limit:
+        if room:
+            details.append(list(map(row.get, columns)))
+            room -= 1
+        else:
             left_out += 1
-            continue
-        sheet.ws.append(xlsx_cells(sheet.ws, [row.get(column) for column in columns]))
-        sheet.row += 1
     if left_out:
-        sheet.append([f"此表只能容纳 {EXCEL_MAX_ROWS:,} 行：另有 {left_out:,} 行未写入，完整结果请输出为 CSV 或 JSONL。"])
+        details.append([f"此表只能容纳 {EXCEL_MAX_ROWS:,} 行：另有 {left_out:,} 行未写入，完整结果请输出为 CSV 或 JSONL。"])
+    return sheet.ws, details
 
 
 def _chain(first, rest):
@@ -311,5 +317,8 @@ def write_workbook(result, path, annotated_rows=None, columns=None):
         for write in (_write_overview, _write_categories, _write_sentiment, _write_segments, _write_trends,
                       _write_drivers, _write_topics, _write_verbatims):
             write(book, result)
-        _write_details(book, annotated_rows if annotated_rows is not None else [], columns)
-        book.save(handle)
+        try:
+            sheet, details = _write_details(book, annotated_rows if annotated_rows is not None else [], columns)
+            save_with_rows(book, sheet, details, handle)
+        except OSError as exc:  # a full disk, for the rows' temporary file or the workbook
+            raise OutputError(f"{path}: cannot write the workbook: {exc.strerror or exc}") from exc

@@ -8,7 +8,8 @@ Safety rules that hold for every file textmine writes:
   and neutralises cells that a spreadsheet would run as a formula; stdout gets
   neither, because it feeds other programs;
 - XLSX cells never become formulas, lose control characters Excel refuses,
-  and are cut at Excel's 32,767-character limit with a visible marker.
+  and are cut at Excel's 32,767-character limit with a visible marker
+  (the rows of a big sheet are streamed by ``textmine.xlsx_stream``).
 
     >>> with open_row_writer("out.csv", ["意见", "sentiment"]) as writer:
     ...     writer.write_row({"意见": "=1+1", "sentiment": "neg"})
@@ -34,9 +35,11 @@ TRUNCATION_MARKER = "…[截断]"
 FORMATS = ("csv", "tsv", "jsonl", "xlsx")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_START)
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?\Z")
-# The characters openpyxl refuses (XML 1.0 cannot hold them).
-_ILLEGAL_XLSX_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# The characters XML 1.0 cannot hold: control characters, lone surrogates (from
+# undecodable bytes), U+FFFE and U+FFFF.
+ILLEGAL_XLSX_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def format_for(path, requested=None):
@@ -72,9 +75,9 @@ def safe_xlsx_value(value):
     """Make a value safe for an xlsx cell: what Excel can hold, nothing more.
 
     Control characters are removed, text over 32,767 characters is cut with a
-    visible ``…[截断]``, NaN and infinity become empty, lists are joined with
-    '|'. Strings must still be stored as string cells (``xlsx_cells``) so that
-    text starting with '=' never becomes a formula.
+    visible ``…[截断]`` (counted as Excel counts, in UTF-16 units), NaN and
+    infinity become empty, lists are joined with '|'. Strings must still be
+    stored as string cells so that text starting with '=' never becomes a formula.
 
     >>> safe_xlsx_value("ok\x00"), safe_xlsx_value(float("nan"))
     ('ok', None)
@@ -85,10 +88,20 @@ def safe_xlsx_value(value):
         return value if math.isfinite(value) else None
     if isinstance(value, (list, tuple, set, frozenset)):
         value = "|".join(str(item) for item in value)
-    text = _ILLEGAL_XLSX_CHARS.sub("", str(value))
-    if len(text) > EXCEL_MAX_CELL_CHARS:
-        text = text[: EXCEL_MAX_CELL_CHARS - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
+    text = ILLEGAL_XLSX_CHARS.sub("", str(value))
+    if len(text) > EXCEL_MAX_CELL_CHARS // 2 and _excel_length(text) > EXCEL_MAX_CELL_CHARS:
+        text = _cut_to_excel_length(text, EXCEL_MAX_CELL_CHARS - len(TRUNCATION_MARKER)) + TRUNCATION_MARKER
     return text
+
+
+def _excel_length(text):
+    # Excel counts UTF-16 code units: a character outside the BMP (an emoji) is two.
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut_to_excel_length(text, units):
+    # Cutting the UTF-16 bytes may split a surrogate pair; "ignore" drops the half.
+    return text.encode("utf-16-le")[: 2 * units].decode("utf-16-le", errors="ignore")
 
 
 def string_cell(worksheet, value):
@@ -99,22 +112,6 @@ def string_cell(worksheet, value):
     if isinstance(cell.value, str):
         cell.data_type = "s"
     return cell
-
-
-def xlsx_cells(worksheet, values):
-    """One row of values for a write-only sheet, safe and cheap.
-
-    Only text that a spreadsheet could read as a formula needs an explicit
-    string cell; everything else goes in as a plain value, which openpyxl
-    writes without building a cell object (the 明细 sheet has millions).
-    """
-    row = []
-    for value in values:
-        value = safe_xlsx_value(value)
-        if isinstance(value, str) and value.startswith(_FORMULA_START):
-            value = string_cell(worksheet, value)
-        row.append(value)
-    return row
 
 
 @contextmanager
@@ -152,22 +149,27 @@ class CsvRowWriter:
         self._escape = excel_escape
         self._stream = stream
         self._line_end = line_end
-        self._buffer = io.StringIO()
+        # CRLF files are written straight to the stream; other line ends go through a buffer.
+        self._buffer = stream if line_end == "\r\n" else io.StringIO()
         self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\r\n")
         self._write([escape_formula(c) if excel_escape else c for c in self.columns])
         self.rows_written = 0
 
     def _write(self, values):
         self._writer.writerow(values)
-        line = self._buffer.getvalue()
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        self._stream.write(line if self._line_end == "\r\n" else line[:-2] + self._line_end)
+        if self._buffer is not self._stream:
+            line = self._buffer.getvalue()
+            self._buffer.seek(0)
+            self._buffer.truncate()
+            self._stream.write(line[:-2] + self._line_end)
 
     def write_row(self, row):
-        values = [row.get(column, "") for column in self.columns]
+        get = row.get
+        values = [get(column, "") for column in self.columns]
         if self._escape:
-            values = [escape_formula(value) for value in values]
+            # Most cells cannot start a formula: test the first character before the full check.
+            values = [escape_formula(value) if value.__class__ is str and value[:1] in _FORMULA_FIRST
+                      else value for value in values]
         self._write(values)
         self.rows_written += 1
 
@@ -187,10 +189,12 @@ class JsonlRowWriter:
 
 
 class XlsxRowWriter:
-    """A write-only workbook (constant memory) capped at Excel's row limit."""
+    """One 明细 sheet capped at Excel's row limit; rows stream to disk (``textmine.xlsx_stream``)."""
 
     def __init__(self, path, columns, *, sheet_title="明细"):
         from openpyxl import Workbook
+
+        from textmine.xlsx_stream import SheetRows
 
         self.columns = list(columns)
         self._path = path
@@ -198,6 +202,7 @@ class XlsxRowWriter:
         self._sheet = self._workbook.create_sheet(sheet_title)
         self._sheet.freeze_panes = "A2"
         self._sheet.append([string_cell(self._sheet, column) for column in self.columns])
+        self._rows = SheetRows(self._sheet, first_row=2)
         self.rows_written = 0
         self.rows_over_limit = 0
 
@@ -205,15 +210,16 @@ class XlsxRowWriter:
         if self.rows_written + 1 >= EXCEL_MAX_ROWS - 1:
             self.rows_over_limit += 1
             return
-        self._sheet.append(xlsx_cells(self._sheet, (row.get(column, "") for column in self.columns)))
+        self._rows.append([row.get(column, "") for column in self.columns])
         self.rows_written += 1
 
     def close(self):
+        from textmine.xlsx_stream import save_with_rows
+
         if self.rows_over_limit:
-            note = (f"此表只能容纳 {EXCEL_MAX_ROWS:,} 行：另有 {self.rows_over_limit:,} 行未写入，"
-                    "完整结果请输出为 CSV 或 JSONL。")
-            self._sheet.append([string_cell(self._sheet, note)])
-        self._workbook.save(self._path)
+            self._rows.append([f"此表只能容纳 {EXCEL_MAX_ROWS:,} 行：另有 {self.rows_over_limit:,} 行未写入，"
+                               "完整结果请输出为 CSV 或 JSONL。"])
+        save_with_rows(self._workbook, self._sheet, self._rows, self._path)
 
 
 @contextmanager
