@@ -47,3 +47,24 @@ def test_personal_data_is_masked_in_every_column():
     other = "我的身份证220101198507074512被冒用"
     assert finder.check("1", mask_personal_data(other)) is None
     assert finder.check_signature("2", signature) == "1"
+
+
+def _annotated_rows(jobs, chunk_size):
+    from pathlib import Path
+
+    from textmine.pipeline import ReadOptions, annotate_stream, open_sources
+
+    survey = Path(__file__).resolve().parent.parent / "samples" / "survey_export.csv"
+    sources = open_sources([str(survey)], ReadOptions())
+    return list(annotate_stream(sources, LanguageOptions(), jobs=jobs, chunk_size=chunk_size))
+
+
+def test_rows_are_the_same_whatever_the_jobs_chunks_and_cache_size(monkeypatch):
+    from textmine import pipeline
+
+    reference = _annotated_rows(jobs=1, chunk_size=1000)
+    assert len(reference) == 2000 and any(row["duplicate_of"] for row in reference)
+    # A cache this small (a few chunks of texts) is emptied many times, with chunks still in flight.
+    monkeypatch.setattr(pipeline, "CACHE_SIZE", 100)
+    assert _annotated_rows(jobs=2, chunk_size=37) == reference
+    assert _annotated_rows(jobs=1, chunk_size=37) == reference
