@@ -170,3 +170,14 @@ def test_analyze_output_name_with_date(tmp_path, monkeypatch):
                                       "--topics", "off", "-j", "1", "-q"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / f"report-{dt.date.today().isoformat()}.xlsx").exists()
+
+
+def test_two_jobs_give_the_same_analysis_and_rows_as_one(run, summary):
+    analysis = analyze_files([str(SURVEY)], AnalyzeOptions(topics="off"), jobs=2)
+    try:
+        parallel = json.loads(json.dumps(analysis.summary, ensure_ascii=False, default=str))
+        assert parallel == summary
+        rows = list(analysis.annotated_rows())
+        assert len(rows) == 2000 and rows == list(run.annotated_rows())
+    finally:
+        analysis.close()
