@@ -1,5 +1,6 @@
 """Tests for textmine/classify.py: rules, negation and scope, the model, evidence, accuracy."""
 
+import importlib
 import json
 from pathlib import Path
 
@@ -226,3 +227,10 @@ def test_dev_set_micro_f1_above_floor(classifier, rules, segmenter):
           f"({len(records)} comments)")
     assert combined >= DEV_MICRO_F1_FLOOR, f"dev micro-F1 {combined:.3f} < {DEV_MICRO_F1_FLOOR}"
     assert combined > rules_only, f"combined {combined:.3f} not above rules only {rules_only:.3f}"
+
+
+@pytest.mark.parametrize("name", ["FeatureIndex", "PainPointModel", "char_and_word_features", "MODEL_NAME"])
+def test_model_names_still_import_from_classify(name):
+    # scripts/train_classifier.py imports the model parts from textmine.classify.
+    assert getattr(importlib.import_module("textmine.classify"), name) is \
+        getattr(importlib.import_module("textmine.classify_model"), name)

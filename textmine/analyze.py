@@ -9,20 +9,9 @@ memory does not grow with the input.
     >>> agg = Aggregator(segment_columns=["地区类型"]).add_many(rows)
     >>> summary = to_json_summary(agg.result(rows_read=2000))
 
-The statistics (all one-sided: "is this higher than expected?"):
-
-* short board: for a segment value and a category, Fisher's exact test of the
-  category's share among the group's negative comments against its share among
-  everyone else's negative comments; p-values are Bonferroni-adjusted over the
-  categories tested for that group; a group needs ``min_support`` negative
-  comments, and the winner is the significant category with the largest lift.
-* alert: for the last period, a Poisson test of the category's count against
-  expected = (its share over the previous ``baseline`` periods) x (rows in the
-  last period); an alert needs p < ``alert_p``, count >= ``alert_min_count``
-  and count / expected >= ``alert_min_ratio``.
-* driver: impact = (mean score without the category - mean score with it) x
-  share of scored comments with it = how much the average would rise if those
-  comments scored like the rest.
+This module holds the Aggregator, the AnalysisResult it builds and the JSON
+summary; the statistical tests behind short boards, alerts and drivers (Fisher,
+Poisson, score impact) are in ``analyze_stats``.
 """
 
 import heapq
@@ -31,8 +20,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from scipy.stats import fisher_exact, poisson
-
+from textmine.analyze_stats import (
+    _pvalue, _ratio, _round, rising_alerts, score_drivers, short_board)
 from textmine.columns import number_or_none, parse_date, period_of
 
 OTHER = "other"
@@ -319,21 +308,10 @@ class Aggregator:
         return tables
 
     def _segment_entry(self, value, group):
-        total = self.all
         pains = [(n, code) for code, n in group.cat_neg.items() if code != OTHER and n]
         top = max(pains, key=lambda item: (item[0], -self._order(item[1])[1]))[1] if pains else None
-        best = None
-        rest_neg = total.neg - group.neg
-        if group.neg >= self.min_support and rest_neg > 0:
-            tested = [code for code in self._codes() if group.cat_neg.get(code, 0)]
-            for code in tested:
-                a, b = group.cat_neg[code], total.cat_neg[code] - group.cat_neg[code]
-                p = fisher_exact([[a, group.neg - a], [b, rest_neg - b]], alternative="greater")[1]
-                p = min(1.0, p * len(tested))  # Bonferroni over the categories tested for this group
-                share_in, share_out = a / group.neg, b / rest_neg
-                lift = share_in / share_out if share_out else math.inf
-                if p < self.alpha and lift > 1 and (best is None or (lift, -p) > (best[1], -best[2])):
-                    best = (code, lift, p, share_in, share_out)
+        best = short_board(group, self.all, self._codes(),
+                           min_support=self.min_support, alpha=self.alpha)
         return {
             "value": value, "rows": group.rows, "negative": group.neg,
             "negative_share": _ratio(group.neg, group.rows),
@@ -360,29 +338,10 @@ class Aggregator:
         return trends
 
     def _alerts(self):
-        alerts = []
-        for by, table in self.periods.items():
-            periods = sorted(table)
-            if len(periods) < 3:
-                continue
-            last, history = periods[-1], periods[-1 - self.baseline.get(by, 6):-1]
-            base_rows = sum(table[p].rows for p in history)
-            volume = table[last].rows
-            if base_rows == 0 or volume == 0:
-                continue
-            for code in self._codes():
-                count = table[last].cat.get(code, 0)
-                base = sum(table[p].cat.get(code, 0) for p in history)
-                # A category never seen in the baseline counts as half a comment there.
-                expected = max(base, 0.5) / base_rows * volume
-                p = float(poisson.sf(count - 1, expected))
-                if count >= self.alert_min_count and count / expected >= self.alert_min_ratio and p < self.alert_p:
-                    alerts.append({"category": code, "name": self.category_names.get(code, code), "period": last,
-                                   "granularity": by, "count": count, "expected": _round(expected, 2),
-                                   "ratio": _round(count / expected, 2), "p_value": _pvalue(p),
-                                   "baseline_periods": [history[0], history[-1]]})
-        alerts.sort(key=lambda a: (a["p_value"], -a["ratio"], a["granularity"]))
-        return alerts
+        return rising_alerts(self.periods, self._codes(), self.category_names,
+                             baseline=self.baseline, alert_p=self.alert_p,
+                             alert_min_count=self.alert_min_count,
+                             alert_min_ratio=self.alert_min_ratio)
 
     def _drivers(self):
         basis, total_n, total_sum, per_cat = "score", self.all.score_n, self.all.score_sum, self.cat_score
@@ -390,18 +349,8 @@ class Aggregator:
             # No score column: use P(positive) x 10 so drivers still rank the pain points.
             basis, total_n, total_sum = "sentiment", self.all.rows, self.sent_sum * 10
             per_cat = {code: (self.all.cat[code], self.cat_sent[code] * 10) for code in self.all.cat}
-        drivers = []
-        for code in self._codes():
-            with_n, with_sum = per_cat.get(code, (0, 0.0))
-            if with_n < self.min_support or total_n - with_n <= 0:
-                continue
-            mean_with, mean_without = with_sum / with_n, (total_sum - with_sum) / (total_n - with_n)
-            drivers.append({"category": code, "name": self.category_names.get(code, code),
-                            "impact": _round((mean_without - mean_with) * with_n / total_n),
-                            "mean_with": _round(mean_with), "mean_without": _round(mean_without),
-                            "share": _ratio(with_n, total_n), "rows": with_n, "basis": basis})
-        drivers.sort(key=lambda d: (-d["impact"], self._order(d["category"])))
-        return drivers
+        return score_drivers(per_cat, total_n, total_sum, self._codes(), self.category_names,
+                             self._order, basis=basis, min_support=self.min_support)
 
     def _topics(self, topics):
         out = []
@@ -414,18 +363,6 @@ class Aggregator:
             out.append(item)
         out.sort(key=lambda t: -(t.get("size") or 0))
         return out
-
-
-def _round(value, digits=4):
-    return None if value is None else round(float(value), digits)
-
-
-def _ratio(part, whole):
-    return round(part / whole, 4) if whole else 0.0
-
-
-def _pvalue(p):
-    return float(f"{p:.3g}")
 
 
 def to_json_summary(result):

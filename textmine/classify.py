@@ -8,28 +8,30 @@
 * **model** - one-vs-rest logistic regression over char 1-3-grams and word
   tokens, trained by ``scripts/train_classifier.py`` on the labelled training
   set; shipped as ``textmine/models/painpoints.npz`` + ``.json`` (no pickle).
+  Its features and artefact are in ``textmine.classify_model``.
 
 Combined, a category is kept when P(category) reaches the threshold of its level
 (none / weak / strong), tuned per category by cross-validation on the training
 set only: a strong keyword needs little model support, no keyword needs a
 confident model. The category is the topic whatever its polarity (网速很快 is
 ``speed``; sentiment is a separate stage).
+
+This module holds the rules and :class:`PainPointClassifier`, which combines them
+with the model.
 """
 
-import json
 import re
 from bisect import bisect_right
-from itertools import chain
-from pathlib import Path
 
 import ahocorasick
 import numpy as np
-from scipy import sparse
 
+from textmine.classify_model import PainPointModel
 from textmine.errors import ConfigError
-from textmine.resources import model_file
 
-MODEL_NAME = "painpoints"
+# Moved to classify_model; still importable from here (scripts/train_classifier.py).
+from textmine.classify_model import MODEL_NAME, FeatureIndex, char_and_word_features  # noqa: F401
+
 MODES = ("combined", "rules", "model")
 # Rule levels of a category in a comment. VETO: every hit is denied, excluded or
 # in a lukewarm clause before a contrast, so the category is off whatever the model says.
@@ -58,176 +60,6 @@ _CUE_KINDS = (("neg", _NEGATIONS), ("pseudo", _NOT_NEGATIONS), ("dopen", _DENIAL
 _WEAKENING = frozenset({"neg", "contrast", "dopen", "uopen"})
 _SHORT_REACH, _LONG_REACH = 2, 4   # max characters between a 1-char / longer negation and its word
 _CLAUSE_BREAK = re.compile(r"[，,。.！!？?；;：:、\n\r\t ~…]+")
-
-# Model features: character n-grams of the text and whole word tokens.
-_NGRAM_MAX = 3
-# Rows are L2-normalised over at least this many features, so that a two-character
-# survey answer (没有, 不清楚) does not get huge feature values and look like a topic.
-_NORM_FLOOR = 12
-_WORD_PREFIX = "w:"
-
-
-def char_and_word_features(text, tokens):
-    """Feature strings of one comment: char 1-3-grams of ``text`` and ``w:``-prefixed tokens.
-
-    >>> char_and_word_features("网速慢", ["网速", "慢"])[:4]
-    ['网', '速', '慢', '网速']
-    """
-    text = text.lower()
-    feats = []
-    for n in range(1, _NGRAM_MAX + 1):
-        feats.extend(text[i:i + n] for i in range(len(text) - n + 1))
-    feats.extend(_WORD_PREFIX + token.lower() for token in tokens)
-    return feats
-
-
-def _gram_key(gram):
-    """Exact int64 key of a 1-3 character string: (code point + 1) in 21-bit slots."""
-    key = 0
-    for char in gram:
-        key = (key << 21) | (ord(char) + 1)
-    return key
-
-
-class FeatureIndex:
-    """Maps a comment's char n-grams and word tokens to model columns, a whole batch at once.
-
-    Char n-grams are found with numpy over the concatenated batch (each 1-3-gram
-    becomes an exact integer key, looked up by binary search), so the cost per
-    comment is a few array operations, not a Python loop over its n-grams.
-
-    >>> FeatureIndex(["网速", "w:慢"]).transform(["网速慢"], [["网速", "慢"]]).toarray().round(3)
-    array([[0.289, 0.289]], dtype=float32)
-    """
-
-    def __init__(self, features):
-        self.size = len(features)
-        self.words = {f[len(_WORD_PREFIX):]: i for i, f in enumerate(features)
-                      if f.startswith(_WORD_PREFIX)}
-        grams = [(_gram_key(f), i) for i, f in enumerate(features)
-                 if not f.startswith(_WORD_PREFIX) and 0 < len(f) <= _NGRAM_MAX]
-        grams.sort()
-        self.gram_keys = np.array([key for key, _ in grams], dtype=np.int64)
-        self.gram_columns = np.array([column for _, column in grams], dtype=np.int64)
-
-    def transform(self, texts, token_lists):
-        """Binary, L2-normalised CSR matrix (one row per comment)."""
-        texts, token_lists = list(texts), list(token_lists)
-        rows, columns = self._gram_hits(texts)
-        # Words of the whole batch in one list: one lower() and one lookup pass.
-        words = list(chain.from_iterable(token_lists))
-        lowered = "\x00".join(words).lower().split("\x00") if words else []
-        if len(lowered) != len(words):           # a token with a NUL in it: go slowly
-            lowered = [word.lower() for word in words]
-        get = self.words.get
-        word_columns = np.fromiter((get(word, -1) for word in lowered), dtype=np.int64,
-                                   count=len(lowered))
-        word_rows = np.repeat(np.arange(len(texts)), [len(tokens) for tokens in token_lists])
-        known = word_columns >= 0
-        rows = np.concatenate([rows, word_rows[known]])
-        columns = np.concatenate([columns, word_columns[known]])
-        matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
-                                   shape=(len(texts), self.size))
-        matrix.data[:] = 1.0                     # binary: duplicates were summed
-        counts = np.diff(matrix.indptr)
-        norms = np.sqrt(np.maximum(counts, _NORM_FLOOR)).astype(np.float32)
-        matrix.data /= np.repeat(norms, counts)
-        return matrix
-
-    def _gram_hits(self, texts):
-        if not texts or not len(self.gram_keys):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        joined = "\x00".join(text.replace("\x00", " ") for text in texts).lower()
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
-        separator = codes == 1
-        doc = np.cumsum(separator)
-        keys, valid = [codes], [~separator]
-        for n in range(2, _NGRAM_MAX + 1):
-            key = codes[: len(codes) - n + 1].copy()
-            bad = separator[: len(codes) - n + 1].copy()
-            for offset in range(1, n):
-                key = (key << 21) | codes[offset: len(codes) - n + 1 + offset]
-                bad |= separator[offset: len(codes) - n + 1 + offset]
-            keys.append(key)
-            valid.append(~bad)
-        keys = np.concatenate(keys)
-        starts = np.concatenate([doc[: len(codes) - n + 1] for n in range(1, _NGRAM_MAX + 1)])
-        valid = np.concatenate(valid)
-        keys, starts = keys[valid], starts[valid]
-        position = np.searchsorted(self.gram_keys, keys)
-        position[position == len(self.gram_keys)] = 0
-        found = self.gram_keys[position] == keys
-        return starts[found], self.gram_columns[position[found]]
-
-
-class PainPointModel:
-    """The trained linear model: vocabulary, weights, biases and decision thresholds.
-
-    >>> model = PainPointModel.load()                      # the packaged artefact
-    >>> model.predict_proba(["网速太慢"], [["网速", "太", "慢"]]).shape[1] == len(model.classes)
-    True
-    """
-
-    def __init__(self, classes, features, weights, bias, thresholds, model_thresholds, info=None):
-        self.classes = tuple(classes)
-        self.features = tuple(features)
-        self.index = FeatureIndex(self.features)
-        self.weights = np.asarray(weights, dtype=np.float32)       # (n_features, n_classes)
-        self.bias = np.asarray(bias, dtype=np.float32)             # (n_classes,)
-        self.thresholds = np.asarray(thresholds, dtype=np.float32)  # (n_classes, 3) by rule level
-        self.model_thresholds = np.asarray(model_thresholds, dtype=np.float32)  # model-only mode
-        self.info = dict(info or {})
-
-    @classmethod
-    def load(cls, stem=None):
-        """Load ``<stem>.npz`` + ``<stem>.json`` (default: the packaged ``painpoints``)."""
-        if stem is None:
-            npz_path, json_path = model_file(MODEL_NAME + ".npz"), model_file(MODEL_NAME + ".json")
-        else:
-            stem = Path(stem)
-            stem = stem.with_suffix("") if stem.suffix in (".npz", ".json") else stem
-            npz_path, json_path = stem.with_suffix(".npz"), stem.with_suffix(".json")
-        try:
-            with json_path.open("r", encoding="utf-8") as handle:
-                meta = json.load(handle)
-            with npz_path.open("rb") as handle, np.load(handle, allow_pickle=False) as arrays:
-                arrays = {name: arrays[name] for name in arrays.files}
-        except (OSError, ValueError, KeyError) as exc:
-            raise ConfigError(f"cannot load pain-point model {npz_path}: {exc}") from exc
-        return cls(meta["classes"], meta["features"], arrays["weights"], arrays["bias"],
-                   arrays["thresholds"], arrays["model_thresholds"], meta.get("info"))
-
-    def save(self, stem):
-        """Write ``<stem>.npz`` (float16 weights, float32 rest) and ``<stem>.json``."""
-        np.savez_compressed(str(stem) + ".npz", weights=self.weights.astype(np.float16),
-                            bias=self.bias, thresholds=self.thresholds,
-                            model_thresholds=self.model_thresholds)
-        meta = {"classes": list(self.classes), "features": list(self.features), "info": self.info}
-        with open(str(stem) + ".json", "w", encoding="utf-8", newline="\n") as handle:
-            json.dump(meta, handle, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-    def transform(self, texts, token_lists):
-        """Feature matrix for a batch, in this model's vocabulary."""
-        return self.index.transform(texts, token_lists)
-
-    def predict_proba(self, texts, token_lists, matrix=None):
-        """P(class) per comment and class, shape (n_comments, n_classes)."""
-        matrix = self.index.transform(texts, token_lists) if matrix is None else matrix
-        scores = matrix @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-scores))
-
-    def top_features(self, columns, class_index, limit=3):
-        """Of a comment's feature ``columns``, those that push ``class_index`` up most.
-
-        Whole words come first (they read well as evidence), n-grams only if no word helps.
-        """
-        weights = self.weights[columns, class_index]
-        order = np.argsort(-weights, kind="stable")
-        ranked = [self.features[columns[i]] for i in order if weights[i] > 0]
-        chosen = [f[len(_WORD_PREFIX):] for f in ranked if f.startswith(_WORD_PREFIX)][:limit]
-        return tuple(chosen or [f for f in ranked if len(f) > 1][:limit])
-
-
 _RANK = {NONE: 0, VETO: 1, WEAK: 2, STRONG: 3}   # a category hit twice takes the higher
 
 
