@@ -45,6 +45,16 @@ def char_and_word_features(text, tokens):
     return feats
 
 
+_FILTER_BITS = 20
+_FILTER_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+
+def _filter_slot(keys):
+    """A slot in the n-gram filter for each int64 key (multiplicative hash, top bits)."""
+    with np.errstate(over="ignore"):
+        return ((keys.astype(np.uint64) * _FILTER_MULTIPLIER) >> np.uint64(64 - _FILTER_BITS)).astype(np.intp)
+
+
 def _gram_key(gram):
     """Exact int64 key of a 1-3 character string: (code point + 1) in 21-bit slots."""
     key = 0
@@ -73,6 +83,8 @@ class FeatureIndex:
         grams.sort()
         self.gram_keys = np.array([key for key, _ in grams], dtype=np.int64)
         self.gram_columns = np.array([column for _, column in grams], dtype=np.int64)
+        self.gram_filter = np.zeros(1 << _FILTER_BITS, dtype=bool)
+        self.gram_filter[_filter_slot(self.gram_keys)] = True
 
     def transform(self, texts, token_lists):
         """Binary, L2-normalised CSR matrix (one row per comment)."""
@@ -117,6 +129,9 @@ class FeatureIndex:
         keys = np.concatenate(keys)
         starts = np.concatenate([doc[: len(codes) - n + 1] for n in range(1, _NGRAM_MAX + 1)])
         valid = np.concatenate(valid)
+        # Most n-grams of a comment are not features: a one-sided hash filter
+        # (no false negatives) drops them before the binary search.
+        valid &= self.gram_filter[_filter_slot(keys)]
         keys, starts = keys[valid], starts[valid]
         position = np.searchsorted(self.gram_keys, keys)
         position[position == len(self.gram_keys)] = 0
