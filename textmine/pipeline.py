@@ -1,9 +1,11 @@
 """The one module that knows the order of the stages.
 
 read -> clean -> mask -> segment -> score / classify -> (dedupe) -> write.
-Rows stream through in chunks, so memory does not grow with the input; with
-``jobs > 1`` the per-comment stages run in worker processes, and results come
-back in input order, so the output is identical to ``jobs=1``.
+Rows stream through in chunks, so memory does not grow with the input. Each
+distinct comment text is analysed once (clean, segment, score, classify,
+duplicate signature); with ``jobs > 1`` that runs in worker processes while the
+parent reads, masks, checks duplicates and writes. Results come back in input
+order, so the output is identical to ``jobs=1``.
 
     >>> result = annotate_files(["samples/sms_replies.csv"], "out.csv")
     >>> result.rows_written == result.rows_read - result.rows_skipped
