@@ -1,33 +1,45 @@
-"""Benchmark: textmine's topics against plain gensim LDA on raw jieba tokens.
+"""Benchmark: textmine's topic engines against plain gensim LDA on raw jieba tokens.
 
 The issue behind ``textmine.topics``: analysts ran gensim LDA by hand on
 ``jieba.lcut`` output, guessed k, and got unstable word lists full of
-stopwords. This script fits both on the same corpus with the same k and prints
+stopwords. This script picks k with textmine's default engine (auto-k, or
+``--k``), then fits every engine at that same k on the same comments:
 
-* coherence: ``textmine.topics.npmi_coherence`` (mean NPMI of every pair of a
+* ``nmf``: ``TopicModel(engine="nmf")`` (the default), content words;
+* ``lda``: ``TopicModel(engine="lda")``, gensim LdaModel on the same words;
+* ``nmf+phr``, ``lda+phr``: the same with phrase detection (gensim Phrases);
+* ``plain``: gensim LdaModel on ``jieba.lcut`` tokens, default priors, 5 passes;
+
+and prints per engine
+
+* NPMI: ``textmine.topics.npmi_coherence`` (mean NPMI of every pair of a
   topic's top 10 words over document co-occurrence; a pair never seen together
   counts as seen once and at most 0), counted where a word "occurs" in a comment
   when its characters appear in the comment text (phrase tokens such as 信号_差
   count as 信号差). Counting on the text, not on either model's tokens, keeps the
-  measure the same for both. ``NPMI-raw`` is the same with never-together pairs
-  at -1 (the measure we used before), for comparison;
-* junk share: share of top-10 words that are stopwords, punctuation, digits or
+  measure the same for every engine. ``NPMI-raw``: never-together pairs at -1;
+* junk: share of top-10 words that are stopwords, punctuation, digits or
   single characters;
-* stability: mean best-match Jaccard overlap of top-10 word sets between two
-  seeds (1.0 = the same topics whatever the seed);
-* CPU time of each fit (process time), timed separately; ours includes auto-k.
+* overlap: share of the assigned comments that carry their topic's most common
+  pain-point category (the topic report's ``category_overlap``, weighted by
+  topic size; categories from textmine's classifier, 'other' counting as one);
+  ``pp-ovl`` counts only topics whose most common category is a pain point;
+* stable: mean best-match Jaccard overlap of top-10 word sets between seeds 0
+  and 1 (1.0 = the same topics whatever the seed); ``same``: two fits with the
+  same seed give identical words and assignments;
+* cpu s: process time of one fit at that k; ``auto s``: of the auto-k fit.
 
 Run:  python benchmarks/bench_topics.py [CORPUS.csv|CORPUS.jsonl] [--column text]
-      [--k 8] [--generated 20000] [--seed 0]
+      [--k 8] [--generated 20000] [--seed 0] [--engines nmf,lda,plain] [--auto]
 Without a corpus it uses samples/survey_export.csv (column 意见建议) if present,
 else (or with --generated N) N generated telecom comments, deterministic for a seed.
+``--auto`` also times each textmine engine's own auto-k and prints its curve.
 """
 
 import argparse
 import csv
 import json
 import random
-import re
 import sys
 import time
 from pathlib import Path
@@ -37,7 +49,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from textmine.topics import TopicModel, is_content_token, npmi_coherence  # noqa: E402
+from textmine.topic_report import topic_summary  # noqa: E402
+from textmine.topics import Topic, TopicModel, is_content_token, npmi_coherence  # noqa: E402
 
 # Generated corpus: each theme fills three slots (where / what / complaint) from its
 # own pools, so a theme's words co-occur in varied combinations, as in real
@@ -134,37 +147,16 @@ def default_corpus():
     return survey if survey.exists() else None
 
 
-def make_segmenter():
-    """(cut, content_words, stopwords): textmine's Segmenter if present, else a private jieba."""
-    try:
-        from textmine.lexicon import load_lexicon
-        from textmine.segment import Segmenter
+def annotate_corpus(texts):
+    """(content words, pain-point codes, stopwords) of each text, as the pipeline computes them."""
+    from textmine.pipeline import CommentAnnotator, LanguageOptions
 
-        lexicon = load_lexicon()
-        segmenter = Segmenter(lexicon)
-        return segmenter.cut, segmenter.content_words, set(lexicon.stopwords)
-    except Exception as exc:  # the segmenter is written concurrently; fall back
-        print(f"(Segmenter unavailable: {type(exc).__name__}: {exc}; using jieba fallback)")
-        import logging
-
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        tokenizer = jieba.Tokenizer()
-        for word in ("信号格", "光猫", "机顶盒", "携号转网", "销户", "补卡", "限速", "营业厅", "话费",
-                     "扣费", "装维", "断网", "掉线", "人工客服", "月租", "esim", "5G"):
-            tokenizer.add_word(word)
-        stop = set("的 了 是 我 你 们 你们 也 就 都 还 很 太 真的 这个 那个 而且 还有 另外 同时 希望 "
-                   "觉得 我觉得 说实话 最近 用户 来电 反映 一直 问题 请 非常 好 吧 什么".split())
-        punct = re.compile(r"^[\W_]+$")
-
-        def cut(text):
-            return [t for t in tokenizer.lcut(text) if t.strip() and not punct.match(t)]
-
-        def content_words(tokens):
-            return [t for t in tokens if is_content_token(t, stop)]
-
-        return cut, content_words, stop
+    annotator = CommentAnnotator(LanguageOptions(content_words=True, mask=False))
+    analyse = getattr(annotator, "analyse", None) or annotator.analyse_texts  # name has changed
+    annotations = [result[0] for result in analyse(texts)]
+    content = [a["_content_words"] for a in annotations]
+    categories = [[c for c in a["categories"].split("|") if c != "other"] for a in annotations]
+    return content, categories, set(annotator.lexicon.stopwords)
 
 
 def text_reference(texts, words):
@@ -203,14 +195,58 @@ def stability(words_a, words_b):
 
 
 def plain_lda(raw_tokens, k, seed):
-    """What analysts did by hand: gensim LDA on jieba.lcut tokens, defaults."""
+    """What analysts did by hand: gensim LDA on jieba.lcut tokens, defaults.
+
+    Returns (top-10 words per topic, dominant topic of each comment).
+    """
     from gensim.corpora import Dictionary
     from gensim.models import LdaModel
 
     dictionary = Dictionary(raw_tokens)
     corpus = [dictionary.doc2bow(t) for t in raw_tokens]
     lda = LdaModel(corpus, id2word=dictionary, num_topics=k, random_state=seed, passes=5)
-    return [[w for w, _ in lda.show_topic(t, topn=10)] for t in range(k)]
+    gamma, _ = lda.inference(corpus)
+    assignments = [int(np.argmax(g)) if bow else None for g, bow in zip(gamma, corpus)]
+    return [[w for w, _ in lda.show_topic(t, topn=10)] for t in range(k)], assignments
+
+
+def category_overlap(words, assignments, categories, texts):
+    """(overlap, pain-point overlap): size-weighted mean of the report's category_overlap.
+
+    The second counts only topics whose most common category is a pain point,
+    so that a topic of praise ('other') does not count as a match.
+    """
+    class Fitted:  # what topic_summary reads of a model
+        topics_ = [Topic(i, "", tuple((w, 0.0) for w in ws), 0) for i, ws in enumerate(words)]
+
+    summaries = topic_summary(Fitted, assignments, None, categories, texts)
+    size = max(sum(s["size"] for s in summaries), 1)
+    matched = [s["size"] * s["category_overlap"] for s in summaries]
+    pain = [m for m, s in zip(matched, summaries) if s["top_category"] != "other"]
+    return sum(matched) / size, sum(pain) / size
+
+
+ENGINES = {  # name: TopicModel parameters (plain LDA is separate)
+    "nmf": {"engine": "nmf"},
+    "nmf+phr": {"engine": "nmf", "phrases": True},
+    "lda": {"engine": "lda"},
+    "lda+phr": {"engine": "lda", "phrases": True},
+}
+
+
+def fit_engine(name, content, k, seed):
+    """(top words, assignments, cpu seconds) of one engine at k."""
+    start = time.process_time()
+    if name == "plain":
+        words, assignments = plain_lda(RAW_TOKENS, k, seed)
+    else:
+        model = TopicModel(n_topics=k, random_state=seed, **ENGINES[name]).fit(content)
+        words = [[w for w, _ in t.words] for t in model.topics_]
+        assignments = model.assignments_
+    return words, assignments, time.process_time() - start
+
+
+RAW_TOKENS = []
 
 
 def main(argv=None):
@@ -220,55 +256,59 @@ def main(argv=None):
     parser.add_argument("--generated", type=int, metavar="N", default=None,
                         help="use N generated comments instead of a file")
     parser.add_argument("--k", type=int, default=None,
-                        help="k for both (default: textmine's auto k)")
+                        help="k for all engines (default: auto-k of the nmf engine)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--engines", default="nmf,nmf+phr,lda,lda+phr,plain")
+    parser.add_argument("--auto", action="store_true",
+                        help="also time each textmine engine's own auto-k and print its curve")
     args = parser.parse_args(argv)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
 
     path = None if args.generated else args.corpus or default_corpus()
     texts = read_corpus(path, args.column) if path else generate_corpus(
         args.generated or 20000, args.seed)
     print(f"corpus: {path or 'generated'} ({len(texts)} comments)")
-    cut, content_words, stopwords = make_segmenter()
     import jieba
 
     start = time.perf_counter()
-    raw = [jieba.lcut(t) for t in texts]
-    content = [content_words(cut(t)) for t in texts]
-    print(f"segmentation: {time.perf_counter() - start:.1f} s")
+    content, categories, stopwords = annotate_corpus(texts)
+    RAW_TOKENS[:] = [jieba.lcut(t) for t in texts]
+    print(f"segmentation and classification: {time.perf_counter() - start:.1f} s")
 
-    results = {}
-    start = time.process_time()
-    model = TopicModel(n_topics=args.k or "auto", random_state=args.seed).fit(content)
-    results["textmine"] = time.process_time() - start
-    k = model.n_topics_
-    if model.coherence_curve_:
+    auto_seconds = {}
+    k = args.k
+    for name in [e for e in engines if e != "plain"] if args.auto else ([] if k else ["nmf"]):
+        start = time.process_time()
+        model = TopicModel(random_state=args.seed, **ENGINES[name]).fit(content)
+        auto_seconds[name] = time.process_time() - start
         curve = ", ".join(f"{kk}:{s:.3f}" for kk, s in model.coherence_curve_)
-        print(f"auto-k coherence curve (own tokens): {curve} -> k={k}")
-    ours = [[w for w, _ in t.words] for t in model.topics_]
-    ours_b = [[w for w, _ in t.words] for t in
-              TopicModel(n_topics=k, random_state=args.seed + 1).fit(content).topics_]
+        print(f"{name} auto-k curve (own tokens): {curve} -> k={model.n_topics_}"
+              f" ({auto_seconds[name]:.1f} s)")
+        if name == "nmf" and not args.k:
+            k = model.n_topics_
 
-    start = time.process_time()
-    theirs = plain_lda(raw, k, args.seed)
-    results["plain"] = time.process_time() - start
-    theirs_b = plain_lda(raw, k, args.seed + 1)
+    fits = {name: fit_engine(name, content, k, args.seed) for name in engines}
+    again = {name: fit_engine(name, content, k, args.seed) for name in engines}
+    other_seed = {name: fit_engine(name, content, k, args.seed + 1) for name in engines}
+    candidates = {w for words, _, _ in fits.values() for ws in words for w in ws}
+    reference = text_reference(texts, candidates)
 
-    reference = text_reference(texts, {w for ws in ours + theirs for w in ws})
-    print(f"\nk = {k} for both; coherence = mean NPMI of top-10 words on text co-occurrence")
-    print(f"{'':24}{'NPMI':>8}{'NPMI-raw':>10}{'junk':>8}{'stable':>8}{'cpu s':>9}")
-    for name, words, again in (("textmine TopicModel", ours, ours_b),
-                               ("plain LDA (jieba.lcut)", theirs, theirs_b)):
-        key = "textmine" if name.startswith("textmine") else "plain"
-        print(f"{name:24}{npmi_coherence(words, reference):8.3f}"
-              f"{raw_npmi(words, reference):10.3f}"
-              f"{junk_share(words, stopwords):8.2f}{stability(words, again):8.2f}"
-              f"{results[key]:9.1f}")
-    print("\ntextmine topics:")
-    for topic in sorted(model.topics_, key=lambda t: -t.size):
-        print(f"  {topic.id:2} {topic.label:24} size={topic.size:6}  {' '.join(ours[topic.id])}")
-    print("plain LDA topics:")
-    for i, words in enumerate(theirs):
-        print(f"  {i:2} {' '.join(words)}")
+    print(f"\nk = {k} for every engine; NPMI of top-10 words on text co-occurrence")
+    print(f"{'engine':12}{'NPMI':>7}{'NPMI-raw':>9}{'junk':>6}{'overlap':>9}{'pp-ovl':>8}"
+          f"{'stable':>8}{'same':>6}{'cpu s':>7}{'auto s':>8}")
+    for name, (words, assignments, seconds) in fits.items():
+        same = words == again[name][0] and assignments == again[name][1]
+        auto = f"{auto_seconds[name]:8.1f}" if name in auto_seconds else f"{'':8}"
+        overlap, pain_overlap = category_overlap(words, assignments, categories, texts)
+        print(f"{name:12}{npmi_coherence(words, reference):7.3f}{raw_npmi(words, reference):9.3f}"
+              f"{junk_share(words, stopwords):6.2f}{overlap:9.3f}{pain_overlap:8.3f}"
+              f"{stability(words, other_seed[name][0]):8.2f}{'yes' if same else 'NO':>6}"
+              f"{min(seconds, again[name][2]):7.1f}{auto}")
+    for name, (words, assignments, _) in fits.items():
+        sizes = np.bincount([a for a in assignments if a is not None], minlength=len(words))
+        print(f"\n{name} topics:")
+        for topic in np.argsort(-sizes, kind="stable"):
+            print(f"  {topic:2} size={sizes[topic]:6}  {' '.join(words[topic])}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import pytest
 
 from textmine.errors import ConfigError
 from textmine.topic_report import new_issue_topics, topic_summary
+from textmine.topic_engines import ENGINES
 from textmine.topics import TopicModel, is_content_token, non_topic_words, npmi_coherence
 
 PLANTED = {
@@ -56,6 +57,17 @@ def test_auto_k_finds_the_planted_topics(auto_model):
     assert len(owners) == 4
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lda_auto_k_finds_the_planted_topics(corpus, seed):
+    docs, truth = corpus
+    model = TopicModel(k_range=(2, 6), stopwords=STOPWORDS, random_state=seed,
+                       engine="lda").fit(docs)
+    assert model.n_topics_ == 4
+    assert len(set(zip(truth, model.assignments_))) == 4
+    for words in PLANTED.values():
+        assert max(sum(w in words for w, _ in t.words[:6]) for t in model.topics_) >= 5
+
+
 def test_assignments_match_planted_topics(auto_model, corpus):
     docs, truth = corpus
     pairs = set(zip(truth, auto_model.assignments_))
@@ -63,17 +75,26 @@ def test_assignments_match_planted_topics(auto_model, corpus):
     assert sum(t.size for t in auto_model.topics_) == len(docs)
 
 
-def test_same_seed_gives_identical_topics_and_assignments(corpus):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_same_seed_gives_identical_topics_and_assignments(corpus, engine):
     docs, _ = corpus
-    first = TopicModel(n_topics="auto", k_range=(3, 4), random_state=7).fit(docs)
-    second = TopicModel(n_topics="auto", k_range=(3, 4), random_state=7).fit(docs)
+    first = TopicModel(n_topics="auto", k_range=(3, 4), random_state=7, engine=engine).fit(docs)
+    second = TopicModel(n_topics="auto", k_range=(3, 4), random_state=7, engine=engine).fit(docs)
     assert first.topics_ == second.topics_  # labels, words and weights, sizes
     assert first.coherence_curve_ == second.coherence_curve_
     assert first.assignments_ == second.assignments_
     assert np.array_equal(first.transform(docs[:50]), second.transform(docs[:50]))
 
 
-def test_assign_does_not_depend_on_call_order_or_chunking(auto_model, corpus):
+@pytest.fixture(scope="module")
+def lda_model(corpus):
+    docs, _ = corpus
+    return TopicModel(4, stopwords=STOPWORDS, random_state=0, engine="lda").fit(docs)
+
+
+@pytest.mark.parametrize("name", ["auto_model", "lda_model"])
+def test_assign_does_not_depend_on_call_order_or_chunking(request, name, corpus):
+    auto_model = request.getfixturevalue(name)
     docs, _ = corpus
     once = auto_model.assign(docs[:30])
     auto_model.assign(docs[30:90])
@@ -93,10 +114,11 @@ def test_unknown_and_empty_documents_get_none(auto_model):
     assert probs[0].sum() == 0 and probs[1].sum() == pytest.approx(1.0)
 
 
-def test_labels_are_short_and_free_of_stopwords_and_punctuation():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_labels_are_short_and_free_of_stopwords_and_punctuation(engine):
     docs, _ = planted_corpus(60)
     dirty = [d + ["的", "，", "2023", "了", "啊"] for d in docs]
-    model = TopicModel(n_topics=4, phrases=False, stopwords=STOPWORDS, random_state=0).fit(dirty)
+    model = TopicModel(n_topics=4, stopwords=STOPWORDS, random_state=0, engine=engine).fit(dirty)
     for topic in model.topics_:
         parts = topic.label.split("/")
         assert 2 <= len(parts) <= 3
@@ -196,6 +218,11 @@ def test_words_that_cannot_name_an_issue_are_dropped(auto_model, tokens, expecte
 def test_bad_parameters_raise_config_error(params):
     with pytest.raises(ConfigError):
         TopicModel(**params).fit([["信号"]])
+
+
+def test_lda_assigns_unknown_documents_none(lda_model):
+    assert lda_model.assign([["从没见过"], []]) == [None, None]
+    assert lda_model.transform([["从没见过"]]).sum() == 0
 
 
 def test_unfitted_model_raises():

@@ -15,6 +15,8 @@ from textmine.errors import TextmineError
 
 EXIT_DATA_ERROR = 1
 EXIT_INTERRUPTED = 130
+# textmine.topic_engines.ENGINES, written out: importing it would load numpy on every start.
+TOPIC_ENGINES = ("nmf", "lda")
 
 
 class TextmineGroup(click.Group):
@@ -181,7 +183,10 @@ def resolve_jobs(jobs):
 @click.option("--topics", "topics", default=None,
               help="Add a topic column: auto (number chosen by coherence) or a number. Reads the input twice.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for repeatable topics.")
-def annotate(inputs, output, output_format, no_excel_escape, topics, seed, jobs, quiet, **kwargs):
+@click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default="nmf", show_default=True,
+              help="Topic model: nmf (best on short comments) or lda (gensim).")
+def annotate(inputs, output, output_format, no_excel_escape, topics, seed, topic_engine, jobs, quiet,
+             **kwargs):
     """Write every input row back with sentiment, pain points and flags.
 
     Reads CSV, TSV, XLSX or JSONL files (or - for stdin) in any encoding an
@@ -204,7 +209,8 @@ def annotate(inputs, output, output_format, no_excel_escape, topics, seed, jobs,
 
         with Progress(quiet) as progress:
             result = annotate_with_topics(
-                inputs, output, topics, seed=seed, read_options=read_options, language=language,
+                inputs, output, topics, seed=seed, topic_engine=topic_engine,
+                read_options=read_options, language=language,
                 output_format=output_format, excel_escape=not no_excel_escape, jobs=resolve_jobs(jobs),
                 progress=progress, stdin=click.get_binary_stream("stdin"), stdout=click.get_text_stream("stdout"),
             )
@@ -262,6 +268,10 @@ def analysis_options(command):
         click.option("--topics", "topics", default="auto", show_default=True,
                      help="Number of topics: auto (chosen by coherence), a number, or off."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed for repeatable topics."),
+        click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default="nmf", show_default=True,
+                     help="Topic model: nmf (best on short comments) or lda (gensim)."),
+        click.option("--topics-html", type=click.Path(dir_okay=False),
+                     help="Write an interactive topic map (one HTML file, works offline; {date} allowed)."),
         click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
                      help="Write the JSON summary here ({date} allowed; - for stdout)."),
     ]
@@ -281,6 +291,21 @@ def write_json(summary, path):
         return
     with atomic_path(path) as temporary:
         temporary.write_text(text, encoding="utf-8")
+
+
+def check_topics_html(topics_html, topics):
+    from textmine.pipeline import parse_topics_option
+
+    if topics_html and parse_topics_option(topics) is None:
+        raise click.UsageError("--topics-html needs topics: leave out --topics off")
+
+
+def write_topics_html(run, path):
+    """The topic map of a run, from the fitted model and the topics as reported."""
+    from textmine.topic_map import write_topic_map
+
+    model = run.topic_model
+    write_topic_map(dated(path), model.topic_word_ if model is not None else [], run.result.topics)
 
 
 def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
@@ -307,7 +332,7 @@ def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
 @click.option("--include-duplicates", is_flag=True, help="Count duplicate comments in the analyses.")
 @click.option("--fail-on-alert", is_flag=True, help="Exit with status 3 when an alert fires (for cron).")
 def analyze(inputs, output, json_path, segment_columns, date_column, score_column, period, topics, seed,
-            include_duplicates, fail_on_alert, jobs, quiet, **kwargs):
+            topic_engine, topics_html, include_duplicates, fail_on_alert, jobs, quiet, **kwargs):
     """The weekly report: pain points, short boards, trends, alerts, drivers, topics.
 
     Writes an Excel workbook with native charts (-o), a JSON summary for
@@ -322,9 +347,10 @@ def analyze(inputs, output, json_path, segment_columns, date_column, score_colum
     from textmine.pipeline_analyze import AnalyzeOptions
     from textmine.report_text import render_summary
 
+    check_topics_html(topics_html, topics)
     options = AnalyzeOptions(segment_columns=tuple(segment_columns), date_column=date_column,
                              score_column=score_column, period=period, topics=topics, seed=seed,
-                             include_duplicates=include_duplicates)
+                             topic_engine=topic_engine, include_duplicates=include_duplicates)
     run = run_analysis(inputs, kwargs, options, jobs, quiet)
     try:
         if output:
@@ -335,6 +361,8 @@ def analyze(inputs, output, json_path, segment_columns, date_column, score_colum
                 write_workbook(run.result, temporary, annotated_rows=run.annotated_rows(), columns=run.columns)
         if json_path:
             write_json(run.summary, dated(json_path))
+        if topics_html:
+            write_topics_html(run, topics_html)
     finally:
         run.close()
     if json_path != "-":
@@ -348,7 +376,7 @@ def analyze(inputs, output, json_path, segment_columns, date_column, score_colum
 @cli.command()
 @input_options
 @analysis_options
-def topics(inputs, json_path, topics, seed, jobs, quiet, **kwargs):
+def topics(inputs, json_path, topics, seed, topic_engine, topics_html, jobs, quiet, **kwargs):
     """Topics of the comments, with the number of topics chosen by coherence.
 
     Prints the coherence curve, each topic's label, words, size, share of
@@ -360,13 +388,17 @@ def topics(inputs, json_path, topics, seed, jobs, quiet, **kwargs):
     Example:
         textmine topics survey_export.csv
         textmine topics orders.xlsx --topics 8 --seed 1 --json topics.json
+        textmine topics survey_export.csv --topic-engine lda --topics-html map.html
     """
     from textmine.pipeline_analyze import AnalyzeOptions
     from textmine.report_text import topic_lines
 
-    options = AnalyzeOptions(topics=topics, seed=seed)
+    check_topics_html(topics_html, topics)
+    options = AnalyzeOptions(topics=topics, seed=seed, topic_engine=topic_engine)
     run = run_analysis(inputs, kwargs, options, jobs, quiet)
     run.close()
+    if topics_html:
+        write_topics_html(run, topics_html)
     if json_path:
         keys = ("topic_model", "topics", "new_topics", "rows")
         write_json({key: run.summary.get(key) for key in keys}, dated(json_path))

@@ -24,7 +24,7 @@ from textmine.errors import ConfigError, MissingColumnError
 from textmine.pipeline import (CONTENT_KEY, LanguageOptions, ReadOptions, RunResult, annotate_stream,
                                open_sources, output_columns, parse_topics_option)
 from textmine.topic_report import new_issue_topics, topic_summary
-from textmine.topics import TopicModel
+from textmine.topics import DEFAULT_ENGINE, TopicModel
 
 NO_TOPIC = -1
 SAMPLE_FOR_TOPICS = 20_000
@@ -41,6 +41,7 @@ class AnalyzeOptions:
     topics: str = "auto"  # "auto", a number, or "0"/"off" for none
     seed: int = 0
     include_duplicates: bool = False
+    topic_engine: str = DEFAULT_ENGINE  # "nmf" or "lda" (textmine.topic_engines)
 
 
 @dataclass
@@ -177,7 +178,8 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     accounting.add_read_stats(sources)
     topics, new_topics, model = [], [], None
     if n_topics is not None:
-        model, topics, new_topics = _fit_topics(sampler, spool, n_topics, options.seed)
+        model, topics, new_topics = _fit_topics(sampler, spool, n_topics, options.seed,
+                                                options.topic_engine)
         columns = columns + ["topic"]
     result = aggregator.result(rows_read=accounting.rows_read, skipped_by_reason=accounting.skipped_by_reason,
                                topics=topics)
@@ -187,7 +189,8 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
                              for topic in new_topics]
     summary["columns"] = {key: value for key, value in detected.items()}
     if model is not None:
-        summary["topic_model"] = {"n_topics": model.n_topics_, "coherence": "npmi (smoothed)",
+        summary["topic_model"] = {"engine": model.engine, "n_topics": model.n_topics_,
+                                  "coherence": "npmi (smoothed)",
                                   "coherence_curve": [list(point) for point in model.coherence_curve_]}
     result.new_topics = new_topics
     return AnalysisRun(result, summary, accounting, columns, detected, spool, model)
@@ -217,18 +220,19 @@ class _TopicSample:
         return sorted(self.items)
 
 
-def _fit_topics(sampler, spool, n_topics, seed):
+def _fit_topics(sampler, spool, n_topics, seed, engine=DEFAULT_ENGINE):
     """Fit on the sample, assign every spooled row, and summarise the topics."""
     items = sampler.ordered()
     if len(items) < 10:
         spool.topics = array("i", (NO_TOPIC for _ in spool.content_keys()))
         return None, [], []
     _, words, texts, sentiments, categories = map(list, zip(*items))
-    model = TopicModel(n_topics, random_state=seed).fit(words)
+    model = TopicModel(n_topics, random_state=seed, engine=engine).fit(words)
     topics = topic_summary(model, model.assignments_, sentiments, categories, texts)
     others = [index for index, codes in enumerate(categories) if not codes]
     new_topics = new_issue_topics([words[i] for i in others], [texts[i] for i in others],
-                                  sentiments=[sentiments[i] for i in others], random_state=seed)
+                                  sentiments=[sentiments[i] for i in others], random_state=seed,
+                                  engine=engine)
     sizes = _assign_spool(model, spool)
     for topic in topics:
         topic["size"] = sizes.get(topic["id"], 0)
@@ -273,7 +277,8 @@ def _assign_spool(model, spool):
     return sizes
 
 
-def annotate_with_topics(paths, output, n_topics, *, seed=0, read_options=ReadOptions(),
+def annotate_with_topics(paths, output, n_topics, *, seed=0, topic_engine=DEFAULT_ENGINE,
+                         read_options=ReadOptions(),
                          language=LanguageOptions(), output_format=None, excel_escape=True, jobs=1,
                          progress=None, stdin=None, stdout=None):
     """``annotate`` with a ``topic`` column: topics need every comment before the first row is out.
@@ -283,7 +288,8 @@ def annotate_with_topics(paths, output, n_topics, *, seed=0, read_options=ReadOp
     """
     from textmine.write import open_row_writer
 
-    run = analyze_files(paths, AnalyzeOptions(topics=n_topics, seed=seed), read_options=read_options,
+    run = analyze_files(paths, AnalyzeOptions(topics=n_topics, seed=seed, topic_engine=topic_engine),
+                        read_options=read_options,
                         language=language, jobs=jobs, progress=progress, stdin=stdin)
     try:
         columns = run.columns if "topic" in run.columns else run.columns + ["topic"]
