@@ -13,13 +13,14 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from textmine.analyze import Aggregator
+from textmine.analyze import CATEGORY_NAMES, Aggregator
 from textmine.cli import cli
 from textmine.pipeline_analyze import AnalyzeOptions, analyze_files
 
 from conftest import SAMPLES
 
 SURVEY = SAMPLES / "survey_export.csv"
+CATEGORY_CODES = set(CATEGORY_NAMES)
 SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "主题", "典型原声", "明细"]
 PERIOD = re.compile(r"^\d{4}-(?:\d{2}|W\d{2})$")
 
@@ -128,6 +129,11 @@ def test_topics_on_work_orders():
     topics = analysis.summary["topics"]
     assert len(topics) == 3
     assert all({"id", "label", "words", "size"} <= set(topic) and topic["words"] for topic in topics)
+    for topic in topics:  # what an analyst reads of a topic, in the JSON summary too
+        assert all(isinstance(word, str) and weight > 0 for word, weight in topic["words"])
+        assert 0 <= topic["negative_share"] <= 1 and 0 <= topic["category_overlap"] <= 1
+        assert topic["top_category"] is None or topic["top_category"] in CATEGORY_CODES
+        assert 1 <= len(topic["examples"]) <= 5 and all(isinstance(text, str) for text in topic["examples"])
     sizes = [topic["size"] for topic in topics]
     assert sizes == sorted(sizes, reverse=True) and sum(sizes) <= analysis.summary["rows"]["analyzed"]
     assert analysis.detected["date"] == "受理时间" and "地市" in analysis.detected["segments"]

@@ -385,7 +385,9 @@ def to_json_summary(result):
         "drivers": [{k: d[k] for k in ("category", "impact", "mean_with", "mean_without", "share", "basis")}
                     for d in result.drivers],
         "topics": [{"id": t.get("id"), "label": t.get("label"), "words": list(t.get("words", [])),
-                    "size": t.get("size")} for t in result.topics],
+                    "size": t.get("size"), "negative_share": t.get("negative_share"),
+                    "top_category": t.get("top_category"), "category_overlap": t.get("category_overlap"),
+                    "examples": list(t.get("examples", []))} for t in result.topics],
         "overview": dict(result.overview),
         "trends": result.trends,
         "keywords": result.keywords[:20],
