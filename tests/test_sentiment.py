@@ -11,6 +11,7 @@ from textmine.errors import ConfigError
 from textmine.lexicon import load_lexicon
 from textmine.segment import Segmenter
 from textmine.sentiment import SentimentScorer, answer_score, split_clauses
+from textmine.sentiment_text import is_sarcastic, tokens_by_clause
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -59,6 +60,12 @@ def test_answer_score(text, expected):
     ("不但便宜而且快", [("不但便宜而且快", 1.0)]),
     ("信号差。客服好", [("信号差", 1.0), ("客服好", 1.0)]),
     ("，。", []),
+    ("信号差\n客服好就是贵", [("信号差", 1.0), ("客服好", 0.4), ("就是贵", 1.0)]),  # \n ends a sentence
+    ("但是信号差", [("但是信号差", 1.0)]),
+    ("便宜，快，但是信号差", [("便宜", 0.4), ("快", 0.4), ("但是信号差", 1.0)]),
+    ("便宜。快，但是信号差", [("便宜", 1.0), ("快", 0.4), ("但是信号差", 1.0)]),
+    ("好但是就是贵", [("好", 0.4), ("但是", 0.4), ("就是贵", 1.0)]),
+    ("尽管慢，还行", [("尽管慢", 0.4), ("还行", 1.0)]),
 ])
 def test_split_clauses(text, expected):
     assert [(text[s:e], w) for s, e, w in split_clauses(text)] == expected
@@ -77,6 +84,50 @@ def test_split_clauses(text, expected):
 ])
 def test_aspect_sentiment(scorer, segmenter, text, categories, expected):
     assert scorer.aspect_sentiment(text, segmenter.cut(text), categories) == expected
+
+
+@pytest.mark.parametrize("text, tokens, expected", [
+    ("网速快，就是贵", ["网速", "快", "就是", "贵"], [["网速", "快"], ["就是", "贵"]]),
+    ("信号不好，网速慢", ["信号差", "网速", "慢"], [["信号差"], ["网速", "慢"]]),  # not in the text
+    ("好。", ["好"], [["好"]]),
+    ("，", [], []),
+])
+def test_tokens_by_clause(text, tokens, expected):
+    assert tokens_by_clause(text, tokens, split_clauses(text)) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("呵呵，网速真快", True), ("呵呵", True), ("谢谢你全家", True), ('真是"好"网速', True),
+    ("我也是服了，又断网", True), ("网速真快", False), ("信号太差了", False), ("", False),
+])
+def test_is_sarcastic(text, expected):
+    assert is_sarcastic(text) is expected
+
+
+def test_reviews_file_is_well_formed():
+    rows = [json.loads(line) for line in
+            (DATA / "reviews_labelled.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert {row["sentiment"] for row in rows} == {"pos", "neg"}
+    assert {row["domain"] for row in rows} == {"hotel", "takeaway", "electronics", "goods"}
+    assert len({row["text"] for row in rows}) == len(rows)
+
+
+def test_aspects_same_with_or_without_scoring_first(segmenter):
+    texts = ["客服态度很好但是信号太差", "网速很快，就是套餐太贵", "宽带老是掉线，师傅上门很及时"]
+    tokens = [segmenter.cut(t) for t in texts]
+    categories = [[("customer_service", ("客服",)), ("coverage", ("信号",))],
+                  [("speed", ("网速",)), ("pricing", ("贵",))],
+                  [("stability", ("掉线",)), ("repair_install", ("师傅",))]]
+    fresh, warm = SentimentScorer(), SentimentScorer()
+    overall = warm.score_batch(texts, tokens)
+    expected = [[("customer_service", "pos"), ("coverage", "neg")],
+                [("speed", "pos"), ("pricing", "neg")],
+                [("stability", "neg"), ("repair_install", "pos")]]
+    assert fresh.aspect_sentiment_batch(texts, tokens, categories, overall) == expected
+    assert warm.aspect_sentiment_batch(texts, tokens, categories, overall) == expected
+    # Other tokens for the same text give the same labels here.
+    other = [["客服", "态度", "很", "好", "但是", "信号", "太差"]] + tokens[1:]
+    assert warm.aspect_sentiment_batch(texts, other, categories, overall) == expected
 
 
 def test_scores_are_probabilities_in_order(scorer, segmenter):
@@ -109,6 +160,15 @@ def test_snownlp_engine():
     assert scorer.label(0.9) == "pos" and scorer.label(0.1) == "neg"
 
 
+def test_snownlp_engine_aspects():
+    scorer = SentimentScorer(engine="snownlp")
+    result = scorer.aspect_sentiment("这个酒店非常好，服务周到，但是太差了，再也不来了",
+                                     ["酒店", "非常", "好", "服务", "周到", "但是", "太", "差"],
+                                     [("hotel", ("酒店",)), ("other", ("再也",))])
+    assert [code for code, _ in result] == ["hotel", "other"]
+    assert {label for _, label in result} <= {"pos", "neu", "neg"}
+
+
 def test_dev_set_floor(scorer, segmenter):
     from sklearn.metrics import f1_score
 
@@ -121,6 +181,6 @@ def test_dev_set_floor(scorer, segmenter):
     macro_f1 = f1_score(labels, pred, labels=["neg", "neu", "pos"], average="macro")
     binary = np.mean([(s > 0.5) == (y == "pos") for s, y in zip(scores, labels) if y != "neu"])
     assert macro_f1 >= DEV_MACRO_F1_FLOOR, \
-        f"dev macro-F1 {macro_f1:.3f} (floor {DEV_MACRO_F1_FLOOR}, measured 0.871)"
+        f"dev macro-F1 {macro_f1:.3f} (floor {DEV_MACRO_F1_FLOOR}, measured 0.877)"
     assert binary >= DEV_BINARY_ACC_FLOOR, \
-        f"dev binary acc {binary:.3f} (floor {DEV_BINARY_ACC_FLOOR}, measured 0.964)"
+        f"dev binary acc {binary:.3f} (floor {DEV_BINARY_ACC_FLOOR}, measured 0.956)"
