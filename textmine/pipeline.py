@@ -361,7 +361,7 @@ def chunked(iterable, size):
         yield chunk
 
 
-def annotate_stream(sources, options, *, jobs=1, chunk_size=1000, progress=None):
+def annotate_stream(sources, options, *, jobs=1, chunk_size=2000, progress=None):
     """Yield annotated rows of all sources with ``duplicate_of`` filled in."""
     _, renamed = output_columns(sources, options)
     finder = DuplicateFinder()
@@ -376,7 +376,7 @@ def annotate_stream(sources, options, *, jobs=1, chunk_size=1000, progress=None)
 
 
 def annotate_files(paths, output, *, read_options=ReadOptions(), options=LanguageOptions(),
-                   output_format=None, excel_escape=True, jobs=1, chunk_size=1000,
+                   output_format=None, excel_escape=True, jobs=1, chunk_size=2000,
                    progress=None, stdin=None, stdout=None):
     """Annotate every row of ``paths`` and write them to ``output`` (``-`` = stdout).
 

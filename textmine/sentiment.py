@@ -56,6 +56,8 @@ class SentimentScorer:
             raise ConfigError(f"unknown sentiment engine {engine!r}; choose one of {choices}")
         self.engine = engine
         self._clause_scores = {}
+        if engine == "textmine":
+            load_model()  # now, so that worker processes forked later share it instead of loading it again
 
     @property
     def band(self):
