@@ -351,12 +351,17 @@ def iter_items(sources, renamed):
 
 
 def chunked(iterable, size):
-    chunk = []
+    """Lists of ``size`` items; the first ones smaller, so that every worker starts at once.
+
+    >>> [len(chunk) for chunk in chunked(range(2000), 1000)]
+    [125, 250, 500, 1000, 125]
+    """
+    chunk, limit = [], max(1, size // 8)
     for item in iterable:
         chunk.append(item)
-        if len(chunk) >= size:
+        if len(chunk) >= limit:
             yield chunk
-            chunk = []
+            chunk, limit = [], min(size, limit * 2)
     if chunk:
         yield chunk
 
