@@ -21,7 +21,6 @@ import logging
 import re
 import unicodedata
 
-import jieba
 
 from textmine.lexicon import Lexicon
 
@@ -68,6 +67,8 @@ def _jieba_dictionary():
     Loading takes about a second (a marshal cache in the temp dir); copying
     the loaded dict is ten times faster, so further segmenters copy it.
     """
+    import jieba  # here, not at the top: with rjieba, jieba (and its slow imports) is never needed
+
     tokenizer = jieba.Tokenizer()
     with _quiet_jieba():
         tokenizer.initialize()
@@ -76,6 +77,8 @@ def _jieba_dictionary():
 
 def _new_tokenizer():
     """A private, initialised jieba.Tokenizer that shares nothing with jieba.dt."""
+    import jieba
+
     freq, total = _jieba_dictionary()
     tokenizer = jieba.Tokenizer()
     tokenizer.FREQ = dict(freq)
