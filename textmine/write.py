@@ -245,8 +245,10 @@ def open_row_writer(path, columns, *, fmt=None, excel_escape=True, stdout=None):
                 yield writer
                 writer.close()
             else:
-                encoding = "utf-8-sig" if fmt in ("csv", "tsv") else "utf-8"
-                with open(temporary, "w", encoding=encoding, newline="") as stream:
+                # The BOM by hand: Python encodes "utf-8" in C but "utf-8-sig" write by write.
+                with open(temporary, "w", encoding="utf-8", newline="", buffering=1 << 16) as stream:
+                    if fmt in ("csv", "tsv"):
+                        stream.write("\ufeff")
                     yield _text_writer(stream, columns, fmt, excel_escape=excel_escape)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
