@@ -69,14 +69,6 @@ def test_nmf_fit_many_gives_one_fit_per_k():
     assert all(fits[k].shape == (k, 40) and (fits[k] >= 0).all() for k in fits)
 
 
-def test_nmf_fit_many_in_two_processes_gives_the_same_fits_in_order():
-    matrix = NmfEngine().weigh(random_counts(), np.ones(40))
-    alone = NmfEngine(random_state=0).fit_many(matrix, [2, 3, 4, 5])
-    shared = NmfEngine(random_state=0, jobs=2).fit_many(matrix, [2, 3, 4, 5])
-    assert list(shared) == [2, 3, 4, 5]  # the coherence curve is read in this order
-    assert all(np.array_equal(alone[k], shared[k]) for k in alone)
-
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_engine_fits_are_identical_for_a_seed(engine):
     matrix, _ = planted_counts()

@@ -179,7 +179,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     topics, new_topics, model = [], [], None
     if n_topics is not None:
         model, topics, new_topics = _fit_topics(sampler, spool, n_topics, options.seed,
-                                                options.topic_engine, jobs=jobs)
+                                                options.topic_engine)
         columns = columns + ["topic"]
     result = aggregator.result(rows_read=accounting.rows_read, skipped_by_reason=accounting.skipped_by_reason,
                                topics=topics)
@@ -220,14 +220,14 @@ class _TopicSample:
         return sorted(self.items)
 
 
-def _fit_topics(sampler, spool, n_topics, seed, engine=DEFAULT_ENGINE, jobs=1):
+def _fit_topics(sampler, spool, n_topics, seed, engine=DEFAULT_ENGINE):
     """Fit on the sample, assign every spooled row, and summarise the topics."""
     items = sampler.ordered()
     if len(items) < 10:
         spool.topics = array("i", (NO_TOPIC for _ in spool.content_keys()))
         return None, [], []
     _, words, texts, sentiments, categories = map(list, zip(*items))
-    model = TopicModel(n_topics, random_state=seed, engine=engine, jobs=jobs).fit(words)
+    model = TopicModel(n_topics, random_state=seed, engine=engine).fit(words)
     topics = topic_summary(model, model.assignments_, sentiments, categories, texts)
     others = [index for index, codes in enumerate(categories) if not codes]
     new_topics = new_issue_topics([words[i] for i in others], [texts[i] for i in others],

@@ -30,14 +30,14 @@ from textmine.errors import ConfigError
 ENGINES = ("nmf", "lda")
 
 
-def make_engine(name, *, random_state=0, max_iter=400, jobs=1):
-    """The engine called ``name`` ('nmf' or 'lda'); ``jobs`` processes for NMF's k search.
+def make_engine(name, *, random_state=0, max_iter=400):
+    """The engine called ``name`` ('nmf' or 'lda').
 
     >>> make_engine("nmf").name
     'nmf'
     """
     if name == "nmf":
-        return NmfEngine(random_state=random_state, max_iter=max_iter, jobs=jobs)
+        return NmfEngine(random_state=random_state, max_iter=max_iter)
     if name == "lda":
         return LdaEngine(random_state=random_state)
     raise ConfigError(f"unknown topic engine {name!r}; available: {', '.join(ENGINES)}")
@@ -71,12 +71,11 @@ class NmfEngine:
 
     name = "nmf"
 
-    def __init__(self, *, random_state=0, max_iter=400, tol=1e-4, search_tol=1e-3, jobs=1):
+    def __init__(self, *, random_state=0, max_iter=400, tol=1e-4, search_tol=1e-3):
         self.random_state = random_state
         self.max_iter = max_iter
         self.tol = tol
         self.search_tol = search_tol
-        self.jobs = jobs
 
     def weigh(self, counts, idf):
         """Rows of sublinear TF-IDF, L2-normalised: a long comment does not outweigh a short one."""
@@ -107,14 +106,9 @@ class NmfEngine:
         matrix = _sorted_csr(matrix)
         ks = sorted(ks)
         u, s, vt = _truncated_svd(matrix, ks[-1], self.random_state)
-
-        def fit_one(k):
-            return _kl_nmf(matrix, *_nndsvda(matrix, u[:, :k], s[:k], vt[:k]),
+        return {k: _kl_nmf(matrix, *_nndsvda(matrix, u[:, :k], s[:k], vt[:k]),
                            max_iter=self.max_iter, tol=tol)
-
-        if self.jobs > 1 and len(ks) > 2:
-            return _map_in_processes(fit_one, ks, self.jobs)
-        return {k: fit_one(k) for k in ks}
+                for k in ks}
 
     def infer(self, matrix, components, sweeps=100):
         """Non-negative topic weights of each row by coordinate descent, normalised to shares.
@@ -131,34 +125,6 @@ class NmfEngine:
                 step = (target[:, j] - weights @ gram[:, j]) / diagonal[j]
                 weights[:, j] = np.maximum(0.0, weights[:, j] + step)
         return _shares(weights)
-
-
-_TASK = None  # the function _map_in_processes runs; forked workers inherit it
-
-
-def _run_task(item):
-    return item, _TASK(item)
-
-
-def _map_in_processes(function, items, jobs):
-    """{item: function(item)} computed by ``jobs`` forked processes (in this one without fork).
-
-    Every fit is deterministic and independent of the others, so the results
-    are those of a loop in one process (tests/test_topic_engines.py checks it).
-    """
-    import multiprocessing
-
-    global _TASK
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return {item: function(item) for item in items}
-    _TASK = function
-    try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
-            # Largest first (the costliest fits), one at a time: the processes finish together.
-            results = dict(pool.imap_unordered(_run_task, sorted(items, reverse=True), chunksize=1))
-    finally:
-        _TASK = None
-    return {item: results[item] for item in items}
 
 
 class LdaEngine:

@@ -105,7 +105,6 @@ class TopicModel:
     digits, ``TOPIC_NOISE`` and, with ``pos_filter``, ``non_topic_words()`` are
     filtered again, with ``stopwords`` if given. Fitted on a seeded sample of at
     most ``max_docs_for_fit`` documents; ``iter_assign`` then streams any number.
-    ``jobs`` > 1 spreads NMF's auto-k fits over processes (same topics).
 
     >>> model = TopicModel(n_topics="auto", random_state=0).fit(token_lists)
     >>> model.topics_[0].label, model.assign([["信号", "差"]])
@@ -115,7 +114,7 @@ class TopicModel:
                  phrase_min_count=10, phrase_threshold=0.7, no_below=3, no_above=0.3,
                  keep_n=20000, max_docs_for_fit=50_000, max_docs_for_k_search=SEARCH_DOCS,
                  max_iter=400, n_top_words=10, stopwords=None, pos_filter=True,
-                 chunk_size=2000, engine=DEFAULT_ENGINE, jobs=1):
+                 chunk_size=2000, engine=DEFAULT_ENGINE):
         self.n_topics = n_topics
         self.k_range = k_range
         self.random_state = random_state
@@ -133,14 +132,13 @@ class TopicModel:
         self.pos_filter = pos_filter
         self.chunk_size = chunk_size
         self.engine = engine
-        self.jobs = jobs
 
     # ---- fitting -------------------------------------------------------------------------
     def fit(self, token_lists):
         """Learn vocabulary, k and topics; assign every given document. Returns self."""
         self._check_params()
         self.engine_ = make_engine(self.engine, random_state=self.random_state,
-                                   max_iter=self.max_iter, jobs=self.jobs)
+                                   max_iter=self.max_iter)
         self._stop = frozenset(self.stopwords or ()) | TOPIC_NOISE | (
             non_topic_words() if self.pos_filter else frozenset())
         docs = [self._filter(tokens) for tokens in token_lists]
