@@ -24,8 +24,8 @@ import numpy as np
 
 from textmine.errors import ConfigError
 from textmine.resources import model_file
-from textmine.sentiment_text import (NEGATION_REACH, apply_rules, is_sarcastic, length_bucket,
-                                     lexicon, score_in_text, split_clauses, tokens_by_clause)
+from textmine.sentiment_text import (apply_rules, is_sarcastic, length_bucket, lexicon, lexicon_hits,
+                                     negation_marked, score_in_text, split_clauses, tokens_by_clause)
 
 WEIGHTS_FILE = "sentiment.npz"
 VOCAB_FILE = "sentiment.json"
@@ -259,37 +259,13 @@ def _clause_rows(clause, tokens, table):
     if negators.isdisjoint(tokens):
         rows = list(map(token_row, tokens, repeat(0)))
     else:
-        rows = []
-        left, parity = 0, 0
-        for tok in tokens:
-            if tok in negators:
-                parity = (parity ^ 1) if left else 1
-                left = 3
-            elif left:
-                left -= 1
-                if parity:
-                    tok = "!" + tok
-            rows.append(token_row(tok, 0))
-    # Lexicon hits; see sentiment_features._lexicon_features for the why.
+        rows = [token_row(tok, 0) for tok in negation_marked(tokens, negators)]
     negated_bigrams = []
-    neg_start, neg_end, parity, int_end = 0, -99, 0, -99
-    for last, (length, kind) in lex.words.iter_long(clause):
-        start, end = last + 1 - length, last + 1
-        if kind == "n":
-            if start - neg_end <= NEGATION_REACH:
-                parity ^= 1
-            else:
-                parity, neg_start = 1, start
-            neg_end = end
-        elif kind == "i":
-            int_end = end
-        elif kind != "x":
-            negated = parity and start - neg_end <= NEGATION_REACH
-            if negated:
-                # Bigram j of the marked clause ends at char j of the clause.
-                negated_bigrams += range(neg_start + 1, end + 1)
-            name = "L" + kind + ("n" if negated else "") + ("i" if start == int_end else "")
-            rows.append(table.other.get(name, 0))
+    for name, neg_start, neg_end in lexicon_hits(clause, lex):
+        rows.append(table.other.get(name, 0))
+        if neg_start is not None:
+            # Bigram j of the marked clause ends at char j of the clause.
+            negated_bigrams += range(neg_start + 1, neg_end + 1)
     return rows, negated_bigrams
 
 

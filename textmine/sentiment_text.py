@@ -84,6 +84,51 @@ def lexicon():
         return Lexicon(json.load(handle))
 
 
+def negation_marked(tokens, negators):
+    """The tokens, "!"-marked within three tokens after a negator (不是不满意 flips twice).
+
+    >>> list(negation_marked(["不太", "好"], {"不太"}))
+    ['不太', '!好']
+    """
+    left, parity = 0, 0
+    for tok in tokens:
+        if tok in negators:
+            parity = (parity ^ 1) if left else 1
+            left = 3
+        elif left:
+            left -= 1
+            if parity:
+                tok = "!" + tok
+        yield tok
+
+
+def lexicon_hits(clause, lex):
+    """(feature name, start of the negated span or None, end) of each lexicon word in a clause.
+
+    The name is L+ or L-, with n when a negator within NEGATION_REACH chars
+    negates the word (a second negator in reach cancels the first: 不是不满意)
+    and i when an intensifier ends right where the word starts.
+
+    >>> list(lexicon_hits("不太好", lexicon()))
+    [('L+n', 0, 3)]
+    """
+    neg_start, neg_end, parity, int_end = 0, -99, 0, -99
+    for last, (length, kind) in lex.words.iter_long(clause):
+        start, end = last + 1 - length, last + 1
+        if kind == "n":
+            if start - neg_end <= NEGATION_REACH:
+                parity ^= 1
+            else:
+                parity, neg_start = 1, start
+            neg_end = end
+        elif kind == "i":
+            int_end = end
+        elif kind != "x":
+            negated = parity and start - neg_end <= NEGATION_REACH
+            yield ("L" + kind + ("n" if negated else "") + ("i" if start == int_end else ""),
+                   neg_start if negated else None, end)
+
+
 def split_clauses(text):
     """Split a comment into (start, end, weight) clause spans.
 
