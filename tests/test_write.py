@@ -144,3 +144,20 @@ def test_missing_output_folder_is_a_clear_error(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
         with open_row_writer(tmp_path / "nope" / "out.csv", COLUMNS):
             pass
+
+
+def test_written_files_get_the_usual_permissions_not_mkstemps(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        target = tmp_path / "out.csv"
+        with atomic_path(target) as temporary:
+            temporary.write_text("a\n", encoding="utf-8")
+        assert target.stat().st_mode & 0o777 == 0o644
+        target.chmod(0o640)  # a file replaced keeps the mode it had
+        with atomic_path(target) as temporary:
+            temporary.write_text("b\n", encoding="utf-8")
+        assert target.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)

@@ -129,10 +129,22 @@ def atomic_path(path):
     os.close(handle)
     try:
         yield Path(temporary)
+        # mkstemp makes the file private (0600); give it the mode any new file gets
+        # (the umask's), or the one the file it replaces had.
+        os.chmod(temporary, _mode_for(target))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(target):
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 class CsvRowWriter:
