@@ -14,6 +14,7 @@ order, so the output is identical to ``jobs=1``.
 
 import os
 from collections import Counter, deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -258,6 +259,37 @@ def default_jobs():
         return os.cpu_count() or 1
 
 
+class _Done:
+    """Work already done in this process, with the ``get()`` of a pool's pending result."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def get(self):
+        return self.value
+
+
+@contextmanager
+def _text_analysis(options, jobs):
+    """A function that starts ``_analyse_texts`` on a list and returns its pending result."""
+    _init_worker(options)
+    if jobs <= 1:
+        yield lambda texts: _Done(_analyse_texts(texts))
+        return
+    import multiprocessing
+
+    # fork shares the already-loaded dictionaries and models with the workers.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    pool = context.Pool(jobs, initializer=_init_worker, initargs=(options,))
+    try:
+        yield lambda texts: pool.apply_async(_analyse_texts, (texts,))
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
 def annotate_chunks(chunks, options, jobs=1):
     """Yield each chunk of ``(text, row)`` annotated, in input order, as ``[(row, signature), ...]``.
 
@@ -266,22 +298,8 @@ def annotate_chunks(chunks, options, jobs=1):
     analysed once however the chunks are spread. At most ``2 * jobs`` chunks
     are in flight, so memory stays bounded however long the input is.
     """
-    _init_worker(options)
     cache = AnnotationCache(options)
-    if jobs <= 1:
-        for chunk in chunks:
-            if len(cache) > CACHE_SIZE:
-                cache.clear()
-            missing = cache.claim_missing(text for text, _ in chunk)
-            cache.store(missing, _analyse_texts(missing))
-            yield cache.rows(chunk)
-        return
-    import multiprocessing
-
-    # fork shares the already-loaded dictionaries and models with the workers.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    pool = context.Pool(jobs, initializer=_init_worker, initargs=(options,))
+    in_flight = 1 if jobs <= 1 else 2 * jobs
     pending = deque()
 
     def finish_oldest():
@@ -290,23 +308,18 @@ def annotate_chunks(chunks, options, jobs=1):
             cache.store(missing, result.get())
         return cache.rows(chunk)
 
-    try:
+    with _text_analysis(options, jobs) as start:
         for chunk in chunks:
             if len(cache) > CACHE_SIZE:
                 while pending:  # rows in flight still need their cached texts
                     yield finish_oldest()
                 cache.clear()
             missing = cache.claim_missing(text for text, _ in chunk)
-            result = pool.apply_async(_analyse_texts, (missing,)) if missing else None
-            pending.append((chunk, missing, result))
-            if len(pending) >= 2 * jobs:
+            pending.append((chunk, missing, start(missing) if missing else None))
+            if len(pending) >= in_flight:
                 yield finish_oldest()
         while pending:
             yield finish_oldest()
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
 
 
 def open_sources(paths, read_options, stdin=None):
