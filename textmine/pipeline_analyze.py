@@ -86,8 +86,10 @@ class RowSpool:
         self._keys = tempfile.TemporaryFile()
         self._batch, self._key_batch = [], []
         self.topics = None
+        self.rows = 0
 
     def write(self, row):
+        self.rows += 1
         self._key_batch.append((tuple(row.pop(CONTENT_KEY, ())), not row["flag"] and not row["duplicate_of"]))
         self._batch.append(row)
         if len(self._batch) >= self.BATCH:
@@ -224,7 +226,7 @@ def _fit_topics(sampler, spool, n_topics, seed, engine=DEFAULT_ENGINE):
     """Fit on the sample, assign every spooled row, and summarise the topics."""
     items = sampler.ordered()
     if len(items) < 10:
-        spool.topics = array("i", (NO_TOPIC for _ in spool.content_keys()))
+        spool.topics = array("i", [NO_TOPIC]) * spool.rows
         return None, [], []
     _, words, texts, sentiments, categories = map(list, zip(*items))
     model = TopicModel(n_topics, random_state=seed, engine=engine).fit(words)
