@@ -279,20 +279,11 @@ def _write_details(book, annotated_rows, columns):
     for index, column in enumerate(columns, 1):
         sheet.ws.column_dimensions[get_column_letter(index)].width = 40 if column in ("text", "evidence") else 14
     sheet.header(columns)
-    details = SheetRows(sheet.ws, first_row=sheet.row + 1)
+    details = SheetRows(sheet.ws, first_row=sheet.row + 1, last_row=EXCEL_MAX_ROWS)
     if first is None:
         return sheet.ws, details
-    limit = EXCEL_MAX_ROWS - 2  # the header and the note about rows left out
-    room = limit - sheet.row + 1
-    left_out = 0
     for row in _chain(first, rows):
-        if room:
-            details.append(list(map(row.get, columns)))
-            room -= 1
-        else:
-            left_out += 1
-    if left_out:
-        details.append([f"此表只能容纳 {EXCEL_MAX_ROWS:,} 行：另有 {left_out:,} 行未写入，完整结果请输出为 CSV 或 JSONL。"])
+        details.append(list(map(row.get, columns)))
     return sheet.ws, details
 
 

@@ -214,23 +214,20 @@ class XlsxRowWriter:
         self._sheet = self._workbook.create_sheet(sheet_title)
         self._sheet.freeze_panes = "A2"
         self._sheet.append([string_cell(self._sheet, column) for column in self.columns])
-        self._rows = SheetRows(self._sheet, first_row=2)
+        self._rows = SheetRows(self._sheet, first_row=2, last_row=EXCEL_MAX_ROWS)
         self.rows_written = 0
-        self.rows_over_limit = 0
+
+    @property
+    def rows_over_limit(self):
+        return self._rows.left_out
 
     def write_row(self, row):
-        if self.rows_written + 1 >= EXCEL_MAX_ROWS - 1:
-            self.rows_over_limit += 1
-            return
-        self._rows.append([row.get(column, "") for column in self.columns])
-        self.rows_written += 1
+        if self._rows.append([row.get(column, "") for column in self.columns]):
+            self.rows_written += 1
 
     def close(self):
         from textmine.xlsx_stream import save_with_rows
 
-        if self.rows_over_limit:
-            self._rows.append([f"此表只能容纳 {EXCEL_MAX_ROWS:,} 行：另有 {self.rows_over_limit:,} 行未写入，"
-                               "完整结果请输出为 CSV 或 JSONL。"])
         save_with_rows(self._workbook, self._sheet, self._rows, self._path)
 
 

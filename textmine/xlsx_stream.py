@@ -57,19 +57,40 @@ class SheetRows:
 
     ``worksheet`` is the openpyxl sheet whose rows these are (it lends its workbook
     the number formats of dates); its own rows, such as a header, come first,
-    so ``first_row`` is the number of the first row written here.
+    so ``first_row`` is the number of the first row written here. With
+    ``last_row`` (Excel's row limit), rows that would pass the row before it are
+    only counted in ``left_out``, and ``save_with_rows`` puts a note on the
+    analyst's other options in the last row.
     """
 
-    def __init__(self, worksheet, first_row=2):
+    def __init__(self, worksheet, first_row=2, last_row=None):
         self._worksheet = worksheet
         self._file = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace", newline="")
         self._write = self._file.write
         self._prefixes = []  # '<c r="B' for column 2: the cell's start, before its row number
         self._date_styles = {}
         self.next_row = first_row
+        self.last_row = last_row
+        self.left_out = 0
 
     def append(self, values):
-        """Write one row (a list or tuple); None, NaN and infinity leave no cell, "" an empty text cell."""
+        """Write one row (a list or tuple); None, NaN and infinity leave no cell, "" an empty text cell.
+
+        Returns False, and counts the row in ``left_out``, when the sheet is full.
+        """
+        if self.last_row is not None and self.next_row >= self.last_row:
+            self.left_out += 1
+            return False
+        self._write_row(values)
+        return True
+
+    def note_left_out(self):
+        """The note on the rows left out, in the last row; nothing if none were."""
+        if self.left_out:
+            self._write_row([f"此表只能容纳 {self.last_row:,} 行：另有 {self.left_out:,} 行未写入，"
+                             "完整结果请输出为 CSV 或 JSONL。"])
+
+    def _write_row(self, values):
         if len(values) > len(self._prefixes):
             self._prefixes.extend(f'<c r="{get_column_letter(i)}'
                                   for i in range(len(self._prefixes) + 1, len(values) + 1))
@@ -164,6 +185,7 @@ def save_with_rows(book, worksheet, rows, target, *, compresslevel=ROWS_COMPRESS
     openpyxl wrote it; only the sheet's part gains the rows.
     """
     try:
+        rows.note_left_out()
         package = io.BytesIO()
         book.save(package)  # everything but the streamed rows: small, so held in memory
         part = worksheet.path.lstrip("/")
