@@ -17,6 +17,11 @@ EXIT_DATA_ERROR = 1
 EXIT_INTERRUPTED = 130
 # textmine.topic_engines.ENGINES, written out: importing it would load numpy on every start.
 TOPIC_ENGINES = ("nmf", "lda")
+# Options of annotate, analyze and topics alike (each use makes an option of its own).
+seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Seed for repeatable topics.")
+topic_engine_option = click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default="nmf",
+                                   show_default=True,
+                                   help="Topic model: nmf (best on short comments) or lda (gensim).")
 
 
 class TextmineGroup(click.Group):
@@ -182,9 +187,8 @@ def resolve_jobs(jobs):
               help="Do not prefix formula-like cells with ' in CSV files (for pipelines).")
 @click.option("--topics", "topics", default=None,
               help="Add a topic column: auto (number chosen by coherence) or a number. Reads the input twice.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for repeatable topics.")
-@click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default="nmf", show_default=True,
-              help="Topic model: nmf (best on short comments) or lda (gensim).")
+@seed_option
+@topic_engine_option
 def annotate(inputs, output, output_format, no_excel_escape, topics, seed, topic_engine, jobs, quiet,
              **kwargs):
     """Write every input row back with sentiment, pain points and flags.
@@ -267,9 +271,8 @@ def analysis_options(command):
                      is_eager=True, expose_value=False, help="TOML file with defaults for these options."),
         click.option("--topics", "topics", default="auto", show_default=True,
                      help="Number of topics: auto (chosen by coherence), a number, or off."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed for repeatable topics."),
-        click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default="nmf", show_default=True,
-                     help="Topic model: nmf (best on short comments) or lda (gensim)."),
+        seed_option,
+        topic_engine_option,
         click.option("--topics-html", type=click.Path(dir_okay=False),
                      help="Write an interactive topic map (one HTML file, works offline; {date} allowed)."),
         click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
