@@ -149,7 +149,8 @@ def default_corpus():
 
 def annotate_corpus(texts):
     """(content words, pain-point codes, stopwords) of each text, as the pipeline computes them."""
-    from textmine.pipeline import CommentAnnotator, LanguageOptions
+    from textmine.pipeline import LanguageOptions
+    from textmine.text_analysis import CommentAnnotator
 
     annotator = CommentAnnotator(LanguageOptions(content_words=True, mask=False))
     analyse = getattr(annotator, "analyse", None) or annotator.analyse_texts  # name has changed

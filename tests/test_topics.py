@@ -86,6 +86,22 @@ def test_same_seed_gives_identical_topics_and_assignments(corpus, engine):
     assert np.array_equal(first.transform(docs[:50]), second.transform(docs[:50]))
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_k_search_in_worker_processes_gives_the_same_topics(corpus, engine):
+    import multiprocessing
+
+    docs, _ = corpus
+    serial = TopicModel(n_topics="auto", k_range=(3, 5), random_state=3, engine=engine).fit(docs)
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pooled = TopicModel(n_topics="auto", k_range=(3, 5), random_state=3, engine=engine).fit(
+            docs, parallel_map=pool.imap)
+    assert [k for k, _ in pooled.coherence_curve_] == [3, 4, 5]
+    assert pooled.coherence_curve_ == serial.coherence_curve_
+    assert pooled.topics_ == serial.topics_
+    # Not to the bit: BLAS may sum in another order on an array unpickled at another address.
+    assert np.allclose(pooled.components_, serial.components_, rtol=1e-9, atol=1e-12)
+
+
 @pytest.fixture(scope="module")
 def lda_model(corpus):
     docs, _ = corpus

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field, replace
 from textmine.analyze import CATEGORY_NAMES, Aggregator, to_json_summary
 from textmine.columns import detect_date_column, detect_score_column, detect_segment_columns
 from textmine.errors import ConfigError, MissingColumnError
-from textmine.pipeline import (CONTENT_KEY, LanguageOptions, ReadOptions, RunResult, annotate_stream,
-                               open_sources, output_columns, parse_topics_option)
+from textmine.pipeline import (LanguageOptions, ReadOptions, RunResult, annotate_stream, open_sources,
+                               output_columns, parse_topics_option)
+from textmine.text_analysis import CONTENT_KEY, analysis_workers
 from textmine.topic_report import new_issue_topics, topic_summary
 from textmine.topics import DEFAULT_ENGINE, TopicModel
 
@@ -165,24 +166,27 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     spool = RowSpool()
     text_of = {source.name: source.text_column for source in sources}
     rows_streamed = 0
-    for number, row in enumerate(annotate_stream(sources, language, jobs=jobs, progress=progress)):
-        rows_streamed += 1
-        text = row.get(text_of.get(row.get("source_file"), detected["text"]), "")
-        analysed = {**row, "text": text, "date": row.get(detected["date"]) if detected["date"] else None,
-                    "score": row.get(detected["score"]) if detected["score"] else None,
-                    "tokens": row[CONTENT_KEY]}
-        aggregator.add(analysed)
-        accounting.count_row(row)
-        if not row["flag"] and (options.include_duplicates or not row["duplicate_of"]):
-            sampler.offer(number, row[CONTENT_KEY], text, row)
-        spool.write(row)
-    accounting.rows_written = rows_streamed
-    accounting.add_read_stats(sources)
     topics, new_topics, model = [], [], None
-    if n_topics is not None:
-        model, topics, new_topics = _fit_topics(sampler, spool, n_topics, options.seed,
-                                                options.topic_engine)
-        columns = columns + ["topic"]
+    # The same worker processes analyse the comments, then fit the topic search's k side by side.
+    with analysis_workers(language, jobs) as workers:
+        rows = annotate_stream(sources, language, progress=progress, workers=workers)
+        for number, row in enumerate(rows):
+            rows_streamed += 1
+            text = row.get(text_of.get(row.get("source_file"), detected["text"]), "")
+            analysed = {**row, "text": text, "date": row.get(detected["date"]) if detected["date"] else None,
+                        "score": row.get(detected["score"]) if detected["score"] else None,
+                        "tokens": row[CONTENT_KEY]}
+            aggregator.add(analysed)
+            accounting.count_row(row)
+            if not row["flag"] and (options.include_duplicates or not row["duplicate_of"]):
+                sampler.offer(number, row[CONTENT_KEY], text, row)
+            spool.write(row)
+        accounting.rows_written = rows_streamed
+        accounting.add_read_stats(sources)
+        if n_topics is not None:
+            model, topics, new_topics = _fit_topics(sampler, spool, n_topics, options.seed,
+                                                    options.topic_engine, workers.map)
+            columns = columns + ["topic"]
     result = aggregator.result(rows_read=accounting.rows_read, skipped_by_reason=accounting.skipped_by_reason,
                                topics=topics)
     result.alerts = [alert for alert in result.alerts if alert.get("granularity", options.period) == options.period]
@@ -222,14 +226,14 @@ class _TopicSample:
         return sorted(self.items)
 
 
-def _fit_topics(sampler, spool, n_topics, seed, engine=DEFAULT_ENGINE):
+def _fit_topics(sampler, spool, n_topics, seed, engine=DEFAULT_ENGINE, parallel_map=map):
     """Fit on the sample, assign every spooled row, and summarise the topics."""
     items = sampler.ordered()
     if len(items) < 10:
         spool.topics = array("i", [NO_TOPIC]) * spool.rows
         return None, [], []
     _, words, texts, sentiments, categories = map(list, zip(*items))
-    model = TopicModel(n_topics, random_state=seed, engine=engine).fit(words)
+    model = TopicModel(n_topics, random_state=seed, engine=engine).fit(words, parallel_map)
     topics = topic_summary(model, model.assignments_, sentiments, categories, texts)
     others = [index for index, codes in enumerate(categories) if not codes]
     new_topics = new_issue_topics([words[i] for i in others], [texts[i] for i in others],

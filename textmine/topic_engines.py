@@ -4,9 +4,11 @@
 the choice of k, labels. An engine owns the arithmetic:
 
 * ``weigh(counts, idf)``: the matrix the engine learns from;
-* ``fit(matrix, k)`` and ``fit_many(matrix, ks)``: topic x word weights
-  (``components``), non-negative, one row per topic; ``refine(matrix,
-  components)`` continues a fit from a subsample on the whole matrix;
+* ``fit(matrix, k)`` and ``fit_many(matrix, ks, parallel_map=map)``: topic x
+  word weights (``components``), non-negative, one row per topic; the fits
+  of ``fit_many`` are independent and may run side by side in other
+  processes; ``refine(matrix, components)`` continues a fit from a subsample
+  on the whole matrix;
 * ``infer(matrix, components)``: each row's topic shares, summing to 1, or all
   zeros for a row without a known word. A row's shares never depend on the
   other rows of its batch, so a comment gets the same topic however it is
@@ -21,6 +23,7 @@ same topics in any process (single-threaded, no parallel update).
 
 import logging
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 from scipy import sparse
@@ -86,14 +89,14 @@ class NmfEngine:
     def fit(self, matrix, k):
         return self._fit(matrix, [k], self.tol)[k]
 
-    def fit_many(self, matrix, ks):
+    def fit_many(self, matrix, ks, parallel_map=map):
         """Components for every k in ``ks`` (the auto-k search), cheaper than one fit each.
 
         One SVD serves every k: the leading singular vectors of the largest k are
         those of every smaller k. The fits stop at a looser tolerance: the
         coherence curve and the topics did not change on the samples.
         """
-        return self._fit(matrix, ks, self.search_tol)
+        return self._fit(matrix, ks, self.search_tol, parallel_map)
 
     def refine(self, matrix, components):
         """Continue from ``components`` (fitted on a subsample) on the whole matrix."""
@@ -102,13 +105,12 @@ class NmfEngine:
         start[start <= 0] = _EPSILON
         return _kl_nmf(matrix, start, components.copy(), max_iter=self.max_iter, tol=self.tol)
 
-    def _fit(self, matrix, ks, tol):
+    def _fit(self, matrix, ks, tol, parallel_map=map):
         matrix = _sorted_csr(matrix)
         ks = sorted(ks)
         u, s, vt = _truncated_svd(matrix, ks[-1], self.random_state)
-        return {k: _kl_nmf(matrix, *_nndsvda(matrix, u[:, :k], s[:k], vt[:k]),
-                           max_iter=self.max_iter, tol=tol)
-                for k in ks}
+        fit_one = partial(_nmf_from_svd, matrix, u[:, :ks[-1]], s, vt, max_iter=self.max_iter, tol=tol)
+        return _by_k(ks, parallel_map, fit_one)
 
     def infer(self, matrix, components, sweeps=100):
         """Non-negative topic weights of each row by coordinate descent, normalised to shares.
@@ -159,8 +161,8 @@ class LdaEngine:
         """Topic x word pseudo-counts (gensim's lambda), one row per topic."""
         return self._train(matrix, k, self.passes)
 
-    def fit_many(self, matrix, ks):
-        return {k: self.fit(matrix, k) for k in ks}
+    def fit_many(self, matrix, ks, parallel_map=map):
+        return _by_k(sorted(ks), parallel_map, partial(_single_threaded_call, self.fit, matrix))
 
     def refine(self, matrix, components):
         """A few more passes from ``components`` (gensim's lambda) over the whole matrix."""
@@ -319,6 +321,24 @@ def _truncated_svd(matrix, k, seed, oversamples=10):
     if transpose:
         return vt[:k].T, s[:k], u[:, :k].T
     return u[:, :k], s[:k], vt[:k]
+
+
+def _by_k(ks, parallel_map, fit_one):
+    """{k: fit_one(k)} for ascending ``ks``; the largest k, the longest fit, is started first."""
+    largest_first = ks[::-1]
+    return dict(sorted(zip(largest_first, parallel_map(fit_one, largest_first))))
+
+
+def _single_threaded_call(function, *args, **kwargs):
+    """``function(*args, **kwargs)`` with BLAS on one thread, in whatever process runs it."""
+    with single_threaded():
+        return function(*args, **kwargs)
+
+
+def _nmf_from_svd(matrix, u, s, vt, k, *, max_iter, tol):
+    """One fit of the auto-k search, from the leading k singular vectors (a worker's task)."""
+    with single_threaded():
+        return _kl_nmf(matrix, *_nndsvda(matrix, u[:, :k], s[:k], vt[:k]), max_iter=max_iter, tol=tol)
 
 
 def _kl_nmf(matrix, w, h, *, max_iter, tol):

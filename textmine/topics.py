@@ -134,8 +134,12 @@ class TopicModel:
         self.engine = engine
 
     # ---- fitting -------------------------------------------------------------------------
-    def fit(self, token_lists):
-        """Learn vocabulary, k and topics; assign every given document. Returns self."""
+    def fit(self, token_lists, parallel_map=map):
+        """Learn vocabulary, k and topics; assign every given document. Returns self.
+
+        ``parallel_map`` runs the fits of the auto-k search, which are
+        independent: a pool's ``imap`` runs them side by side, same topics.
+        """
         self._check_params()
         self.engine_ = make_engine(self.engine, random_state=self.random_state,
                                    max_iter=self.max_iter)
@@ -160,7 +164,7 @@ class TopicModel:
         self.n_topics_ = 0
         with single_threaded():
             if len(self.vocabulary_) >= 2 and counts.shape[0] >= 2:
-                self._fit_components(counts)
+                self._fit_components(counts, parallel_map)
             self._describe(docs)
         return self
 
@@ -199,7 +203,7 @@ class TopicModel:
         matrix.sum_duplicates()
         return matrix
 
-    def _fit_components(self, counts):
+    def _fit_components(self, counts, parallel_map=map):
         matrix = self.engine_.weigh(counts, self.idf_)
         binary = (counts > 0).astype(float).tocsr()
         if self.n_topics != "auto":
@@ -213,7 +217,7 @@ class TopicModel:
             # subsamples made the choice of k noisy on the generated 20k (nmf on
             # 8k: k from 7 to 12 with the seed; lda on 5k: k=4, on 20k: k=11).
             rows = _sample(matrix.shape[0], self.max_docs_for_k_search, self.random_state)
-            fits = self.engine_.fit_many(matrix[rows], range(low, high + 1))
+            fits = self.engine_.fit_many(matrix[rows], range(low, high + 1), parallel_map)
             for k, components in fits.items():
                 top = top_word_ids(components, self.n_top_words)
                 score = round(npmi_of_ids(binary[rows], top), 3)
