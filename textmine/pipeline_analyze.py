@@ -238,8 +238,11 @@ def _fit_topics(sampler, spool, n_topics, seed, engine=DEFAULT_ENGINE, parallel_
     others = [index for index, codes in enumerate(categories) if not codes]
     new_topics = new_issue_topics([words[i] for i in others], [texts[i] for i in others],
                                   sentiments=[sentiments[i] for i in others], random_state=seed,
-                                  engine=engine)
-    sizes = _assign_spool(model, spool)
+                                  engine=engine, parallel_map=parallel_map)
+    # The sample's comments have their topics already: only other word lists are inferred.
+    assigned = {tuple(tokens): NO_TOPIC if topic is None else topic
+                for tokens, topic in zip(words, model.assignments_)}
+    sizes = _assign_spool(model, spool, assigned)
     for topic in topics:
         topic["size"] = sizes.get(topic["id"], 0)
     topics.sort(key=lambda topic: -topic["size"])
@@ -249,15 +252,16 @@ def _fit_topics(sampler, spool, n_topics, seed, engine=DEFAULT_ENGINE, parallel_
 TOPIC_CACHE_SIZE = 200_000
 
 
-def _assign_spool(model, spool):
+def _assign_spool(model, spool, assigned=None):
     """Give every spooled row its topic (``spool.topics``); return the sizes of the topics.
 
     Rows with the same content words get the same topic, so each distinct word
-    list is inferred once (a bounded cache) and in batches.
+    list is inferred once (a bounded cache, which starts with ``assigned``:
+    {word tuple: topic}) and in batches.
     """
     spool.topics = array("i")
     sizes = Counter()
-    known, batch, waiting = {}, {}, []
+    known, batch, waiting = dict(assigned or {}), {}, []
 
     def flush():
         for key, (topic, _) in zip(batch, model.iter_assign(list(batch))):

@@ -52,7 +52,7 @@ def topic_summary(model, assignments, sentiments, categories, texts, n_examples=
 
 
 def new_issue_topics(token_lists, texts, *, sentiments=None, min_docs=30, n_topics="auto",
-                     k_range=(2, 8), random_state=0, n_examples=5, **params):
+                     k_range=(2, 8), random_state=0, n_examples=5, parallel_map=map, **params):
     """Topics of comments no category covers (candidate new pain points).
 
     Pass only the 'other' comments. Fewer than ``min_docs`` gives [] because
@@ -67,7 +67,7 @@ def new_issue_topics(token_lists, texts, *, sentiments=None, min_docs=30, n_topi
     if len(token_lists) < min_docs:
         return []
     model = TopicModel(n_topics, k_range=k_range, random_state=random_state, **params)
-    model.fit(token_lists)
+    model.fit(token_lists, parallel_map)
     return topic_summary(model, model.assignments_, sentiments, [[] for _ in texts], texts,
                          n_examples)
 

@@ -145,6 +145,7 @@ class TopicModel:
                                    max_iter=self.max_iter)
         self._stop = frozenset(self.stopwords or ()) | TOPIC_NOISE | (
             non_topic_words() if self.pos_filter else frozenset())
+        self._keeps = _ContentTokens(self._stop)
         docs = [self._filter(tokens) for tokens in token_lists]
         sample = _sample(len(docs), self.max_docs_for_fit, self.random_state)
         self.fit_indices_ = sample
@@ -304,7 +305,8 @@ class TopicModel:
             raise ConfigError("TopicModel is not fitted yet: call fit(token_lists) first")
 
     def _filter(self, tokens):
-        return [t for t in tokens if is_content_token(t, self._stop)]
+        keeps = self._keeps
+        return [t for t in tokens if keeps[t]]
 
     def _phrase(self, tokens):
         return list(self.phraser_[tokens]) if self.phraser_ is not None and tokens else tokens
@@ -327,6 +329,20 @@ class TopicModel:
 
 
 # ---- helpers -----------------------------------------------------------------------------
+class _ContentTokens(dict):
+    """{token: is_content_token(token, stopwords)}, filled as tokens come: comments reuse words."""
+
+    def __init__(self, stopwords):
+        super().__init__()
+        self.stopwords = stopwords
+
+    def __missing__(self, token):
+        if len(self) >= 200_000:  # bounded, however many comments are assigned
+            self.clear()
+        keep = self[token] = is_content_token(token, self.stopwords)
+        return keep
+
+
 def _chunks(items, size):
     items = iter(items)
     while chunk := list(itertools.islice(items, size)):
