@@ -184,3 +184,19 @@ def test_dev_set_floor(scorer, segmenter):
         f"dev macro-F1 {macro_f1:.3f} (floor {DEV_MACRO_F1_FLOOR}, measured 0.877)"
     assert binary >= DEV_BINARY_ACC_FLOOR, \
         f"dev binary acc {binary:.3f} (floor {DEV_BINARY_ACC_FLOOR}, measured 0.956)"
+
+
+def test_clauses_from_the_scoring_pass_give_the_same_aspects():
+    segmenter = Segmenter(load_lexicon())
+    texts = ["客服态度很好但是信号太差", "虽然便宜，但是网速慢，客服也没人管", "满意", "", "信号还行就是网速慢。"]
+    token_lists = [segmenter.cut(text) for text in texts]
+    categories = [[("customer_service", ("客服",)), ("coverage", ("信号",))],
+                  [("tariff", ("便宜",)), ("speed", ("网速慢",)), ("customer_service", ("客服",))],
+                  [], [], [("speed", ("网速慢",))]]
+    scorer = SentimentScorer()
+    scores, clauses = scorer.score_batch_with_clauses(texts, token_lists)
+    assert scores.tolist() == scorer.score_batch(texts, token_lists).tolist()
+    assert [len(c) for c in clauses] == [2, 3, 1, 0, 2]  # 就是 opens a clause
+    fresh = SentimentScorer()  # no clause scores cached yet
+    assert scorer.aspect_sentiment_batch(texts, token_lists, categories, scores, clauses) == \
+        fresh.aspect_sentiment_batch(texts, token_lists, categories, scores)

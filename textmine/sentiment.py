@@ -74,6 +74,14 @@ class SentimentScorer:
             raise ValueError(f"{len(texts)} texts but {len(token_lists)} token lists")
         return load_model().scores(texts, token_lists)
 
+    def score_batch_with_clauses(self, texts, token_lists):
+        """``score_batch``, and each comment's [(clause, its tokens)] for ``aspect_sentiment_batch``."""
+        texts, token_lists = list(texts), list(token_lists)
+        if self.engine != "textmine" or len(token_lists) != len(texts):
+            return self.score_batch(texts, token_lists), None
+        clauses = []
+        return load_model().scores(texts, token_lists, clauses_out=clauses), clauses
+
     def label(self, score):
         """'neg' below the neutral band, 'pos' above it, else 'neu'."""
         low, high = self.band
@@ -92,14 +100,19 @@ class SentimentScorer:
         overall = self.score_batch([text], [tokens])
         return self.aspect_sentiment_batch([text], [tokens], [categories], overall)[0]
 
-    def aspect_sentiment_batch(self, texts, token_lists, categories_list, overall_scores):
+    def aspect_sentiment_batch(self, texts, token_lists, categories_list, overall_scores, clauses=None):
         """``aspect_sentiment`` for many comments, reusing their comment-level scores.
 
         Each clause is scored as a comment of its own; clause scores are cached,
         and the clauses not seen before are scored in one ``score_batch`` call.
+        ``clauses``: each comment's clauses, as ``score_batch_with_clauses`` gives them.
         """
-        clauses_of = {index: _clauses(text, tokens) for index, (text, tokens, categories)
-                      in enumerate(zip(texts, token_lists, categories_list)) if categories}
+        if clauses is None:
+            clauses_of = {index: _clauses(text, tokens) for index, (text, tokens, categories)
+                          in enumerate(zip(texts, token_lists, categories_list)) if categories}
+        else:
+            clauses_of = {index: clauses[index] for index, categories in enumerate(categories_list)
+                          if categories}
         scores = self._score_clauses([c for clauses in clauses_of.values() for c in clauses])
         label = self.label
         results = []

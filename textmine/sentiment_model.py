@@ -148,12 +148,14 @@ class SentimentModel:
         """Forget the cached clause rows (benchmarks time cold runs)."""
         self._clauses.clear()
 
-    def scores(self, texts, token_lists):
+    def scores(self, texts, token_lists, clauses_out=None):
         """P(positive)-like scores in [0, 1] for comments with their tokens, rules applied.
 
         Rows come in sentiment_features order: per clause its char bigrams, then
         its token and lexicon features; then the whole-comment features. Every
         clause is a segment; a comment's whole-comment rows close its last one.
+        Given a list, ``clauses_out`` gets each comment's [(clause, its tokens)],
+        which aspect sentiment needs too.
         """
         if not texts:
             return np.zeros(0)
@@ -166,6 +168,8 @@ class SentimentModel:
             first_segment.append(len(clauses))
             spans = split_clauses(text)
             groups = (tokens,) if len(spans) == 1 else tokens_by_clause(text, tokens, spans)
+            if clauses_out is not None:
+                clauses_out.append([(text[start:end], toks) for (start, end, _), toks in zip(spans, groups)])
             for (start, end, weight), toks in zip(spans, groups):
                 clause = text[start:end]
                 key = (clause, weight, *toks)

@@ -46,9 +46,9 @@ class CommentAnnotator:
         """
         cleaned = [clean_text(text) for text in texts]
         token_lists = self.segmenter.cut_many(cleaned)
-        scores = self.scorer.score_batch(cleaned, token_lists)
+        scores, clauses = self.scorer.score_batch_with_clauses(cleaned, token_lists)
         found = self.classifier.classify_batch(cleaned, token_lists)
-        aspects_list = self.scorer.aspect_sentiment_batch(cleaned, token_lists, found, scores)
+        aspects_list = self.scorer.aspect_sentiment_batch(cleaned, token_lists, found, scores, clauses)
         mask = mask_personal_data if self.options.mask else _unchanged
         results = []
         for index, text in enumerate(texts):
