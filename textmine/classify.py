@@ -61,11 +61,17 @@ _WEAKENING = frozenset({"neg", "contrast", "dopen", "uopen"})
 _SHORT_REACH, _LONG_REACH = 2, 4   # max characters between a 1-char / longer negation and its word
 _CLAUSE_BREAK = re.compile(r"[，,。.！!？?；;：:、\n\r\t ~…]+")
 _RANK = {NONE: 0, VETO: 1, WEAK: 2, STRONG: 3}   # a category hit twice takes the higher
+_RANK_OF = tuple(_RANK[level] for level in range(len(_RANK)))  # the same, indexed by level
 
 
 def _outermost(words):
-    """Drop matched words contained in a longer matched word (信号 inside 信号差)."""
-    return tuple(w for w in words if not any(w != other and w in other for other in words))
+    """Drop matched words contained in a longer matched word (信号 inside 信号差).
+
+    The words are distinct: one that occurs in their joined text only once, as
+    itself, lies inside no other.
+    """
+    joined = "\x00".join(words)
+    return tuple(w for w in words if joined.count(w) == 1)
 
 
 class _HitScope:
@@ -83,7 +89,8 @@ class _HitScope:
                 by_kind.setdefault(kind, []).append((start, end))
         pseudo = by_kind.get("pseudo", [])
         self.negations = [(s, e) for s, e in by_kind.get("neg", ())
-                          if not any(ps <= s and e <= pe for ps, pe in pseudo)]
+                          if not any(ps <= s and e <= pe for ps, pe in pseudo)] if pseudo \
+            else by_kind.get("neg", [])
         self.by_kind = by_kind
         contrasts = [s for s, _ in by_kind.get("contrast", ())]
         needs_clauses = (contrasts and "concede" in by_kind) or "dopen" in by_kind \
@@ -201,19 +208,22 @@ class PainPointClassifier:
         if not keywords:
             return {}
         scope = _HitScope(text, cues) if weakening else None
-        hits = {}
+        hits = {}  # taxonomy index -> [level, words kept]
+        rank = _RANK_OF
         for start, end, word, indexes in keywords:
+            scoped = scope(start, end) if scope is not None else STRONG  # the same for every index
             for index in indexes:
+                level = scoped
                 if exclusions and any(index in ex and e_start < end and start < e_end
                                       for e_start, e_end, ex in exclusions):
-                    level, word_kept = VETO, None
-                else:
-                    level = scope(start, end) if scope is not None else STRONG
-                    word_kept = word if level != VETO else None
-                old_level, words = hits.get(index, (NONE, []))
-                hits[index] = (max(old_level, level, key=_RANK.get), words)
-                if word_kept and word_kept not in words:
-                    words.append(word_kept)
+                    level = VETO
+                hit = hits.get(index)
+                if hit is None:
+                    hit = hits[index] = [level, []]
+                elif rank[level] > rank[hit[0]]:
+                    hit[0] = level
+                if level != VETO and word not in hit[1]:
+                    hit[1].append(word)
         return {index: (level, _outermost(words) if len(words) > 1 else tuple(words))
                 for index, (level, words) in hits.items()}
 
