@@ -31,7 +31,7 @@ import unicodedata
 from array import array
 from hashlib import blake2b
 from itertools import repeat
-from operator import eq, mod, xor
+from operator import countOf, eq, mod, xor
 
 from textmine.errors import ConfigError
 
@@ -197,13 +197,12 @@ class DuplicateFinder:
         candidates = sorted({band_index[key] for key in keys if key in band_index})
         bins = self.bins
         stored = self._sketches
-        has_empty = _EMPTY in sketch
+        empty_at = [i for i, value in enumerate(sketch) if value == _EMPTY] if _EMPTY in sketch else ()
         for index in candidates:  # earliest first: report the first original
             other = stored[index * bins : (index + 1) * bins]
             equal = sum(map(eq, sketch, other))  # counted in C
             # Bins empty in both say nothing about similarity: out of both counts.
-            both_empty = sum(1 for mine, theirs in zip(sketch, other)
-                             if mine == theirs == _EMPTY) if has_empty else 0
+            both_empty = countOf(map(other.__getitem__, empty_at), _EMPTY) if empty_at else 0
             if equal - both_empty >= self.threshold * (bins - both_empty):
                 return index
         return None

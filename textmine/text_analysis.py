@@ -177,7 +177,7 @@ class AnnotationCache:
         """Masked ``value``, remembered if it is likely to come again."""
         if personal_data_hint(value) is None:
             masked = value
-            if value.isdigit():
+            if len(value) > 2 and value.isdigit():
                 return value  # row ids: never again, and the cheap test is as quick as the cache
         else:
             masked = mask_personal_data(value)
