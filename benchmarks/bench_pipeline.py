@@ -25,9 +25,16 @@ upper bound). Linux only.
 A command the CLI does not have yet is skipped with a note; a command that
 fails is reported with the last line of its stderr, and the other runs go on.
 
+With ``--repeat N`` the whole plan runs N times, one round after another, so
+that the analyst pipeline and textmine alternate and see the same machine: a
+shared virtual machine's speed drifts by a quarter or more within minutes.
+Each command is then reported by its median run (all runs are in the JSON),
+and the speed ratio is the median of the rounds' ratios.
+
     python benchmarks/bench_pipeline.py                      # defaults, ~10 min on 2 cores
     python benchmarks/bench_pipeline.py --analyst-size 5k    # quicker baseline, ratio on 5k
     python benchmarks/bench_pipeline.py --sizes 10k,100k,1M  # annotate and analyze at each size
+    python benchmarks/bench_pipeline.py --repeat 3           # medians of three interleaved rounds
 """
 
 import argparse
@@ -37,6 +44,7 @@ import os
 import platform
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -237,13 +245,36 @@ def find(results, command, size):
                  and r["status"] == "ok"), None)
 
 
-def speed_ratio(results, size):
-    """analyst seconds / textmine analyze seconds on ``size`` (wall and CPU), or None."""
-    analyst, analyze = find(results, "analyst", size), find(results, "analyze", size)
-    if not (analyst and analyze):
+def speed_ratio(rounds, size):
+    """analyst seconds / textmine analyze seconds on ``size`` (wall and CPU), or None.
+
+    With several rounds, the median of the ratios of each round's own pair of runs.
+    """
+    ratios = []
+    for results in rounds:
+        analyst, analyze = find(results, "analyst", size), find(results, "analyze", size)
+        if analyst and analyze:
+            ratios.append((analyst["seconds"] / analyze["seconds"],
+                           analyst["cpu_seconds"] / max(analyze["cpu_seconds"], 0.01)))
+    if not ratios:
         return None
-    return {"size": size, "wall": round(analyst["seconds"] / analyze["seconds"], 1),
-            "cpu": round(analyst["cpu_seconds"] / max(analyze["cpu_seconds"], 0.01), 1)}
+    return {"size": size, "wall": round(statistics.median(wall for wall, _ in ratios), 1),
+            "cpu": round(statistics.median(cpu for _, cpu in ratios), 1),
+            "rounds": [round(wall, 1) for wall, _ in ratios]}
+
+
+def median_runs(rounds):
+    """One record per (command, size): its median-time run, with every run's seconds beside it."""
+    merged = []
+    for record in rounds[0]:
+        runs = [r for results in rounds for r in results
+                if r["command"] == record["command"] and r["size"] == record["size"]]
+        ok = sorted((r for r in runs if r["status"] == "ok"), key=lambda r: r["seconds"])
+        chosen = dict(ok[(len(ok) - 1) // 2]) if ok else dict(runs[0])
+        chosen["runs"] = len(runs)
+        chosen["all_seconds"] = [r.get("seconds") for r in runs]
+        merged.append(chosen)
+    return merged
 
 
 def check_targets(results, ratio):
@@ -286,9 +317,13 @@ def print_report(results, ratio, checks, info):
                         for i, cell in enumerate(row)))
     for note in notes:
         print(note)
+    if len(results) and results[0].get("runs", 1) > 1:
+        print(f"(medians of {results[0]['runs']} interleaved rounds; every run's seconds are in the JSON)")
     if ratio:
         print(f"\nanalyst / textmine analyze on {size_label(ratio['size'])}: {ratio['wall']}x wall clock, "
               f"{ratio['cpu']}x CPU time")
+        if len(ratio["rounds"]) > 1:
+            print(f"  (median of the rounds: {', '.join(f'{r}x' for r in ratio['rounds'])})")
     print("\ntargets:")
     for what, ok, note in checks:
         mark = {True: "met", False: "NOT met", None: "-"}[ok]
@@ -314,31 +349,40 @@ def main(argv=None):
     parser.add_argument("-j", "--jobs", type=int, help="pass -j N to textmine (default: its own, all cores)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds before a run is killed")
     parser.add_argument("--json", type=Path, help="where to write the results (default benchmarks/out/...)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the whole plan this many times, interleaved; report medians (default 1)")
     args = parser.parse_args(argv)
     if args.sizes:
         args.analyze_sizes, args.annotate_sizes = args.sizes, args.sizes
 
     info = machine_info()
-    results = []
+    rounds = []
     available = {name: textmine_has(name) for name in ("annotate", "analyze")}
     OUT_DIR.mkdir(exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="run-", dir=OUT_DIR))
     started = datetime.datetime.now()
     try:
-        for name, size in plan(args):
-            if name != "analyst" and not available[name]:
-                results.append({"command": name, "size": size,
-                                "status": f"skipped: `textmine {name}` is not in this CLI yet; rerun later"})
-                continue
-            results.append(run_one(name, size, workdir, args))
+        for number in range(1, max(1, args.repeat) + 1):
+            if args.repeat > 1:
+                print(f"round {number} of {args.repeat}", file=sys.stderr)
+            results = []
+            for name, size in plan(args):
+                if name != "analyst" and not available[name]:
+                    results.append({"command": name, "size": size, "status":
+                                    f"skipped: `textmine {name}` is not in this CLI yet; rerun later"})
+                    continue
+                results.append(run_one(name, size, workdir, args))
+            rounds.append(results)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    ratio = speed_ratio(results, args.analyst_size) if args.analyst_size else None
+    results = median_runs(rounds) if len(rounds) > 1 else rounds[0]
+    ratio = speed_ratio(rounds, args.analyst_size) if args.analyst_size else None
     checks = check_targets(results, ratio)
     print_report(results, ratio, checks, info)
     path = args.json or OUT_DIR / f"bench_{started:%Y%m%d-%H%M%S}.json"
     report = {"started": started.isoformat(timespec="seconds"), "machine": info, "results": results,
+              "rounds": rounds if len(rounds) > 1 else None,
               "ratio": ratio, "targets": [{"target": t, "met": ok, "measured": note} for t, ok, note in checks],
               "memory_method": "peak of summed VmRSS over the process tree sampled every "
                                f"{POLL_SECONDS * 1000:.0f} ms, or wait4 ru_maxrss if higher"}
