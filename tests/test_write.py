@@ -161,3 +161,15 @@ def test_written_files_get_the_usual_permissions_not_mkstemps(tmp_path):
         assert target.stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(umask)
+
+
+def test_csv_rows_missing_a_column_get_an_empty_cell_and_extra_keys_are_ignored():
+    stream = io.StringIO()
+    writer = write.CsvRowWriter(stream, ["a", "b", "c"], line_end="\n")
+    writer.write_row({"a": "1", "b": "=2", "c": 3.5})
+    writer.write_row({"c": "x", "a": "y", "extra": "z"})
+    writer.write_row({})
+    assert stream.getvalue().splitlines() == ["a,b,c", "1,'=2,3.5", "y,,x", ",,"]
+    single = io.StringIO()
+    write.CsvRowWriter(single, ["only"], line_end="\n").write_row({"only": "v"})
+    assert single.getvalue() == "only\nv\n"

@@ -25,6 +25,7 @@ import re
 import sys
 import tempfile
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 
 from textmine.errors import OutputError
@@ -147,6 +148,13 @@ def _mode_for(target):
         return 0o666 & ~umask
 
 
+def _values_getter(columns):
+    """A function: row -> its values in ``columns`` order, as a sequence; KeyError if one is missing."""
+    if len(columns) < 2:  # itemgetter of one key gives the value itself, not a 1-tuple
+        return lambda row: tuple(row[column] for column in columns)
+    return itemgetter(*columns)
+
+
 class CsvRowWriter:
     """CSV or TSV rows; ``excel_escape`` neutralises formula-like cells.
 
@@ -165,6 +173,7 @@ class CsvRowWriter:
         self._buffer = stream if line_end == "\r\n" else io.StringIO()
         self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\r\n")
         self._write([escape_formula(c) if excel_escape else c for c in self.columns])
+        self._values_of = _values_getter(self.columns)
         self.rows_written = 0
 
     def _write(self, values):
@@ -176,8 +185,11 @@ class CsvRowWriter:
             self._stream.write(line[:-2] + self._line_end)
 
     def write_row(self, row):
-        get = row.get
-        values = [get(column, "") for column in self.columns]
+        try:
+            values = self._values_of(row)  # one C call when the row has every column
+        except KeyError:
+            get = row.get
+            values = [get(column, "") for column in self.columns]
         if self._escape:
             # Most cells cannot start a formula: test the first character before the full check.
             values = [escape_formula(value) if value.__class__ is str and value[:1] in _FORMULA_FIRST
