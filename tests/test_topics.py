@@ -120,6 +120,8 @@ def test_assign_does_not_depend_on_call_order_or_chunking(request, name, corpus)
         assert auto_model.assign(iter(docs[:30])) == once  # any iterable, small chunks
     finally:
         auto_model.chunk_size = original
+    # analyze reuses the fitted documents' topics when it assigns every row: they must agree.
+    assert auto_model.assign(docs) == auto_model.assignments_
 
 
 def test_unknown_and_empty_documents_get_none(auto_model):
