@@ -165,13 +165,11 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     sampler = _TopicSample(SAMPLE_FOR_TOPICS, options.seed)
     spool = RowSpool()
     text_of = {source.name: source.text_column for source in sources}
-    rows_streamed = 0
     topics, new_topics, model = [], [], None
     # The same worker processes analyse the comments, then fit the topic search's k side by side.
     with analysis_workers(language, jobs) as workers:
         rows = annotate_stream(sources, language, progress=progress, workers=workers)
         for number, row in enumerate(rows):
-            rows_streamed += 1
             text = row.get(text_of.get(row.get("source_file"), detected["text"]), "")
             analysed = {**row, "text": text, "date": row.get(detected["date"]) if detected["date"] else None,
                         "score": row.get(detected["score"]) if detected["score"] else None,
@@ -181,7 +179,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
             if not row["flag"] and (options.include_duplicates or not row["duplicate_of"]):
                 sampler.offer(number, row[CONTENT_KEY], text, row)
             spool.write(row)
-        accounting.rows_written = rows_streamed
+        accounting.rows_written = spool.rows
         accounting.add_read_stats(sources)
         if n_topics is not None:
             model, topics, new_topics = _fit_topics(sampler, spool, n_topics, options.seed,

@@ -135,6 +135,25 @@ def _engine(name):
     return _JiebaEngine()
 
 
+class TokenMemo(dict):
+    """{token: predicate(token)}, each computed once: comments reuse their words.
+
+    Emptied when it holds ``limit`` tokens, so memory stays bounded however
+    many comments pass.
+    """
+
+    def __init__(self, predicate, limit=TOKEN_CACHE_SIZE):
+        super().__init__()
+        self.predicate = predicate
+        self.limit = limit
+
+    def __missing__(self, token):
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[token] = self.predicate(token)
+        return value
+
+
 def _is_word(token):
     """True unless the token is only whitespace, punctuation or symbols."""
     return any(unicodedata.category(ch)[0] not in "PSZC" for ch in token)
@@ -165,7 +184,7 @@ class Segmenter:
                 tokenizer.add_word(word, SYNONYM_WORD_FREQ)
         self._tokenizer = tokenizer
         self._done = {}  # engine token -> output tokens; see _cut_piece
-        self._content = {}  # token -> whether content_words keeps it
+        self._content = TokenMemo(self._is_content_word)  # token -> whether content_words keeps it
         self._synonyms = dict(lexicon.synonyms)
         # Latin words are matched case-blind (volte, VOLTE -> VoLTE): people
         # type them in any case and the dictionaries spell them once.
@@ -268,16 +287,7 @@ class Segmenter:
         ['网速', '慢', '10086']
         """
         keep = self._content
-        if len(keep) >= TOKEN_CACHE_SIZE:
-            keep.clear()
-        result = []
-        for token in tokens:
-            kept = keep.get(token)
-            if kept is None:
-                kept = keep[token] = self._is_content_word(token)
-            if kept:
-                result.append(token)
-        return result
+        return [token for token in tokens if keep[token]]
 
     def _is_content_word(self, token):
         return (

@@ -36,6 +36,7 @@ import numpy as np
 from scipy import sparse
 
 from textmine.errors import ConfigError
+from textmine.segment import TokenMemo
 from textmine.topic_coherence import npmi_coherence, npmi_of_ids, top_word_ids  # noqa: F401
 from textmine.topic_engines import ENGINES, make_engine, single_threaded
 
@@ -145,7 +146,7 @@ class TopicModel:
                                    max_iter=self.max_iter)
         self._stop = frozenset(self.stopwords or ()) | TOPIC_NOISE | (
             non_topic_words() if self.pos_filter else frozenset())
-        self._keeps = _ContentTokens(self._stop)
+        self._keeps = TokenMemo(functools.partial(is_content_token, stopwords=self._stop), limit=200_000)
         docs = [self._filter(tokens) for tokens in token_lists]
         sample = _sample(len(docs), self.max_docs_for_fit, self.random_state)
         self.fit_indices_ = sample
@@ -329,20 +330,6 @@ class TopicModel:
 
 
 # ---- helpers -----------------------------------------------------------------------------
-class _ContentTokens(dict):
-    """{token: is_content_token(token, stopwords)}, filled as tokens come: comments reuse words."""
-
-    def __init__(self, stopwords):
-        super().__init__()
-        self.stopwords = stopwords
-
-    def __missing__(self, token):
-        if len(self) >= 200_000:  # bounded, however many comments are assigned
-            self.clear()
-        keep = self[token] = is_content_token(token, self.stopwords)
-        return keep
-
-
 def _chunks(items, size):
     items = iter(items)
     while chunk := list(itertools.islice(items, size)):
