@@ -234,3 +234,18 @@ def test_model_names_still_import_from_classify(name):
     # scripts/train_classifier.py imports the model parts from textmine.classify.
     assert getattr(importlib.import_module("textmine.classify"), name) is \
         getattr(importlib.import_module("textmine.classify_model"), name)
+
+
+def test_feature_rows_score_exactly_as_the_sparse_matrix_product(segmenter):
+    model = PainPointModel.load()
+    texts = [clean_text(t) for t in ("网速太慢了，信号也不好，客服态度差", "", "满意", "宽带经常断网" * 30)]
+    tokens = segmenter.cut_many(texts)
+    matrix = model.transform(texts, tokens)
+    rows = model.feature_rows(texts, tokens)
+    assert np.array_equal(rows.indptr, matrix.indptr) and np.array_equal(rows.columns, matrix.indices)
+    assert np.array_equal(rows.values, matrix.data)
+    # The same float32 sums as scipy's CSR product, to the last bit.
+    expected = 1.0 / (1.0 + np.exp(-(matrix @ model.weights + model.bias)))
+    assert np.array_equal(model.predict_proba(texts, tokens), expected)
+    assert np.array_equal(model.predict_proba(texts, tokens, matrix=matrix), expected)
+    assert model.predict_proba([], []).shape == (0, len(model.classes))

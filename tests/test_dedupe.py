@@ -83,3 +83,16 @@ def test_odd_text_does_not_crash():
     finder = DuplicateFinder()
     for i, text in enumerate(["", "\ud800" * 20, "😡" * 30, "a\x00b" * 10, "１２３４５６７８９０" * 3]):
         finder.check(str(i), text)
+
+
+def test_batch_signatures_equal_one_by_one():
+    texts = [COMPLAINT, "家里宽带每天晚上都掉网，打客服也没用，要求尽快处理", "", "满意", "短短的",
+             "ＡＢＣ１２３家里宽带每天晚上都断网", "ﬁﬁﬁﬁ家里宽带每天晚上都断网",  # folds to two letters
+             "Straße ist gut, gut, gut", "😀😀😀😀😀😀😀😀😀😀😀😀", "\ud800家里宽带每天晚上都断网了",
+             "，，，，，，，，，，，，，，，，", "a" * 400, COMPLAINT]
+    finder = DuplicateFinder()
+    assert finder.signatures(texts) == [finder.signature(text) for text in texts]
+    assert finder.signatures([]) == []
+    assert finder.signatures(["满意", ""]) == [None, None]
+    narrow = DuplicateFinder(min_chars=4, bins=12, bands=3)
+    assert narrow.signatures(texts) == [narrow.signature(text) for text in texts]

@@ -131,3 +131,17 @@ def test_no_mobile_or_id_number_survives(mobile, id_number, before):
 def test_cheap_first_test_never_skips_a_match(text):
     # mask_personal_data skips the full patterns when _HINT finds nothing; that must never change a result.
     assert mask_personal_data(text) == mask._PERSONAL.sub(mask._replace, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(list("0123456789０１ -－\u3000@宽带账号\n")
+                                         + ["138", "2026-09-03", "广州"]), max_size=12).map("".join),
+                max_size=12))
+def test_hinted_values_are_the_values_the_cheap_test_lets_through(values):
+    assert mask.hinted_values(values) == [index for index, value in enumerate(values)
+                                          if mask.personal_data_hint(value)]
+
+
+def test_dates_and_short_numbers_skip_the_full_patterns():
+    for value in ("2026-09-03", "2026/9/3 14:30", "10086", "4.5", "123456"):
+        assert mask.personal_data_hint(value) is None

@@ -77,3 +77,30 @@ def test_every_cell_is_masked_however_often_its_value_comes():
     unmasked.store(texts, CommentAnnotator(LanguageOptions(mask=False)).analyse(texts))
     (row, _), = unmasked.rows([(rows[0]["text"], dict(rows[0]))])
     assert {column: row[column] for column in rows[0]} == rows[0]
+
+
+def test_cells_are_masked_in_every_chunk_however_their_values_were_learned():
+    cache = AnnotationCache(LanguageOptions())
+    texts = ["信号差，回电13800138000", "网速慢"]
+    cache.store(texts, annotator().analyse(texts))
+    for chunk in range(3):  # values learned in one chunk are masked again in the next
+        rows = [{"id": str(chunk * 10 + number), "phone": "13912345678", "date": "2026-06-01",
+                 "note": texts[number % 2], "text": texts[number % 2]} for number in range(4)]
+        annotated = cache.rows([(row["text"], row) for row in rows])
+        for number, (row, _) in enumerate(annotated):
+            assert row["phone"] == "<手机号>" and row["date"] == "2026-06-01"
+            expected = "信号差，回电<手机号>" if number % 2 == 0 else "网速慢"
+            assert row["text"] == row["note"] == expected
+            assert row["id"] == str(chunk * 10 + number)
+
+
+def test_annotating_does_not_import_scipy():
+    # scipy's import is a quarter of a second of start-up that every run would wait for.
+    import subprocess
+    import sys
+
+    code = ("import sys, textmine.pipeline, textmine.text_analysis as t; "
+            "t.CommentAnnotator(textmine.pipeline.LanguageOptions()).analyse(['网速太慢了']); "
+            "print('scipy' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -248,7 +248,7 @@ class PainPointClassifier:
         levels[vetoed] = NONE
         matrix = None
         if self.model is not None and self.mode != "rules" and texts:
-            matrix = self.model.transform(texts, token_lists)
+            matrix = self.model.feature_rows(texts, token_lists)
             known = np.array([c for c in self._model_column if c >= 0], dtype=np.int64)
             in_model = np.array([c >= 0 for c in self._model_column])
             proba = self.model.predict_proba(texts, token_lists, matrix=matrix)[:, known]
@@ -262,7 +262,6 @@ class PainPointClassifier:
         for row, index in zip(*(axis.tolist() for axis in np.nonzero(keep))):
             words = () if self.mode == "model" else hits[row].get(index, (NONE, ()))[1]
             if not words:
-                columns = matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]]
-                words = self.model.top_features(columns, self._model_column[index])
+                words = self.model.top_features(matrix.columns_of(row), self._model_column[index])
             results[row].append((self.codes[index], words))
         return results

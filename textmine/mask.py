@@ -10,8 +10,11 @@ patterns accept full-width digits (１３８...) and the separators people type.
 """
 
 import re
+from bisect import bisect_right
+from itertools import accumulate, count
+from operator import add
 
-__all__ = ["MASK_TAGS", "mask_personal_data", "personal_data_hint"]
+__all__ = ["MASK_TAGS", "hinted_values", "mask_personal_data", "personal_data_hint"]
 
 MASK_TAGS = {
     "mobile": "<手机号>",
@@ -60,13 +63,32 @@ _PATTERNS = [
      f"{_B}(?:[(（]{_AREA}[)）]\\s?|{_AREA}[ \\-－]?)[1-9１-９]{_D}{{6,7}}{_E}"),
 ]
 _PERSONAL = re.compile("|".join(f"(?P<{kind}>{p})" for kind, p in _PATTERNS))
-# A cheap first test that every match passes: seven digits with at most one
-# separator between neighbours (a landline's local part, a mobile in groups, a
-# card, an ID), an @ or 宽带 followed by the start of an account keyword (宽带
-# alone is in every other complaint). Dates, amounts and row ids fail it and cost no more.
-_HINT = re.compile("[0-9０-９](?:[ \\-－\u3000]?[0-9０-９]){6}|[@＠]|宽带(?:[账帐号]|用户名)")
+# A cheap first test that every match passes: seven digits in a row (an ID,
+# a card, a landline's local part, an unbroken mobile), three digits, one
+# separator and four digits (a mobile or a card in groups), an @, or 宽带
+# followed by the start of an account keyword (宽带 alone is in every other
+# complaint). Dates (2026-09-03), amounts and short row ids fail it and cost no more.
+_HINT = re.compile(f"{_D}{{7}}|{_D}{{3}}[ \\-－\u3000]{_D}{{4}}|[@＠]|宽带(?:[账帐号]|用户名)")
 # The cheap test itself, for loops over many cells: None means mask_personal_data(cell) == cell.
 personal_data_hint = _HINT.search
+
+
+def hinted_values(values):
+    """The positions in ``values`` (strings) of those that ``personal_data_hint`` lets through.
+
+    One scan over all of them joined by newlines, which no hint can span: for
+    thousands of short cells that is several times faster than one test each.
+
+    >>> hinted_values(["广州", "13800138000", "2026-09-03", "a@b.cn"])
+    [1, 3]
+    """
+    ends = list(map(add, accumulate(map(len, values)), count()))  # end of each value, joined
+    found = []
+    for match in _HINT.finditer("\n".join(values)):
+        index = bisect_right(ends, match.start())
+        if not found or found[-1] != index:
+            found.append(index)
+    return found
 _CARD_KEYWORD = re.compile("卡号|银行卡|储蓄卡|信用卡|借记卡|账号|帐号|账户|帐户|户号")
 _FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 

@@ -87,6 +87,15 @@ class SentimentScorer:
         low, high = self.band
         return "neg" if score < low else "pos" if score > high else "neu"
 
+    def labeller(self):
+        """``label`` with the band looked up once: it runs for every comment and aspect."""
+        low, high = self.band
+
+        def label(score):
+            return "neg" if score < low else "pos" if score > high else "neu"
+
+        return label
+
     def aspect_sentiment(self, text, tokens, categories):
         """Label each pain point by the clause that holds its evidence words.
 
@@ -114,7 +123,7 @@ class SentimentScorer:
             clauses_of = {index: clauses[index] for index, categories in enumerate(categories_list)
                           if categories}
         scores = self._score_clauses([c for clauses in clauses_of.values() for c in clauses])
-        label = self.label
+        label = self.labeller()
         results = []
         for index, categories in enumerate(categories_list):
             if not categories:

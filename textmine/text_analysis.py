@@ -10,13 +10,14 @@ in order with reading and writing.
 
 import gc
 from contextlib import contextmanager
+from itertools import chain
 from typing import NamedTuple
 
 from textmine.clean import clean_text, junk_reason
 from textmine.classify import PainPointClassifier
 from textmine.dedupe import DuplicateFinder
 from textmine.lexicon import load_lexicon
-from textmine.mask import mask_personal_data, personal_data_hint
+from textmine.mask import hinted_values, mask_personal_data
 from textmine.segment import Segmenter
 from textmine.sentiment import SentimentScorer
 
@@ -44,30 +45,45 @@ class CommentAnnotator:
         Every stage is a pure function of the text, so callers may cache the
         results by text (``AnnotationCache``) without changing any output.
         """
+        return TextAnalysis.unpacked(self.analyse_packed(texts), annotation_keys(self.options))
+
+    def analyse_packed(self, texts):
+        """``analyse``, each analysis as ``TextAnalysis.packed`` gives it: what workers send back.
+
+        Built as tuples straight away: a dict per text, turned into a tuple for
+        the pipe, cost the worker about 5 µs a text.
+        """
         cleaned = [clean_text(text) for text in texts]
         token_lists = self.segmenter.cut_many(cleaned)
         scores, clauses = self.scorer.score_batch_with_clauses(cleaned, token_lists)
         found = self.classifier.classify_batch(cleaned, token_lists)
         aspects_list = self.scorer.aspect_sentiment_batch(cleaned, token_lists, found, scores, clauses)
         mask = mask_personal_data if self.options.mask else _unchanged
+        flags = [junk_reason(text) or "" for text in texts]
+        # Duplicates are compared on the cleaned, masked text; flagged rows never are.
+        compared = [index for index, flag in enumerate(flags) if not flag]
+        signatures = [None] * len(texts)
+        for index, signature in zip(compared, self.duplicates.signatures(
+                [mask(cleaned[index]) for index in compared])):
+            signatures[index] = signature
+        label = self.scorer.labeller()
+        tokens_wanted, content_words = self.options.tokens, self.options.content_words
         results = []
-        for index, text in enumerate(texts):
-            categories, score, tokens = found[index], float(scores[index]), token_lists[index]
-            annotation = {
-                "sentiment_score": round(score, 4),
-                "sentiment": self.scorer.label(score),
-                "categories": "|".join(code for code, _ in categories) or OTHER,
-                "evidence": "|".join(f"{code}:{','.join(words)}" for code, words in categories if words),
-                "aspects": "|".join(f"{code}:{label}" for code, label in aspects_list[index]),
-                "flag": junk_reason(text) or "",
-            }
-            if self.options.tokens:
-                annotation["tokens"] = " ".join(tokens)
-            if self.options.content_words:
-                annotation[CONTENT_KEY] = self.segmenter.content_words(tokens)
-            # Duplicates are compared on the cleaned, masked text; flagged rows never are.
-            signature = None if annotation["flag"] else self.duplicates.signature(mask(cleaned[index]))
-            results.append(TextAnalysis(annotation, mask(text), signature))
+        for text, flag, signature, score, tokens, categories, aspects in zip(
+                texts, flags, signatures, scores.tolist(), token_lists, found, aspects_list):
+            values = (
+                round(score, 4),
+                label(score),
+                "|".join([code for code, _ in categories]) or OTHER,
+                "|".join([f"{code}:{','.join(words)}" for code, words in categories if words]),
+                "|".join([f"{code}:{aspect}" for code, aspect in aspects]),
+                flag,
+            )
+            if tokens_wanted:
+                values += (" ".join(tokens),)
+            if content_words:
+                values += (self.segmenter.content_words(tokens),)
+            results.append((values, mask(text), signature))
         return results
 
     def annotate(self, items):
@@ -110,7 +126,8 @@ def _unchanged(value):
 
 
 _PENDING = object()
-MASKED_VALUE_CACHE = 50_000  # cell values (cities, plans, dates) masked once each
+MASKED_VALUE_CACHE = 50_000  # cell values that masking changes, remembered with their masked form
+CLEAN_VALUE_CACHE = 200_000  # cell values (texts, cities, plans, dates) that masking leaves as they are
 
 
 class AnnotationCache:
@@ -127,6 +144,7 @@ class AnnotationCache:
         self._keys = annotation_keys(options)
         self._analyses = {}
         self._masked = {}
+        self._clean = set()
 
     def __len__(self):
         return len(self._analyses)
@@ -147,6 +165,8 @@ class AnnotationCache:
     def store(self, texts, analyses):
         """Remember the ``TextAnalysis`` of each text."""
         self._analyses.update(zip(texts, analyses))
+        if self.masking:  # a cell holding one of these texts needs no test of its own
+            self._learn(texts, [analysis.masked_text for analysis in analyses])
 
     def store_packed(self, texts, packed_analyses):
         """``store`` for analyses as ``TextAnalysis.packed`` made them."""
@@ -154,40 +174,65 @@ class AnnotationCache:
 
     def rows(self, items):
         """``[(annotated row, duplicate signature), ...]``: input columns masked, annotation added."""
-        analyses, masked_get, mask_value = self._analyses, self._masked.get, self._mask_value
-        masking = self.masking
-        results = []
-        for text, row in items:
-            analysis = analyses[text or ""]
-            # The row is ours (the reader made it): values are replaced in place.
-            for column, value in row.items() if masking else ():
-                if value == text:
-                    row[column] = analysis.masked_text
-                    continue
-                masked = masked_get(value)
-                if masked is None:
-                    if value.__class__ is not str:
-                        continue
-                    masked = mask_value(value)
-                row[column] = masked
+        analyses = self._analyses
+        found = [analyses[text or ""] for text, _ in items]
+        rows = [row for _, row in items]
+        if self.masking:
+            # The rows are ours (the reader made them): values are replaced in place.
+            self._mask_cells(rows)
+        for row, analysis in zip(rows, found):
             row.update(analysis.annotation)
-            results.append((row, analysis.signature))
-        return results
+        return [(row, analysis.signature) for row, analysis in zip(rows, found)]
 
-    def _mask_value(self, value):
-        """Masked ``value``, remembered if it is likely to come again."""
-        if personal_data_hint(value) is None:
-            masked = value
-            if len(value) > 2 and value.isdigit():
-                return value  # row ids: never again, and the cheap test is as quick as the cache
-        else:
-            masked = mask_personal_data(value)
-            if len(value) > 40:
-                return masked  # long values (comments in another column) rarely repeat
-        if len(self._masked) >= MASKED_VALUE_CACHE:
-            self._masked.clear()
-        self._masked[value] = masked
-        return masked
+    def _mask_cells(self, rows):
+        """Give every cell of ``rows`` the value ``mask_personal_data`` makes of it.
+
+        Masking changes few cells, so the work is done on the chunk's distinct
+        values with set operations: values known to stay as they are (texts
+        learn it from their analysis) drop out at once, the new ones are tested
+        together, and only rows holding a value that masking changes are
+        visited cell by cell.
+        """
+        try:
+            values = set(chain.from_iterable(map(dict.values, rows)))
+            new = list(values.difference(self._clean).difference(self._masked))
+            hinted = hinted_values(new)
+        except TypeError:  # a value that is no string: one cell at a time
+            for row in rows:
+                for column, value in row.items():
+                    if value.__class__ is str:
+                        row[column] = mask_personal_data(value)
+            return
+        hinted = [new[index] for index in hinted]
+        self._learn(hinted, [mask_personal_data(value) for value in hinted])
+        if len(new) > len(hinted):
+            self._learn(set(new).difference(hinted))
+        changed = values.intersection(self._masked)
+        if changed:
+            masked_of = self._masked
+            for row in rows:
+                if not changed.isdisjoint(row.values()):
+                    for column, value in row.items():
+                        if value in changed:
+                            row[column] = masked_of[value]
+
+    def _learn(self, values, masked_values=None):
+        """Remember which values masking leaves as they are, and the masked form of the others."""
+        clean, masked_of = self._clean, self._masked
+        if masked_values is None:  # all of them clean
+            if len(clean) + len(values) > CLEAN_VALUE_CACHE:
+                clean.clear()
+            clean.update(values)
+            return
+        for value, masked in zip(values, masked_values):
+            if masked == value:
+                if len(clean) >= CLEAN_VALUE_CACHE:
+                    clean.clear()
+                clean.add(value)
+            else:
+                if len(masked_of) >= MASKED_VALUE_CACHE:
+                    masked_of.clear()
+                masked_of[value] = masked
 
 
 # Set in each worker process (and in the parent for jobs=1).
@@ -201,7 +246,7 @@ def _init_worker(options):
 
 
 def _analyse_texts(texts):
-    return [analysis.packed() for analysis in _ANNOTATOR.analyse(texts)]
+    return _ANNOTATOR.analyse_packed(texts)
 
 
 class _Done:
