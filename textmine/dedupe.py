@@ -269,14 +269,13 @@ class DuplicateFinder:
         index = self._exact.get(exact)
         if index is not None:
             return self._row_ids[index]
-        sketch = array("I", sketch)
         index = self._near(sketch, keys)
         if index is not None:
             self._exact[exact] = index
             return self._row_ids[index]
         index = len(self._row_ids)
         self._row_ids.append(row_id)
-        self._sketches.extend(sketch)
+        self._sketches.frombytes(sketch)
         self._exact[exact] = index
         band_index = self._band_index
         for key in keys:
@@ -312,12 +311,16 @@ class DuplicateFinder:
         return keys
 
     def _near(self, sketch, keys):
-        band_index = self._band_index
-        candidates = sorted({band_index[key] for key in keys if key in band_index})
+        """The earliest remembered row whose sketch (``array("I")`` bytes) is close enough, or None."""
+        candidates = set(map(self._band_index.get, keys))
+        candidates.discard(None)
+        if not candidates:  # most rows: no band in common with any earlier row
+            return None
+        sketch = array("I", sketch)
         bins = self.bins
         stored = self._sketches
         empty_at = [i for i, value in enumerate(sketch) if value == _EMPTY] if _EMPTY in sketch else ()
-        for index in candidates:  # earliest first: report the first original
+        for index in sorted(candidates):  # earliest first: report the first original
             other = stored[index * bins : (index + 1) * bins]
             equal = sum(map(eq, sketch, other))  # counted in C
             # Bins empty in both say nothing about similarity: out of both counts.

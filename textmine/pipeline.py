@@ -15,6 +15,8 @@ writes. Results come back in input order, so the output is identical to
 
 import os
 from collections import Counter, deque
+from itertools import islice
+from operator import itemgetter, methodcaller
 from dataclasses import dataclass, field
 
 from textmine.dedupe import DuplicateFinder
@@ -68,10 +70,12 @@ class RunResult:
 
     def count_row(self, row):
         """Count one annotated row's flag and duplicate mark."""
-        if row["flag"]:
-            self.flagged[row["flag"]] += 1
-        if row["duplicate_of"]:
-            self.duplicates += 1
+        self.count_rows([row])
+
+    def count_rows(self, rows):
+        """Count the flags and duplicate marks of annotated rows."""
+        self.flagged.update(filter(None, map(itemgetter("flag"), rows)))
+        self.duplicates += sum(map(bool, map(itemgetter("duplicate_of"), rows)))
 
     def add_read_stats(self, sources):
         """Add what the readers counted: rows read, skipped and repaired."""
@@ -169,31 +173,30 @@ def output_columns(sources, options):
     return columns + annotation, renamed
 
 
-def iter_items(sources, renamed):
-    """Yield ``(text, row)`` for every row of every source, in order."""
-    several = len(sources) > 1
-    for source in sources:
-        for row in source.rows:
-            text = row.get(source.text_column, "")
-            if renamed:
-                row = {renamed.get(column, column): value for column, value in row.items()}
-            if several:
-                row = {"source_file": source.name, **row}
-            yield text, row
+def item_chunks(sources, renamed, size):
+    """Lists of ``(text, row)`` for every row of every source, in order.
 
-
-def chunked(iterable, size):
-    """Lists of ``size`` items; the first ones smaller, so that every worker starts at once.
-
-    >>> [len(chunk) for chunk in chunked(range(2000), 1000)]
-    [125, 250, 500, 1000, 125]
+    The first lists are smaller (``size // 8``, then doubling up to ``size``),
+    so that every worker starts at once. A list is cut from the rows and paired
+    with their texts by C iterators: no Python code runs per row here.
     """
+    several = len(sources) > 1
     chunk, limit = [], max(1, size // 8)
-    for item in iterable:
-        chunk.append(item)
-        if len(chunk) >= limit:
-            yield chunk
-            chunk, limit = [], min(size, limit * 2)
+    for source in sources:
+        rows = iter(source.rows)
+        if renamed:
+            rows = ({renamed.get(column, column): value for column, value in row.items()} for row in rows)
+        if several:
+            rows = ({"source_file": source.name, **row} for row in rows)
+        text_of = methodcaller("get", source.text_column, "")
+        while True:
+            block = list(islice(rows, limit - len(chunk)))
+            if not block:
+                break
+            chunk += zip(map(text_of, block), block)
+            if len(chunk) >= limit:
+                yield chunk
+                chunk, limit = [], min(size, limit * 2)
     if chunk:
         yield chunk
 
@@ -203,17 +206,26 @@ def annotate_stream(sources, options, *, jobs=1, chunk_size=2000, progress=None,
 
     ``workers`` (``analysis_workers``) are used if given, else ``jobs`` are started.
     """
+    for rows in annotated_row_chunks(sources, options, jobs=jobs, chunk_size=chunk_size,
+                                     progress=progress, workers=workers):
+        yield from rows
+
+
+def annotated_row_chunks(sources, options, *, jobs=1, chunk_size=2000, progress=None, workers=None):
+    """``annotate_stream``, a list of rows at a time: writers take a chunk in one call."""
     _, renamed = output_columns(sources, options)
-    finder = DuplicateFinder()
+    check_signature = DuplicateFinder().check_signature
     row_number = 0
-    chunks = chunked(iter_items(sources, renamed), chunk_size)
+    chunks = item_chunks(sources, renamed, chunk_size)
     for annotated_chunk in annotate_chunks(chunks, options, jobs, workers):
+        rows = []
         for row, signature in annotated_chunk:
             row_number += 1
-            row["duplicate_of"] = finder.check_signature(str(row_number), signature) or ""
-            yield row
+            row["duplicate_of"] = check_signature(str(row_number), signature) or ""
+            rows.append(row)
+        yield rows
         if progress is not None:
-            progress(len(annotated_chunk))
+            progress(len(rows))
 
 
 def annotate_files(paths, output, *, read_options=ReadOptions(), options=LanguageOptions(),
@@ -229,9 +241,10 @@ def annotate_files(paths, output, *, read_options=ReadOptions(), options=Languag
     result = RunResult()
     with open_row_writer(output, columns, fmt=output_format, excel_escape=excel_escape,
                          stdout=stdout) as writer:
-        for row in annotate_stream(sources, options, jobs=jobs, chunk_size=chunk_size, progress=progress):
-            writer.write_row(row)
-            result.count_row(row)
+        for rows in annotated_row_chunks(sources, options, jobs=jobs, chunk_size=chunk_size,
+                                         progress=progress):
+            writer.write_rows(rows)
+            result.count_rows(rows)
         result.rows_written = writer.rows_written
         result.rows_over_limit = getattr(writer, "rows_over_limit", 0)
     result.add_read_stats(sources)

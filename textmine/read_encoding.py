@@ -13,6 +13,8 @@ ReadStats. ``textmine.read.open_feedback`` is the caller.
 """
 
 import codecs
+from itertools import chain, repeat
+from operator import add
 
 from textmine.errors import InputError
 
@@ -128,13 +130,20 @@ def _decode_lines(stream, encoding, stats, strict_given):
 
     Exports that were edited by hand can mix UTF-8 and GBK lines; a line that
     fails the main encoding is tried in the other one before bytes are replaced.
+    Lines are made a block at a time and handed out by ``chain``, so that no
+    Python code runs per line on the way to the CSV reader.
     """
+    return chain.from_iterable(_decoded_blocks(stream, encoding, stats, strict_given))
+
+
+def _decoded_blocks(stream, encoding, stats, strict_given):
+    """Lists of decoded lines, in order; see ``_decode_lines``."""
     if encoding.replace("_", "-").lower().startswith("utf-16"):
         reader = codecs.getreader(encoding)(stream, errors="replace")
         for line in reader:
             if "\ufffd" in line:
                 stats.warn("bad_bytes_replaced")
-            yield line
+            yield (line,)
         return
     fallback = None if strict_given else ("gb18030" if encoding.startswith("utf") else "utf-8")
     if encoding.replace("_", "-").lower() in ("utf-8-sig", "utf8-sig"):
@@ -153,16 +162,18 @@ def _decode_lines(stream, encoding, stats, strict_given):
             # contains: a block of whole lines decodes like its lines one by one.
             text = b"".join(block).decode(encoding)
         except UnicodeDecodeError:
+            decoded = []
             for raw in block:
                 number += 1
-                yield _decode_line(raw, encoding, fallback, number, stats)
+                decoded.append(_decode_line(raw, encoding, fallback, number, stats))
+            yield decoded
             continue
         lines = text.split("\n")
         last = lines.pop()
-        for line in lines:
-            yield line + "\n"
+        lines = list(map(add, lines, repeat("\n")))
         if last:
-            yield last
+            lines.append(last)
+        yield lines
         number += len(block)
 
 

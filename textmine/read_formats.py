@@ -14,6 +14,7 @@ import csv
 import io
 import json
 from collections import Counter, deque
+from itertools import chain
 from datetime import date, datetime, time
 
 from textmine.errors import InputError
@@ -51,7 +52,9 @@ class RowStream:
         return list(self._peeked)[:count]
 
     def __iter__(self):
-        return self
+        # The peeked rows, then the generator's own: no Python call per row after them.
+        peeked, self._peeked = self._peeked, deque()
+        return chain(peeked, self._generator)
 
     def __next__(self):
         if self._peeked:
@@ -94,11 +97,7 @@ def _open_delimited(lines, name, stats, delimiter):
         raise InputError(f"{name}: file is empty")
     delimiter = delimiter or sniff_delimiter(first_lines[-1])
 
-    def all_lines():
-        yield from first_lines
-        yield from lines
-
-    reader = csv.reader(all_lines(), delimiter=delimiter)
+    reader = csv.reader(chain(first_lines, lines), delimiter=delimiter)
     try:
         header = next(reader)
     except csv.Error as exc:

@@ -37,6 +37,10 @@ FORMATS = ("csv", "tsv", "jsonl", "xlsx")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST = frozenset(_FORMULA_START)
+# Cells of a column joined after a newline: where a cell may start a formula
+# (or a cell holds a newline; both are then checked one by one). A search for a
+# pattern that starts with a plain character skips ahead in C.
+_FORMULA_AFTER_NEWLINE = re.compile("\n[=+\\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?\Z")
 # The characters XML 1.0 cannot hold: control characters, lone surrogates (from
 # undecodable bytes), U+FFFE and U+FFFF.
@@ -185,17 +189,61 @@ class CsvRowWriter:
             self._stream.write(line[:-2] + self._line_end)
 
     def write_row(self, row):
-        try:
-            values = self._values_of(row)  # one C call when the row has every column
-        except KeyError:
-            get = row.get
-            values = [get(column, "") for column in self.columns]
+        values = self._values_with_blanks(row)
         if self._escape:
             # Most cells cannot start a formula: test the first character before the full check.
             values = [escape_formula(value) if value.__class__ is str and value[:1] in _FORMULA_FIRST
                       else value for value in values]
         self._write(values)
         self.rows_written += 1
+
+    def write_rows(self, rows):
+        """Write a batch of rows: one C call for the values and one for the lines.
+
+        Formula-like cells are looked for one column at a time, in all the
+        batch's cells at once.
+        """
+        values_of = self._values_of
+        try:
+            values = list(map(values_of, rows))  # one C call a row when it has every column
+        except KeyError:
+            values = [self._values_with_blanks(row) for row in rows]
+        if self._escape:
+            values = _formulas_escaped(values)
+        if self._buffer is self._stream:
+            self._writer.writerows(values)
+        else:
+            for row_values in values:
+                self._write(row_values)
+        self.rows_written += len(values)
+
+    def _values_with_blanks(self, row):
+        try:
+            return self._values_of(row)
+        except KeyError:
+            get = row.get
+            return [get(column, "") for column in self.columns]
+
+
+def _formulas_escaped(rows_values):
+    """``rows_values`` (one sequence of cells a row) with ``escape_formula`` applied to every cell.
+
+    Most columns hold no cell that could start a formula; those are found with
+    one search each and left as they are.
+    """
+    if not rows_values:
+        return rows_values
+    columns = list(zip(*rows_values))
+    escaped = False
+    for index, column in enumerate(columns):
+        try:
+            joined = "\n".join(column)
+        except TypeError:  # numbers: only the strings among them can be formulas
+            joined = "\n".join([value for value in column if value.__class__ is str])
+        if _FORMULA_AFTER_NEWLINE.search("\n" + joined):
+            columns[index] = list(map(escape_formula, column))
+            escaped = True
+    return list(zip(*columns)) if escaped else rows_values
 
 
 class JsonlRowWriter:
@@ -210,6 +258,10 @@ class JsonlRowWriter:
         record = {column: row.get(column, "") for column in self.columns}
         self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
         self.rows_written += 1
+
+    def write_rows(self, rows):
+        for row in rows:
+            self.write_row(row)
 
 
 class XlsxRowWriter:
@@ -237,6 +289,10 @@ class XlsxRowWriter:
         if self._rows.append([row.get(column, "") for column in self.columns]):
             self.rows_written += 1
 
+    def write_rows(self, rows):
+        for row in rows:
+            self.write_row(row)
+
     def close(self):
         from textmine.xlsx_stream import save_with_rows
 
@@ -248,7 +304,7 @@ def open_row_writer(path, columns, *, fmt=None, excel_escape=True, stdout=None):
     """Open a writer for annotated rows at ``path`` (or ``-`` for stdout).
 
     Files are written atomically; CSV files get a UTF-8 BOM for Excel, stdout
-    does not. Yields an object with ``write_row(dict)`` and ``rows_written``.
+    does not. Yields an object with ``write_row(dict)``, ``write_rows(dicts)`` and ``rows_written``.
     """
     fmt = format_for(path, fmt)
     if str(path) == "-":
