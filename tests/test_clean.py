@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from textmine.clean import (
     EMOJI_TAGS,
     clean_text,
+    clean_texts,
     junk_reason,
     make_pipeline,
     normalize_whitespace,
@@ -273,3 +274,15 @@ def test_names_moved_out_of_clean_still_import_from_it(name, home):
     clean_module = importlib.import_module("textmine.clean")
     assert name in clean_module.__all__
     assert getattr(clean_module, name) is getattr(importlib.import_module(f"textmine.{home}"), name)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["垃圾", "好", "慢", "哈哈", "差评", "ab", "1", " ", "！", "\x00", "寬頻",
+                                          "😡", "。", "x"]), max_size=14).map("".join), max_size=8))
+def test_a_batch_is_cleaned_as_each_text_alone(texts):
+    assert clean_texts(texts) == [clean_text(text) for text in texts]
+
+
+def test_repeated_phrases_are_folded_in_a_batch():
+    texts = ["网速慢网速慢网速慢", "好的", "垃圾垃圾垃圾，信号差差差差", "abcabcabc"]
+    assert clean_texts(texts) == ["网速慢", "好的", "垃圾，信号差差", "abc"]

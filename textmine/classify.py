@@ -92,6 +92,9 @@ class _HitScope:
                           if not any(ps <= s and e <= pe for ps, pe in pseudo)] if pseudo \
             else by_kind.get("neg", [])
         self.by_kind = by_kind
+        # Where each negation ends and how far after it a keyword is still negated.
+        self.negation_reach = [(n_end, n_end + (_SHORT_REACH if n_end - n_start == 1 else _LONG_REACH))
+                               for n_start, n_end in self.negations]
         contrasts = [s for s, _ in by_kind.get("contrast", ())]
         needs_clauses = (contrasts and "concede" in by_kind) or "dopen" in by_kind \
             or "uopen" in by_kind
@@ -124,12 +127,15 @@ class _HitScope:
                         c_start >= end and self.clause(c_start) == clause
                         for c_start, _ in self.by_kind.get(close_kind, ())):
                     return VETO
-        for n_start, n_end in self.negations:
-            reach = _SHORT_REACH if n_end - n_start == 1 else _LONG_REACH
-            if n_end <= start and start - n_end <= reach \
-                    and not _CLAUSE_BREAK.search(self.text, n_end, start):
+        for n_end, reach_end in self.negation_reach:
+            if n_end <= start <= reach_end and not _CLAUSE_BREAK.search(self.text, n_end, start):
                 return WEAK
         return STRONG
+
+    @property
+    def can_weaken(self):
+        """False when every keyword is STRONG whatever its place: no negation, no clauses to look at."""
+        return self.bounds is not None or bool(self.negation_reach)
 
 
 class PainPointClassifier:
@@ -208,6 +214,8 @@ class PainPointClassifier:
         if not keywords:
             return {}
         scope = _HitScope(text, cues) if weakening else None
+        if scope is not None and not scope.can_weaken:
+            scope = None
         hits = {}  # taxonomy index -> [level, words kept]
         rank = _RANK_OF
         for start, end, word, indexes in keywords:

@@ -18,12 +18,15 @@ import html
 import re
 from functools import lru_cache
 
+import numpy as np
+
 from textmine.clean_emoji import EMOJI_TAGS, replace_emoji
 from textmine.clean_junk import junk_reason
 
 __all__ = [
     "EMOJI_TAGS",
     "clean_text",
+    "clean_texts",
     "junk_reason",
     "make_pipeline",
     "normalize_whitespace",
@@ -46,7 +49,8 @@ _WIDTH_TABLE = {
     cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP_FULL_WIDTH
 }
 _WIDTH_TABLE.update({0x3000: " ", 0xFF61: "。", 0xFF62: "「", 0xFF63: "」", 0xFF64: "、"})
-_WIDE_ANY = re.compile("[\uff01-\uff64\u3000]")
+# Only characters the table changes: most comments hold no more than the kept punctuation.
+_WIDE_ANY = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_WIDTH_TABLE)) + "]")
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _NEWLINE_CR = re.compile("\r\n?")
@@ -124,9 +128,39 @@ def squeeze_repeats(text):
     >>> squeeze_repeats("好好好好好！！！！！垃圾垃圾垃圾，打10086")
     '好好！垃圾，打10086'
     """
+    return _PHRASE_RUN.sub(r"\1", _squeeze_runs(text))
+
+
+def _squeeze_runs(text):
+    """``squeeze_repeats`` without the phrases: character and punctuation runs."""
     text = _CHAR_RUN.sub(_squeeze_char, text)
-    text = _MARK_RUN.sub(_squeeze_mark, text)
-    return _PHRASE_RUN.sub(r"\1", text)
+    return _MARK_RUN.sub(_squeeze_mark, text)
+
+
+def _phrase_run_candidates(texts):
+    """Positions of the texts that may hold a phrase of 2-4 characters three times in a row.
+
+    A superset of those ``_PHRASE_RUN`` matches in: such a phrase of width w
+    makes 2w characters in a row equal to the character w further on, which
+    numpy finds for the whole batch at once. The regex scans every position
+    of every comment and was a third of cleaning; it now runs only on these.
+    """
+    if not texts:
+        return []
+    codes = np.frombuffer("\x00".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    found = np.zeros(len(codes), dtype=bool)
+    for width in (2, 3, 4):
+        run = 2 * width
+        if len(codes) < width + run:
+            continue
+        equal = np.concatenate(([0], np.cumsum(codes[:-width] == codes[width:])))
+        whole = equal[run:] - equal[:-run] == run  # equal pairs start here, `run` of them
+        found[:len(whole)] |= whole
+    starts = np.flatnonzero(found)
+    if not len(starts):
+        return []
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.intp, count=len(texts)) + 1)
+    return sorted(set(np.searchsorted(ends, starts, side="right").tolist()))
 
 
 def _squeeze_char(match):
@@ -222,6 +256,22 @@ _DEFAULT_PIPELINE = make_pipeline(
     squeeze_repeats,
     normalize_whitespace,
 )
+
+
+_BEFORE_PHRASES = make_pipeline(
+    remove_control_chars, normalize_width, strip_html, to_simplified, replace_emoji, _squeeze_runs)
+
+
+def clean_texts(texts):
+    """``[clean_text(text) for text in texts]``, with the repeated phrases looked for in one pass.
+
+    >>> clean_texts(["垃圾垃圾垃圾", "寬頻斷線"])
+    ['垃圾', '宽频断线']
+    """
+    texts = [_BEFORE_PHRASES(text) for text in texts]
+    for index in _phrase_run_candidates(texts):
+        texts[index] = _PHRASE_RUN.sub(r"\1", texts[index])
+    return [normalize_whitespace(text) for text in texts]
 
 
 def clean_text(text):

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from itertools import chain
 from typing import NamedTuple
 
-from textmine.clean import clean_text, junk_reason
+from textmine.clean import clean_texts, junk_reason
 from textmine.classify import PainPointClassifier
 from textmine.dedupe import DuplicateFinder
 from textmine.lexicon import load_lexicon
@@ -53,7 +53,7 @@ class CommentAnnotator:
         Built as tuples straight away: a dict per text, turned into a tuple for
         the pipe, cost the worker about 5 µs a text.
         """
-        cleaned = [clean_text(text) for text in texts]
+        cleaned = clean_texts(texts)
         token_lists = self.segmenter.cut_many(cleaned)
         scores, clauses = self.scorer.score_batch_with_clauses(cleaned, token_lists)
         found = self.classifier.classify_batch(cleaned, token_lists)
