@@ -68,7 +68,11 @@ _PERSONAL = re.compile("|".join(f"(?P<{kind}>{p})" for kind, p in _PATTERNS))
 # separator and four digits (a mobile or a card in groups), an @, or 宽带
 # followed by the start of an account keyword (宽带 alone is in every other
 # complaint). Dates (2026-09-03), amounts and short row ids fail it and cost no more.
-_HINT = re.compile(f"{_D}{{7}}|{_D}{{3}}[ \\-－\u3000]{_D}{{4}}|[@＠]|宽带(?:[账帐号]|用户名)")
+# Written to start with one character class, which the regex engine skips
+# ahead to in C (an alternation of the four is tried at every position, four
+# times slower).
+_HINT = re.compile(f"[0-9０-９@＠宽](?:(?<=[@＠])|(?<=宽)带(?:[账帐号]|用户名)"
+                   f"|(?<=[0-9０-９])(?:{_D}{{6}}|{_D}{{2}}[ \\-－\u3000]{_D}{{4}}))")
 # The cheap test itself, for loops over many cells: None means mask_personal_data(cell) == cell.
 personal_data_hint = _HINT.search
 

@@ -217,6 +217,8 @@ class Segmenter:
         >>> segmenter.cut("宽频经常断线[怒]")
         ['宽带', '经常', '掉线', '[怒]']
         """
+        if "[" not in text and "<" not in text:  # no bracketed token: most comments
+            return self._cut_piece(text) if text else []
         tokens = []
         for index, piece in enumerate(_BRACKET_TOKEN.split(text)):
             if index % 2:
