@@ -56,8 +56,9 @@ def test_analyses_cross_processes_packed_and_come_back_equal():
                     LanguageOptions(mask=False, tokens=True)):
         analyses = CommentAnnotator(options).analyse(texts)
         assert all(tuple(a.annotation) == annotation_keys(options) for a in analyses)
-        packed = [analysis.packed() for analysis in analyses]
-        assert TextAnalysis.unpacked(packed, annotation_keys(options)) == analyses
+        packed = [analysis.packed(text) for analysis, text in zip(analyses, texts)]
+        assert packed[1][1] is None and (packed[0][1] is None) == (not options.mask)
+        assert TextAnalysis.unpacked(texts, packed, annotation_keys(options)) == analyses
 
 
 def test_every_cell_is_masked_however_often_its_value_comes():

@@ -45,7 +45,7 @@ class CommentAnnotator:
         Every stage is a pure function of the text, so callers may cache the
         results by text (``AnnotationCache``) without changing any output.
         """
-        return TextAnalysis.unpacked(self.analyse_packed(texts), annotation_keys(self.options))
+        return TextAnalysis.unpacked(texts, self.analyse_packed(texts), annotation_keys(self.options))
 
     def analyse_packed(self, texts):
         """``analyse``, each analysis as ``TextAnalysis.packed`` gives it: what workers send back.
@@ -83,7 +83,8 @@ class CommentAnnotator:
                 values += (" ".join(tokens),)
             if content_words:
                 values += (self.segmenter.content_words(tokens),)
-            results.append((values, mask(text), signature))
+            masked = mask(text)
+            results.append((values, None if masked == text else masked, signature))
         return results
 
     def annotate(self, items):
@@ -101,18 +102,21 @@ class TextAnalysis(NamedTuple):
     masked_text: str
     signature: tuple | None
 
-    def packed(self):
+    def packed(self, text):
         """A plain tuple of plain values: what crosses between processes, thousands a second.
 
         Unpickling a dict and a named tuple per text cost the parent four times
-        as much as this; ``unpacked`` rebuilds the analysis with the keys it knows.
+        as much as this; the masked text is None when masking left ``text`` as
+        it was (nearly always), so the text does not travel back. ``unpacked``
+        rebuilds the analysis with the texts and the keys it knows.
         """
-        return tuple(self.annotation.values()), self.masked_text, self.signature
+        masked = None if self.masked_text == text else self.masked_text
+        return tuple(self.annotation.values()), masked, self.signature
 
     @classmethod
-    def unpacked(cls, packed_analyses, keys):
-        return [cls(dict(zip(keys, values)), masked_text, signature)
-                for values, masked_text, signature in packed_analyses]
+    def unpacked(cls, texts, packed_analyses, keys):
+        return [cls(dict(zip(keys, values)), text if masked_text is None else masked_text, signature)
+                for text, (values, masked_text, signature) in zip(texts, packed_analyses)]
 
 
 def annotation_keys(options):
@@ -170,7 +174,7 @@ class AnnotationCache:
 
     def store_packed(self, texts, packed_analyses):
         """``store`` for analyses as ``TextAnalysis.packed`` made them."""
-        self.store(texts, TextAnalysis.unpacked(packed_analyses, self._keys))
+        self.store(texts, TextAnalysis.unpacked(texts, packed_analyses, self._keys))
 
     def rows(self, items):
         """``[(annotated row, duplicate signature), ...]``: input columns masked, annotation added."""
@@ -259,7 +263,7 @@ class _Done:
         return self.value
 
 
-GC_YOUNG_THRESHOLD = 20_000
+GC_YOUNG_THRESHOLD = 100_000
 
 
 @contextmanager
