@@ -263,6 +263,8 @@ class _Done:
         return self.value
 
 
+# 100,000 rather than 20,000: on 200,000 comments the parent's collections took
+# 0.09 s instead of 0.22 s, and a one-process run 0.5 % fewer instructions.
 GC_YOUNG_THRESHOLD = 100_000
 
 
