@@ -59,14 +59,32 @@ class _BigramRows:
             rows.append(row)
         self.bits = len(keys).bit_length() + 3
         self.mask = (1 << self.bits) - 1
-        table = [_EMPTY_KEY] * (1 << self.bits)
-        slot_rows = [0] * (1 << self.bits)
-        for key, row, slot in zip(keys, rows, self._slots(np.array(keys, dtype=np.uint64)).tolist()):
-            while table[slot] != _EMPTY_KEY:
-                slot = (slot + 1) & self.mask
-            table[slot], slot_rows[slot] = key, row
-        self.keys = np.array(table, dtype=np.uint64)
-        self.rows = np.array(slot_rows, dtype=np.int32)
+        self.keys = np.full(1 << self.bits, _EMPTY_KEY, dtype=np.uint64)
+        self.rows = np.zeros(1 << self.bits, dtype=np.int32)
+        self._insert(np.array(keys, dtype=np.uint64), np.array(rows, dtype=np.int32))
+
+    def _insert(self, keys, rows):
+        """Linear probing, all keys at once: in each round, every key whose slot is
+        free and that is the first to want it takes it; the others try the next slot.
+
+        A key only passes slots that are taken, so ``lookup`` finds it.
+        """
+        slots = self._slots(keys)
+        pending = np.arange(len(keys))
+        empty = np.uint64(_EMPTY_KEY)
+        while len(pending):
+            wanted = slots[pending]
+            order = np.argsort(wanted, kind="stable")
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = wanted[order][1:] != wanted[order][:-1]
+            winners = np.zeros(len(pending), dtype=bool)
+            winners[order[first]] = True
+            winners &= self.keys[wanted] == empty
+            placed = pending[winners]
+            self.keys[slots[placed]] = keys[placed]
+            self.rows[slots[placed]] = rows[placed]
+            pending = pending[~winners]
+            slots[pending] = (slots[pending] + 1) & self.mask
 
     @staticmethod
     def key(variant, left, right):
@@ -100,11 +118,21 @@ class _FeatureTable:
     for the common case; other holds the lexicon features (L+, L-n ...).
     """
 
-    def __init__(self, index, prefix):
-        cut = len(prefix)
-        names = {name[cut:]: row for name, row in index.items() if name.startswith(prefix)}
-        self.token = {name[2:]: row for name, row in names.items() if name.startswith("w:")}
-        self.other = {name: row for name, row in names.items() if name.startswith("L")}
+    def __init__(self, token=None, other=None):
+        self.token = token or {}
+        self.other = other or {}
+
+    @classmethod
+    def pair(cls, index):
+        """The tables of ordinary and of conceded ('~') clauses, in one pass over the names."""
+        plain, conceded = cls(), cls()
+        for name, row in index.items():
+            table, rest = (conceded, name[1:]) if name[:1] == "~" else (plain, name)
+            if rest[:2] == "w:":
+                table.token[rest[2:]] = row
+            elif rest[:1] == "L":
+                table.other[rest] = row
+        return plain, conceded
 
 
 class SentimentModel:
@@ -122,7 +150,7 @@ class SentimentModel:
         self.band = tuple(band)
         self.normalize = normalize
         self.bigrams = _BigramRows(self.index)
-        self.tables = (_FeatureTable(self.index, ""), _FeatureTable(self.index, "~"))
+        self.tables = _FeatureTable.pair(self.index)
         get = self.index.get
         self.length_rows = [get(length_bucket(n), 0) for n in range(_LONGEST_BUCKET + 1)]
         self.sarcasm_row, self.question_row = get("SARC", 0), get("ASK", 0)
