@@ -251,3 +251,13 @@ def _shared_segmenter(segmenter_class, load, _cache={}):
     if "segmenter" not in _cache:
         _cache["segmenter"] = segmenter_class(load())
     return _cache["segmenter"]
+
+
+def test_rjieba_loaded_without_its_default_tokenizer_cuts_the_same():
+    rjieba = pytest.importorskip("rjieba")
+    from textmine.segment import _rjieba_class
+
+    texts = ["携号转网以后网速很慢", "宽带经常断线，客服也没人管", "5G套餐资费太贵了"]
+    ours, theirs = _rjieba_class()(), rjieba.Jieba()
+    for hmm in (True, False):
+        assert [ours.cut(t, hmm) for t in texts] == [theirs.cut(t, hmm) for t in texts]

@@ -95,13 +95,13 @@ def test_cells_are_masked_in_every_chunk_however_their_values_were_learned():
             assert row["id"] == str(chunk * 10 + number)
 
 
-def test_annotating_does_not_import_scipy():
-    # scipy's import is a quarter of a second of start-up that every run would wait for.
+def test_annotating_loads_neither_scipy_nor_rjiebas_default_tokenizer():
+    # Each is 0.1 to 0.25 s of start-up that every run would wait for.
     import subprocess
     import sys
 
     code = ("import sys, textmine.pipeline, textmine.text_analysis as t; "
             "t.CommentAnnotator(textmine.pipeline.LanguageOptions()).analyse(['网速太慢了']); "
-            "print('scipy' in sys.modules)")
+            "print('scipy' in sys.modules, 'rjieba' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    assert result.stdout.split() == ["False", "False"]
