@@ -105,3 +105,19 @@ def test_annotating_loads_neither_scipy_nor_rjiebas_default_tokenizer():
             "print('scipy' in sys.modules, 'rjieba' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_cells_are_masked_when_the_value_memory_overflows(monkeypatch):
+    import textmine.text_analysis as text_analysis
+
+    monkeypatch.setattr(text_analysis, "MASKED_VALUE_CACHE", 2)
+    monkeypatch.setattr(text_analysis, "CLEAN_VALUE_CACHE", 3)
+    cache = AnnotationCache(LanguageOptions())
+    texts = ["信号差", "网速慢"]
+    cache.store(texts, annotator().analyse(texts))
+    phones = [f"1391234{number:04d}" for number in range(6)]
+    for chunk in range(3):
+        rows = [{"phone": phone, "city": f"城市{number}", "text": texts[number % 2]}
+                for number, phone in enumerate(phones)]
+        for row, _ in cache.rows([(row["text"], row) for row in rows]):
+            assert row["phone"] == "<手机号>" and row["city"].startswith("城市")

@@ -200,25 +200,26 @@ class AnnotationCache:
         try:
             values = set(chain.from_iterable(map(dict.values, rows)))
             new = list(values.difference(self._clean).difference(self._masked))
-            hinted = hinted_values(new)
+            hinted = [new[index] for index in hinted_values(new)]
         except TypeError:  # a value that is no string: one cell at a time
             for row in rows:
                 for column, value in row.items():
                     if value.__class__ is str:
                         row[column] = mask_personal_data(value)
             return
-        hinted = [new[index] for index in hinted]
-        self._learn(hinted, [mask_personal_data(value) for value in hinted])
+        # This chunk's changes, taken before learning: learning may empty the memory.
+        changed = {value: self._masked[value] for value in values.intersection(self._masked)}
+        masked_values = [mask_personal_data(value) for value in hinted]
+        changed.update((value, masked) for value, masked in zip(hinted, masked_values) if masked != value)
+        self._learn(hinted, masked_values)
         if len(new) > len(hinted):
             self._learn(set(new).difference(hinted))
-        changed = values.intersection(self._masked)
         if changed:
-            masked_of = self._masked
             for row in rows:
-                if not changed.isdisjoint(row.values()):
+                if not changed.keys().isdisjoint(row.values()):
                     for column, value in row.items():
                         if value in changed:
-                            row[column] = masked_of[value]
+                            row[column] = changed[value]
 
     def _learn(self, values, masked_values=None):
         """Remember which values masking leaves as they are, and the masked form of the others."""
