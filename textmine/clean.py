@@ -128,7 +128,12 @@ def squeeze_repeats(text):
     >>> squeeze_repeats("好好好好好！！！！！垃圾垃圾垃圾，打10086")
     '好好！垃圾，打10086'
     """
-    return _PHRASE_RUN.sub(r"\1", _squeeze_runs(text))
+    return _squeeze_phrases(_squeeze_runs(text))
+
+
+def _squeeze_phrases(text):
+    """``squeeze_repeats`` of the phrases only: 垃圾垃圾垃圾 -> 垃圾."""
+    return _PHRASE_RUN.sub(r"\1", text)
 
 
 def _squeeze_runs(text):
@@ -247,19 +252,16 @@ def make_pipeline(*funcs):
     return pipeline
 
 
-_DEFAULT_PIPELINE = make_pipeline(
+# The default pipeline, cut where clean_texts looks for repeated phrases in one pass.
+_BEFORE_PHRASES = make_pipeline(
     remove_control_chars,
     normalize_width,  # before strip_html: "＜ｂ＞" is a tag once folded
     strip_html,
     to_simplified,
     replace_emoji,
-    squeeze_repeats,
-    normalize_whitespace,
+    _squeeze_runs,  # squeeze_repeats, less the phrases
 )
-
-
-_BEFORE_PHRASES = make_pipeline(
-    remove_control_chars, normalize_width, strip_html, to_simplified, replace_emoji, _squeeze_runs)
+_DEFAULT_PIPELINE = make_pipeline(_BEFORE_PHRASES, _squeeze_phrases, normalize_whitespace)
 
 
 def clean_texts(texts):
@@ -270,7 +272,7 @@ def clean_texts(texts):
     """
     texts = [_BEFORE_PHRASES(text) for text in texts]
     for index in _phrase_run_candidates(texts):
-        texts[index] = _PHRASE_RUN.sub(r"\1", texts[index])
+        texts[index] = _squeeze_phrases(texts[index])
     return [normalize_whitespace(text) for text in texts]
 
 
