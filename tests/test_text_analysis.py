@@ -54,9 +54,10 @@ def test_analyses_cross_processes_packed_and_come_back_equal():
     texts = ["信号太差了，打13912345678也没人管", "满意", ""]
     for options in (LanguageOptions(), LanguageOptions(tokens=True, content_words=True),
                     LanguageOptions(mask=False, tokens=True)):
-        analyses = CommentAnnotator(options).analyse(texts)
+        fresh = CommentAnnotator(options)
+        analyses = fresh.analyse(texts)
         assert all(tuple(a.annotation) == annotation_keys(options) for a in analyses)
-        packed = [analysis.packed(text) for analysis, text in zip(analyses, texts)]
+        packed = fresh.analyse_packed(texts)
         assert packed[1][1] is None and (packed[0][1] is None) == (not options.mask)
         assert TextAnalysis.unpacked(texts, packed, annotation_keys(options)) == analyses
 

@@ -219,9 +219,7 @@ class DuplicateFinder:
             kept &= ~np.isin(owner, several)
         codes, owner = codes[kept], owner[kept]
         norm_lengths = np.bincount(owner, minlength=count)
-        checked = norm_lengths >= self.min_chars
-        if len(several):
-            checked[several] = False
+        checked = norm_lengths >= self.min_chars  # texts that went one by one have no codes left
         if not checked.any():
             return results
         in_checked = checked[owner]

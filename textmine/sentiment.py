@@ -84,8 +84,7 @@ class SentimentScorer:
 
     def label(self, score):
         """'neg' below the neutral band, 'pos' above it, else 'neu'."""
-        low, high = self.band
-        return "neg" if score < low else "pos" if score > high else "neu"
+        return self.labeller()(score)
 
     def labeller(self):
         """``label`` with the band looked up once: it runs for every comment and aspect."""

@@ -48,10 +48,14 @@ class CommentAnnotator:
         return TextAnalysis.unpacked(texts, self.analyse_packed(texts), annotation_keys(self.options))
 
     def analyse_packed(self, texts):
-        """``analyse``, each analysis as ``TextAnalysis.packed`` gives it: what workers send back.
+        """``analyse``, packed: what workers send back, thousands of texts a second.
 
-        Built as tuples straight away: a dict per text, turned into a tuple for
-        the pipe, cost the worker about 5 µs a text.
+        Each analysis is a plain tuple of plain values, ``(annotation values in
+        annotation_keys order, masked text, duplicate signature)``, built as
+        such: unpickling a dict and a named tuple per text cost the parent four
+        times as much. The masked text is None when masking left the text as it
+        was (nearly always), so the text does not travel back.
+        ``TextAnalysis.unpacked`` rebuilds the analyses.
         """
         cleaned = clean_texts(texts)
         token_lists = self.segmenter.cut_many(cleaned)
@@ -102,19 +106,9 @@ class TextAnalysis(NamedTuple):
     masked_text: str
     signature: tuple | None
 
-    def packed(self, text):
-        """A plain tuple of plain values: what crosses between processes, thousands a second.
-
-        Unpickling a dict and a named tuple per text cost the parent four times
-        as much as this; the masked text is None when masking left ``text`` as
-        it was (nearly always), so the text does not travel back. ``unpacked``
-        rebuilds the analysis with the texts and the keys it knows.
-        """
-        masked = None if self.masked_text == text else self.masked_text
-        return tuple(self.annotation.values()), masked, self.signature
-
     @classmethod
     def unpacked(cls, texts, packed_analyses, keys):
+        """The analyses of ``texts`` from what ``CommentAnnotator.analyse_packed`` made of them."""
         return [cls(dict(zip(keys, values)), text if masked_text is None else masked_text, signature)
                 for text, (values, masked_text, signature) in zip(texts, packed_analyses)]
 
@@ -173,7 +167,7 @@ class AnnotationCache:
             self._learn(texts, [analysis.masked_text for analysis in analyses])
 
     def store_packed(self, texts, packed_analyses):
-        """``store`` for analyses as ``TextAnalysis.packed`` made them."""
+        """``store`` for analyses as ``CommentAnnotator.analyse_packed`` made them."""
         self.store(texts, TextAnalysis.unpacked(texts, packed_analyses, self._keys))
 
     def rows(self, items):
