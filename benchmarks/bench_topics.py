@@ -1,6 +1,6 @@
 """Benchmark: textmine's topic engines against plain gensim LDA on raw jieba tokens.
 
-The issue behind ``textmine.topics``: analysts ran gensim LDA by hand on
+The issue behind ``textmine.topics.model``: analysts ran gensim LDA by hand on
 ``jieba.lcut`` output, guessed k, and got unstable word lists full of
 stopwords. This script picks k with textmine's default engine (auto-k, or
 ``--k``), then fits every engine at that same k on the same comments:
@@ -12,7 +12,7 @@ stopwords. This script picks k with textmine's default engine (auto-k, or
 
 and prints per engine
 
-* NPMI: ``textmine.topics.npmi_coherence`` (mean NPMI of every pair of a
+* NPMI: ``textmine.topics.model.npmi_coherence`` (mean NPMI of every pair of a
   topic's top 10 words over document co-occurrence; a pair never seen together
   counts as seen once and at most 0), counted where a word "occurs" in a comment
   when its characters appear in the comment text (phrase tokens such as 信号_差
@@ -49,8 +49,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from textmine.topic_report import topic_summary  # noqa: E402
-from textmine.topics import Topic, TopicModel, is_content_token, npmi_coherence  # noqa: E402
+from textmine.topics.summary import topic_summary  # noqa: E402
+from textmine.topics.model import Topic, TopicModel, is_content_token, npmi_coherence  # noqa: E402
 
 # Generated corpus: each theme fills three slots (where / what / complaint) from its
 # own pools, so a theme's words co-occur in varied combinations, as in real
@@ -149,8 +149,8 @@ def default_corpus():
 
 def annotate_corpus(texts):
     """(content words, pain-point codes, stopwords) of each text, as the pipeline computes them."""
-    from textmine.pipeline import LanguageOptions
-    from textmine.text_analysis import CommentAnnotator
+    from textmine.pipeline.runner import LanguageOptions
+    from textmine.pipeline.analysis import CommentAnnotator
 
     annotator = CommentAnnotator(LanguageOptions(content_words=True, mask=False))
     analyse = getattr(annotator, "analyse", None) or annotator.analyse_texts  # name has changed

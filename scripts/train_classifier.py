@@ -30,9 +30,8 @@ from sklearn.model_selection import KFold
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from textmine.classify import (  # noqa: E402
-    NONE, STRONG, VETO, WEAK, FeatureIndex, PainPointClassifier, PainPointModel,
-    char_and_word_features)
+from textmine.painpoints.classifier import NONE, STRONG, VETO, WEAK, PainPointClassifier  # noqa: E402
+from textmine.painpoints.model import FeatureIndex, PainPointModel, char_and_word_features  # noqa: E402
 
 SEED = 20240601
 FOLDS = 5
@@ -43,15 +42,15 @@ GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
 
 def load_taxonomy():
-    from textmine.lexicon import load_lexicon
+    from textmine.text.lexicon import load_lexicon
     return load_lexicon().taxonomy
 
 
 def make_preprocessor():
     """(clean, cut) exactly as the pipeline runs them before classification."""
-    from textmine.clean import clean_text
-    from textmine.lexicon import load_lexicon
-    from textmine.segment import Segmenter
+    from textmine.text.clean import clean_text
+    from textmine.text.lexicon import load_lexicon
+    from textmine.text.segment import Segmenter
     return clean_text, Segmenter(load_lexicon()).cut
 
 

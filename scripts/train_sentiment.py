@@ -39,8 +39,8 @@ from sklearn.metrics import f1_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from textmine.sentiment_features import sentiment_features  # noqa: E402
-from textmine.sentiment_model import SentimentModel  # noqa: E402
+from textmine.sentiment.features import sentiment_features  # noqa: E402
+from textmine.sentiment.model import SentimentModel  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 MODELS = ROOT / "textmine" / "models"
@@ -92,7 +92,7 @@ def labelled_rows(name):
 def make_cleaner():
     """The pipeline's clean_text when it exists, else Unicode NFKC (half-width) as a stand-in."""
     try:
-        from textmine.clean import clean_text
+        from textmine.text.clean import clean_text
     except ImportError:
         return lambda text: unicodedata.normalize("NFKC", text)
     return clean_text
@@ -101,8 +101,8 @@ def make_cleaner():
 def make_cutter():
     """The pipeline's Segmenter when it loads, else a private jieba tokenizer."""
     try:
-        from textmine.lexicon import load_lexicon
-        from textmine.segment import Segmenter
+        from textmine.text.lexicon import load_lexicon
+        from textmine.text.segment import Segmenter
 
         return Segmenter(load_lexicon()).cut, "segmenter"
     except Exception:  # the segmenter is optional here: training must not depend on it

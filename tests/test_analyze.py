@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from textmine.analyze import Aggregator, to_json_summary
+from textmine.aggregate.aggregator import Aggregator, to_json_summary
 
 
 def row(categories=(), sentiment="neg", score=None, date=None, text="评论", **extra):

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from textmine.analyze_stats import rising_alerts, score_drivers, short_board
+from textmine.aggregate.stats import rising_alerts, score_drivers, short_board
 
 NAMES = {"coverage": "信号覆盖", "billing": "计费扣费"}
 

@@ -1,18 +1,17 @@
-"""Tests for textmine/classify.py: rules, negation and scope, the model, evidence, accuracy."""
+"""Tests for textmine.painpoints: rules, negation and scope, the model, evidence, accuracy."""
 
-import importlib
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from textmine.classify import (
-    STRONG, VETO, WEAK, FeatureIndex, PainPointClassifier, PainPointModel, char_and_word_features)
-from textmine.clean import clean_text
+from textmine.painpoints.classifier import STRONG, VETO, WEAK, PainPointClassifier
+from textmine.painpoints.model import FeatureIndex, PainPointModel, char_and_word_features
+from textmine.text.clean import clean_text
 from textmine.errors import ConfigError
-from textmine.lexicon import Category, load_lexicon
-from textmine.segment import Segmenter
+from textmine.text.lexicon import Category, load_lexicon
+from textmine.text.segment import Segmenter
 
 DEV = Path(__file__).resolve().parent / "data" / "labelled_dev.jsonl"
 # Measured on labelled_dev.jsonl (673 of 2,296 labelled comments): combined 0.900,
@@ -227,13 +226,6 @@ def test_dev_set_micro_f1_above_floor(classifier, rules, segmenter):
           f"({len(records)} comments)")
     assert combined >= DEV_MICRO_F1_FLOOR, f"dev micro-F1 {combined:.3f} < {DEV_MICRO_F1_FLOOR}"
     assert combined > rules_only, f"combined {combined:.3f} not above rules only {rules_only:.3f}"
-
-
-@pytest.mark.parametrize("name", ["FeatureIndex", "PainPointModel", "char_and_word_features", "MODEL_NAME"])
-def test_model_names_still_import_from_classify(name):
-    # scripts/train_classifier.py imports the model parts from textmine.classify.
-    assert getattr(importlib.import_module("textmine.classify"), name) is \
-        getattr(importlib.import_module("textmine.classify_model"), name)
 
 
 def test_feature_rows_score_exactly_as_the_sparse_matrix_product(segmenter):

@@ -1,16 +1,14 @@
-"""Tests for textmine.clean: tables of (text_in, expected) per function."""
-
-import importlib
+"""Tests for textmine.text.clean: tables of (text_in, expected) per function."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textmine.clean import (
-    EMOJI_TAGS,
+from textmine.text.emoji import EMOJI_TAGS
+from textmine.text.junk import junk_reason
+from textmine.text.clean import (
     clean_text,
     clean_texts,
-    junk_reason,
     make_pipeline,
     normalize_whitespace,
     normalize_width,
@@ -264,16 +262,6 @@ def test_clean_text_is_idempotent_on_feedback_like_text(text):
     # Not promised for every string: "&amp;amp;" decodes one level per run.
     once = clean_text(text)
     assert clean_text(once) == once
-
-
-@pytest.mark.parametrize("name, home", [
-    ("replace_emoji", "clean_emoji"), ("EMOJI_TAGS", "clean_emoji"), ("junk_reason", "clean_junk"),
-])
-def test_names_moved_out_of_clean_still_import_from_it(name, home):
-    # The pipeline imports junk_reason from textmine.clean; clean_text uses replace_emoji.
-    clean_module = importlib.import_module("textmine.clean")
-    assert name in clean_module.__all__
-    assert getattr(clean_module, name) is getattr(importlib.import_module(f"textmine.{home}"), name)
 
 
 @settings(max_examples=300, deadline=None)

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from textmine.columns import (
+from textmine.io.columns import (
     detect_date_column, detect_score_column, detect_segment_columns, number_or_none, parse_date, period_of,
 )
 

@@ -1,8 +1,8 @@
-"""Tests for textmine.dedupe: exact and near duplicates, what is never merged."""
+"""Tests for textmine.text.dedupe: exact and near duplicates, what is never merged."""
 
 import pytest
 
-from textmine.dedupe import DuplicateFinder
+from textmine.text.dedupe import DuplicateFinder
 from textmine.errors import ConfigError
 
 COMPLAINT = "家里宽带每天晚上都断网，打客服也没用，要求尽快处理"

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textmine import pipeline
+from textmine.pipeline import runner as pipeline
 from textmine.cli import cli
-from textmine.write import open_row_writer
+from textmine.io.write import open_row_writer
 
 from conftest import FIXTURES
 

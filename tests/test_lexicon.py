@@ -1,13 +1,13 @@
-"""Tests for textmine.lexicon: the dictionary parsers and load_lexicon."""
+"""Tests for textmine.text.lexicon: the dictionary parsers and load_lexicon."""
 
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from textmine import lexicon as lexicon_module
+from textmine.text import lexicon as lexicon_module
 from textmine.errors import DictionaryError, InputError, TextmineError
-from textmine.lexicon import (
+from textmine.text.lexicon import (
     Category,
     Lexicon,
     load_lexicon,

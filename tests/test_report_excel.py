@@ -6,11 +6,12 @@ import subprocess
 import pytest
 from openpyxl import load_workbook
 
-from textmine import report_excel, xlsx_stream
-from textmine.analyze import Aggregator
+from textmine.report import excel as report_excel
+from textmine.io import xlsx_stream
+from textmine.aggregate.aggregator import Aggregator
 from textmine.errors import OutputError
-from textmine.report_excel import safe_xlsx_value, write_workbook
-from textmine.write import TRUNCATION_MARKER
+from textmine.report.excel import safe_xlsx_value, write_workbook
+from textmine.io.write import TRUNCATION_MARKER
 
 SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "主题", "典型原声", "明细"]
 DAYS = ["2026-06-10", "2026-07-10", "2026-08-10", "2026-09-10", "2026-10-10", "2026-11-10"]

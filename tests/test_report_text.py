@@ -3,8 +3,8 @@ import io
 import pytest
 from rich.console import Console
 
-from textmine.analyze import Aggregator
-from textmine.report_text import render_summary, summary_lines
+from textmine.aggregate.aggregator import Aggregator
+from textmine.report.terminal import render_summary, summary_lines
 
 MONTHS = ["2026-06-15", "2026-07-15", "2026-08-15", "2026-09-15", "2026-10-15", "2026-11-15"]
 

@@ -1,4 +1,4 @@
-"""Tests for textmine.segment: telecom-aware cutting and content words."""
+"""Tests for textmine.text.segment: telecom-aware cutting and content words."""
 
 import logging
 import pickle
@@ -9,8 +9,8 @@ import jieba
 import pytest
 from jieba import finalseg
 
-from textmine.lexicon import load_lexicon
-from textmine.segment import MEANINGFUL_CHARS, Segmenter
+from textmine.text.lexicon import load_lexicon
+from textmine.text.segment import MEANINGFUL_CHARS, Segmenter
 
 SMALL_TAXONOMY = Path(__file__).parent / "fixtures" / "taxonomy_small.tsv"
 
@@ -204,8 +204,8 @@ def test_global_jieba_is_untouched(segmenter):
 
 @pytest.mark.parametrize("engine", ["jieba", "rjieba"])
 def test_both_engines_keep_telecom_terms_whole(engine):
-    from textmine.lexicon import load_lexicon
-    from textmine.segment import Segmenter
+    from textmine.text.lexicon import load_lexicon
+    from textmine.text.segment import Segmenter
 
     segmenter = Segmenter(load_lexicon(), engine=engine)
     assert segmenter.engine == engine
@@ -217,9 +217,9 @@ def test_engines_agree_on_the_labelled_comments():
     import json
     from pathlib import Path
 
-    from textmine.clean import clean_text
-    from textmine.lexicon import load_lexicon
-    from textmine.segment import Segmenter
+    from textmine.text.clean import clean_text
+    from textmine.text.lexicon import load_lexicon
+    from textmine.text.segment import Segmenter
 
     path = Path(__file__).resolve().parent / "data" / "labelled_dev.jsonl"
     texts = [clean_text(json.loads(line)["text"]) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -237,9 +237,9 @@ from hypothesis import strategies as st  # noqa: E402
 @settings(max_examples=150, deadline=None)
 @given(st.text(st.characters(blacklist_categories=["Cs"]), max_size=80))
 def test_arbitrary_unicode_never_crashes_segmentation(text):
-    from textmine.clean import clean_text
-    from textmine.lexicon import load_lexicon
-    from textmine.segment import Segmenter
+    from textmine.text.clean import clean_text
+    from textmine.text.lexicon import load_lexicon
+    from textmine.text.segment import Segmenter
 
     segmenter = _shared_segmenter(Segmenter, load_lexicon)
     tokens = segmenter.cut(clean_text(text))
@@ -255,7 +255,7 @@ def _shared_segmenter(segmenter_class, load, _cache={}):
 
 def test_rjieba_loaded_without_its_default_tokenizer_cuts_the_same():
     rjieba = pytest.importorskip("rjieba")
-    from textmine.segment import _rjieba_class
+    from textmine.text.segment import _rjieba_class
 
     texts = ["携号转网以后网速很慢", "宽带经常断线，客服也没人管", "5G套餐资费太贵了"]
     ours, theirs = _rjieba_class()(), rjieba.Jieba()

@@ -6,12 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from textmine.clean import clean_text
+from textmine.text.clean import clean_text
 from textmine.errors import ConfigError
-from textmine.lexicon import load_lexicon
-from textmine.segment import Segmenter
-from textmine.sentiment import SentimentScorer, answer_score, split_clauses
-from textmine.sentiment_text import is_sarcastic, tokens_by_clause
+from textmine.text.lexicon import load_lexicon
+from textmine.text.segment import Segmenter
+from textmine.sentiment.scorer import SentimentScorer, answer_score, split_clauses
+from textmine.sentiment.rules import is_sarcastic, tokens_by_clause
 
 DATA = Path(__file__).resolve().parent / "data"
 

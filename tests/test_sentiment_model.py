@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from textmine.sentiment_features import reference_scores, sentiment_features
-from textmine.sentiment_model import SentimentModel, _BigramRows, load_model
-from textmine.sentiment_text import apply_rules, is_sarcastic
+from textmine.sentiment.features import reference_scores, sentiment_features
+from textmine.sentiment.model import SentimentModel, _BigramRows, load_model
+from textmine.sentiment.rules import apply_rules, is_sarcastic
 
 # (text, tokens): every kind of feature, clause and rule the scorer handles.
 FIXTURE = [

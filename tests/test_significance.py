@@ -1,4 +1,4 @@
-"""textmine.significance gives scipy.stats' p-values without importing scipy.stats."""
+"""textmine.aggregate.significance gives scipy.stats' p-values without importing scipy.stats."""
 
 import math
 
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import fisher_exact, poisson
 
-from textmine.significance import fisher_greater, poisson_at_least
+from textmine.aggregate.significance import fisher_greater, poisson_at_least
 
 
 def close(mine, reference):

@@ -3,10 +3,10 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textmine.dedupe import DuplicateFinder
-from textmine.mask import mask_personal_data
-from textmine.pipeline import ANNOTATION_COLUMNS, LanguageOptions
-from textmine.text_analysis import AnnotationCache, CommentAnnotator, TextAnalysis, annotation_keys
+from textmine.text.dedupe import DuplicateFinder
+from textmine.text.mask import mask_personal_data
+from textmine.pipeline.runner import ANNOTATION_COLUMNS, LanguageOptions
+from textmine.pipeline.analysis import AnnotationCache, CommentAnnotator, TextAnalysis, annotation_keys
 
 _ANNOTATOR = {}
 
@@ -101,15 +101,15 @@ def test_annotating_loads_neither_scipy_nor_rjiebas_default_tokenizer():
     import subprocess
     import sys
 
-    code = ("import sys, textmine.pipeline, textmine.text_analysis as t; "
-            "t.CommentAnnotator(textmine.pipeline.LanguageOptions()).analyse(['网速太慢了']); "
+    code = ("import sys, textmine.pipeline.runner, textmine.pipeline.analysis as t; "
+            "t.CommentAnnotator(textmine.pipeline.runner.LanguageOptions()).analyse(['网速太慢了']); "
             "print('scipy' in sys.modules, 'rjieba' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
 
 
 def test_cells_are_masked_when_the_value_memory_overflows(monkeypatch):
-    import textmine.text_analysis as text_analysis
+    import textmine.pipeline.analysis as text_analysis
 
     monkeypatch.setattr(text_analysis, "MASKED_VALUE_CACHE", 2)
     monkeypatch.setattr(text_analysis, "CLEAN_VALUE_CACHE", 3)

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from textmine.cli import TOPIC_ENGINES, cli
-from textmine.topic_engines import ENGINES
+from textmine.topics.engines import ENGINES
 
 from conftest import SAMPLES
 

@@ -1,4 +1,4 @@
-"""Tests for textmine.topic_engines: the arithmetic behind TopicModel, engine by engine."""
+"""Tests for textmine.topics.engines: the arithmetic behind TopicModel, engine by engine."""
 
 import warnings
 
@@ -7,7 +7,7 @@ import pytest
 from scipy import sparse
 
 from textmine.errors import ConfigError
-from textmine.topic_engines import (ENGINES, LdaEngine, NmfEngine, _document_clusters, _kl_nmf,
+from textmine.topics.engines import (ENGINES, LdaEngine, NmfEngine, _document_clusters, _kl_nmf,
                                     _nndsvda, _truncated_svd, make_engine)
 
 

@@ -1,4 +1,4 @@
-"""Tests for textmine.topic_map: one offline HTML file with every topic."""
+"""Tests for textmine.report.topic_map: one offline HTML file with every topic."""
 
 import json
 import re
@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from textmine.cli import cli
-from textmine.topic_map import topic_map_html, topic_positions, write_topic_map
+from textmine.report.topic_map import topic_map_html, topic_positions, write_topic_map
 
 from conftest import SAMPLES
 

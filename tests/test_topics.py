@@ -1,4 +1,4 @@
-"""Tests for textmine.topics and textmine.topic_report: repeatable, finds planted topics,
+"""Tests for textmine.topics.model and textmine.topics.summary: repeatable, finds planted topics,
 robust on tiny input."""
 
 import random
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from textmine.errors import ConfigError
-from textmine.topic_report import new_issue_topics, topic_summary
-from textmine.topic_engines import ENGINES
-from textmine.topics import TopicModel, is_content_token, non_topic_words, npmi_coherence
+from textmine.topics.summary import new_issue_topics, topic_summary
+from textmine.topics.engines import ENGINES
+from textmine.topics.model import TopicModel, is_content_token, non_topic_words, npmi_coherence
 
 PLANTED = {
     "coverage": ["信号", "地下室", "电梯", "农村", "基站", "信号格", "室内", "覆盖"],

@@ -8,9 +8,9 @@ import json
 import openpyxl
 import pytest
 
-from textmine import write
+from textmine.io import write
 from textmine.errors import OutputError
-from textmine.write import (EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER, atomic_path, escape_formula, format_for,
+from textmine.io.write import (EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER, atomic_path, escape_formula, format_for,
                             open_row_writer, safe_xlsx_value)
 
 COLUMNS = ["意见", "sentiment"]

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 
-from textmine.write import EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER, safe_xlsx_value
-from textmine.xlsx_stream import SheetRows, _split_at_row_end, escape_xml_text, save_with_rows
+from textmine.io.write import EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER, safe_xlsx_value
+from textmine.io.xlsx_stream import SheetRows, _split_at_row_end, escape_xml_text, save_with_rows
 
 TRICKY = [
     '=HYPERLINK("http://example.invalid","点我")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1",

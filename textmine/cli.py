@@ -15,7 +15,7 @@ from textmine.errors import TextmineError
 
 EXIT_DATA_ERROR = 1
 EXIT_INTERRUPTED = 130
-# textmine.topic_engines.ENGINES, written out: importing it would load numpy on every start.
+# textmine.topics.engines.ENGINES, written out: importing it would load numpy on every start.
 TOPIC_ENGINES = ("nmf", "lda")
 # Options of annotate, analyze and topics alike (each use makes an option of its own).
 seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Seed for repeatable topics.")
@@ -104,7 +104,7 @@ def input_options(command):
 
 def make_options(kwargs):
     """Split the shared options into the library's option objects."""
-    from textmine.pipeline import LanguageOptions, ReadOptions
+    from textmine.pipeline.runner import LanguageOptions, ReadOptions
 
     read_options = ReadOptions(
         text_column=kwargs.pop("text_column"), encoding=kwargs.pop("encoding"),
@@ -171,7 +171,7 @@ def _counts(counter):
 
 
 def resolve_jobs(jobs):
-    from textmine.pipeline import default_jobs
+    from textmine.pipeline.runner import default_jobs
 
     return jobs or default_jobs()
 
@@ -203,13 +203,13 @@ def annotate(inputs, output, output_format, no_excel_escape, topics, seed, topic
         textmine annotate survey_export.csv -o annotated.csv
         cat replies.csv | textmine annotate - --text-column 回复内容 > out.csv
     """
-    from textmine.pipeline import annotate_files, parse_topics_option
+    from textmine.pipeline.runner import annotate_files, parse_topics_option
 
     check_stdin_once(inputs)
     read_options, language = make_options(kwargs)
     if topics is not None and parse_topics_option(topics) is not None:
         # Imported here: the topic stage loads gensim, which plain annotate never needs.
-        from textmine.pipeline_analyze import annotate_with_topics
+        from textmine.pipeline.analyze import annotate_with_topics
 
         with Progress(quiet) as progress:
             result = annotate_with_topics(
@@ -286,7 +286,7 @@ def analysis_options(command):
 def write_json(summary, path):
     import json
 
-    from textmine.write import atomic_path
+    from textmine.io.write import atomic_path
 
     text = json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n"
     if path == "-":
@@ -297,7 +297,7 @@ def write_json(summary, path):
 
 
 def check_topics_html(topics_html, topics):
-    from textmine.pipeline import parse_topics_option
+    from textmine.pipeline.runner import parse_topics_option
 
     if topics_html and parse_topics_option(topics) is None:
         raise click.UsageError("--topics-html needs topics: leave out --topics off")
@@ -305,14 +305,14 @@ def check_topics_html(topics_html, topics):
 
 def write_topics_html(run, path):
     """The topic map of a run, from the fitted model and the topics as reported."""
-    from textmine.topic_map import write_topic_map
+    from textmine.report.topic_map import write_topic_map
 
     model = run.topic_model
     write_topic_map(dated(path), model.topic_word_ if model is not None else [], run.result.topics)
 
 
 def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
-    from textmine.pipeline_analyze import analyze_files
+    from textmine.pipeline.analyze import analyze_files
 
     check_stdin_once(inputs)
     read_options, language = make_options(kwargs)
@@ -347,8 +347,8 @@ def analyze(inputs, output, json_path, segment_columns, date_column, score_colum
         textmine analyze survey_export.csv -o report-{date}.xlsx --json summary.json
         textmine analyze orders.xlsx --segment-column 地市 --period week --fail-on-alert
     """
-    from textmine.pipeline_analyze import AnalyzeOptions
-    from textmine.report_text import render_summary
+    from textmine.pipeline.analyze import AnalyzeOptions
+    from textmine.report.terminal import render_summary
 
     check_topics_html(topics_html, topics)
     options = AnalyzeOptions(segment_columns=tuple(segment_columns), date_column=date_column,
@@ -357,8 +357,8 @@ def analyze(inputs, output, json_path, segment_columns, date_column, score_colum
     run = run_analysis(inputs, kwargs, options, jobs, quiet)
     try:
         if output:
-            from textmine.report_excel import write_workbook
-            from textmine.write import atomic_path
+            from textmine.report.excel import write_workbook
+            from textmine.io.write import atomic_path
 
             with atomic_path(dated(output)) as temporary:
                 write_workbook(run.result, temporary, annotated_rows=run.annotated_rows(), columns=run.columns)
@@ -393,8 +393,8 @@ def topics(inputs, json_path, topics, seed, topic_engine, topics_html, jobs, qui
         textmine topics orders.xlsx --topics 8 --seed 1 --json topics.json
         textmine topics survey_export.csv --topic-engine lda --topics-html map.html
     """
-    from textmine.pipeline_analyze import AnalyzeOptions
-    from textmine.report_text import topic_lines
+    from textmine.pipeline.analyze import AnalyzeOptions
+    from textmine.report.terminal import topic_lines
 
     check_topics_html(topics_html, topics)
     options = AnalyzeOptions(topics=topics, seed=seed, topic_engine=topic_engine)

@@ -16,7 +16,7 @@ import json
 
 import numpy as np
 
-from textmine.write import atomic_path
+from textmine.io.write import atomic_path
 
 MAP_SIZE = 560  # SVG width and height, in px
 MAX_RADIUS = 70

@@ -9,7 +9,7 @@ Safety rules that hold for every file textmine writes:
   neither, because it feeds other programs;
 - XLSX cells never become formulas, lose control characters Excel refuses,
   and are cut at Excel's 32,767-character limit with a visible marker
-  (the rows of a big sheet are streamed by ``textmine.xlsx_stream``).
+  (the rows of a big sheet are streamed by ``textmine.io.xlsx_stream``).
 
     >>> with open_row_writer("out.csv", ["意见", "sentiment"]) as writer:
     ...     writer.write_row({"意见": "=1+1", "sentiment": "neg"})
@@ -265,12 +265,12 @@ class JsonlRowWriter:
 
 
 class XlsxRowWriter:
-    """One 明细 sheet capped at Excel's row limit; rows stream to disk (``textmine.xlsx_stream``)."""
+    """One 明细 sheet capped at Excel's row limit; rows stream to disk (``textmine.io.xlsx_stream``)."""
 
     def __init__(self, path, columns, *, sheet_title="明细"):
         from openpyxl import Workbook
 
-        from textmine.xlsx_stream import SheetRows
+        from textmine.io.xlsx_stream import SheetRows
 
         self.columns = list(columns)
         self._path = path
@@ -294,7 +294,7 @@ class XlsxRowWriter:
             self.write_row(row)
 
     def close(self):
-        from textmine.xlsx_stream import save_with_rows
+        from textmine.io.xlsx_stream import save_with_rows
 
         save_with_rows(self._workbook, self._sheet, self._rows, self._path)
 

@@ -3,7 +3,7 @@
 read -> clean -> mask -> segment -> score / classify -> (dedupe) -> write.
 Rows stream through in chunks, so memory does not grow with the input. Each
 distinct comment text is analysed once (clean, segment, score, classify,
-duplicate signature: ``textmine.text_analysis``); with ``jobs > 1`` that runs
+duplicate signature: ``textmine.pipeline.analysis``); with ``jobs > 1`` that runs
 in worker processes while the parent reads, masks, checks duplicates and
 writes. Results come back in input order, so the output is identical to
 ``jobs=1``.
@@ -19,11 +19,11 @@ from itertools import islice
 from operator import itemgetter, methodcaller
 from dataclasses import dataclass, field
 
-from textmine.dedupe import DuplicateFinder
+from textmine.text.dedupe import DuplicateFinder
 from textmine.errors import ConfigError
-from textmine.read import open_feedback
-from textmine.text_analysis import AnnotationCache, analysis_workers
-from textmine.write import open_row_writer
+from textmine.io.read import open_feedback
+from textmine.pipeline.analysis import AnnotationCache, analysis_workers
+from textmine.io.write import open_row_writer
 
 ANNOTATION_COLUMNS = ["sentiment_score", "sentiment", "categories", "evidence", "aspects",
                       "duplicate_of", "flag"]

@@ -12,7 +12,7 @@ fits topics on the comments no category covers, candidate new pain points.
 from collections import Counter
 
 from textmine.errors import ConfigError
-from textmine.topics import TopicModel
+from textmine.topics.model import TopicModel
 
 
 def topic_summary(model, assignments, sentiments, categories, texts, n_examples=5):

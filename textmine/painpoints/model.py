@@ -5,7 +5,7 @@ One-vs-rest logistic regression over char 1-3-grams and word tokens, trained by
 ``textmine/models/painpoints.npz`` + ``.json`` (no pickle). :class:`FeatureIndex`
 turns a batch of comments into the model's feature matrix; :class:`PainPointModel`
 loads, saves and applies the weights and holds the decision thresholds per rule
-level. ``textmine.classify.PainPointClassifier`` combines it with the keyword rules.
+level. ``textmine.painpoints.classifier.PainPointClassifier`` combines it with the keyword rules.
 
     >>> model = PainPointModel.load()
     >>> proba = model.predict_proba(["网速太慢"], [["网速", "太", "慢"]])

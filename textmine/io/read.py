@@ -23,14 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textmine.errors import InputError, MissingColumnError
-from textmine.read_encoding import (
+from textmine.io.encoding import (
     _check_encoding_name, _decode_lines, _looks_binary, detect_encoding)
-from textmine.read_formats import (
+from textmine.io.formats import (
     TEXT_COLUMN_NAMES, RowStream, _open_delimited, _open_jsonl, _open_xlsx)
 
 # Moved to read_encoding / read_formats; still importable from here.
-from textmine.read_encoding import CANDIDATE_ENCODINGS  # noqa: F401
-from textmine.read_formats import DELIMITERS, sniff_delimiter  # noqa: F401
 
 SAMPLE_BYTES = 256 * 1024
 _CJK = re.compile(r"[\u4e00-\u9fff]")

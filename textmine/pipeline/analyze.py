@@ -18,14 +18,14 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from textmine.analyze import CATEGORY_NAMES, Aggregator, to_json_summary
-from textmine.columns import detect_date_column, detect_score_column, detect_segment_columns
+from textmine.aggregate.aggregator import CATEGORY_NAMES, Aggregator, to_json_summary
+from textmine.io.columns import detect_date_column, detect_score_column, detect_segment_columns
 from textmine.errors import ConfigError, MissingColumnError
-from textmine.pipeline import (LanguageOptions, ReadOptions, RunResult, annotate_stream, open_sources,
+from textmine.pipeline.runner import (LanguageOptions, ReadOptions, RunResult, annotate_stream, open_sources,
                                output_columns, parse_topics_option)
-from textmine.text_analysis import CONTENT_KEY, analysis_workers
-from textmine.topic_report import new_issue_topics, topic_summary
-from textmine.topics import DEFAULT_ENGINE, TopicModel
+from textmine.pipeline.analysis import CONTENT_KEY, analysis_workers
+from textmine.topics.summary import new_issue_topics, topic_summary
+from textmine.topics.model import DEFAULT_ENGINE, TopicModel
 
 NO_TOPIC = -1
 SAMPLE_FOR_TOPICS = 20_000
@@ -42,7 +42,7 @@ class AnalyzeOptions:
     topics: str = "auto"  # "auto", a number, or "0"/"off" for none
     seed: int = 0
     include_duplicates: bool = False
-    topic_engine: str = DEFAULT_ENGINE  # "nmf" or "lda" (textmine.topic_engines)
+    topic_engine: str = DEFAULT_ENGINE  # "nmf" or "lda" (textmine.topics.engines)
 
 
 @dataclass
@@ -294,7 +294,7 @@ def annotate_with_topics(paths, output, n_topics, *, seed=0, topic_engine=DEFAUL
     The rows are spooled to a temporary file (memory stays bounded), topics are
     fitted on a seeded sample and assigned, then every row is written.
     """
-    from textmine.write import open_row_writer
+    from textmine.io.write import open_row_writer
 
     run = analyze_files(paths, AnalyzeOptions(topics=n_topics, seed=seed, topic_engine=topic_engine),
                         read_options=read_options,

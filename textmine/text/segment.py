@@ -22,7 +22,7 @@ import re
 import unicodedata
 
 
-from textmine.lexicon import Lexicon
+from textmine.text.lexicon import Lexicon
 
 # Single characters that still say something about a pain point when a topic
 # model or keyword list sees them on their own.

@@ -2,7 +2,7 @@
 
 Sheets: 概览, 痛点, 情感, 客群短板, 趋势与预警, 驱动因素, 主题, 典型原声, 明细. The workbook is
 written in openpyxl's write-only mode; the rows of 明细 (one per comment, capped at
-Excel's 1,048,576 rows) stream to disk as XML (``textmine.xlsx_stream``), so memory
+Excel's 1,048,576 rows) stream to disk as XML (``textmine.io.xlsx_stream``), so memory
 stays bounded. No input text can become a live formula: every string is stored as
 a string cell (see ``safe_xlsx_value``).
 
@@ -20,8 +20,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from textmine.errors import OutputError
-from textmine.write import EXCEL_MAX_ROWS, safe_xlsx_value
-from textmine.xlsx_stream import SheetRows, save_with_rows
+from textmine.io.write import EXCEL_MAX_ROWS, safe_xlsx_value
+from textmine.io.xlsx_stream import SheetRows, save_with_rows
 
 SENTIMENT_NAMES = {"pos": "正面", "neu": "中性", "neg": "负面"}
 _HEADER_FONT = Font(bold=True, color="FFFFFF")

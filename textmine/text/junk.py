@@ -11,7 +11,7 @@ not as junk.
 
 import re
 
-from textmine.clean_emoji import _EMOJI_MAP, _EMOTICON, _EMOTICON_CHARS
+from textmine.text.emoji import _EMOJI_MAP, _EMOTICON, _EMOTICON_CHARS
 
 _LETTER = re.compile(r"[^\W\d_]")
 _NOT_LETTER = re.compile(r"[\W\d_]+")

@@ -8,7 +8,7 @@
 * **model** - one-vs-rest logistic regression over char 1-3-grams and word
   tokens, trained by ``scripts/train_classifier.py`` on the labelled training
   set; shipped as ``textmine/models/painpoints.npz`` + ``.json`` (no pickle).
-  Its features and artefact are in ``textmine.classify_model``.
+  Its features and artefact are in ``textmine.painpoints.model``.
 
 Combined, a category is kept when P(category) reaches the threshold of its level
 (none / weak / strong), tuned per category by cross-validation on the training
@@ -26,11 +26,10 @@ from bisect import bisect_right
 import ahocorasick
 import numpy as np
 
-from textmine.classify_model import PainPointModel
+from textmine.painpoints.model import PainPointModel
 from textmine.errors import ConfigError
 
 # Moved to classify_model; still importable from here (scripts/train_classifier.py).
-from textmine.classify_model import MODEL_NAME, FeatureIndex, char_and_word_features  # noqa: F401
 
 MODES = ("combined", "rules", "model")
 # Rule levels of a category in a comment. VETO: every hit is denied, excluded or

@@ -6,9 +6,9 @@ composition used before segmentation. Cleaned text is for analysis only:
 callers keep and write out the original text. Every regex and table is built
 once, here, because this runs on millions of comments.
 
-Emoji replacement (:func:`replace_emoji`, EMOJI_TAGS) lives in ``clean_emoji``
-and junk detection (:func:`junk_reason`, which returns a verdict, not text) in
-``clean_junk``; both are importable from here.
+Emoji replacement (:func:`replace_emoji`) lives in ``textmine.text.emoji``
+and junk detection (``junk_reason``, which returns a verdict, not text) in
+``textmine.text.junk``.
 
 >>> clean_text("寬頻斷線！！！！😡😡😡 &nbsp;垃圾垃圾垃圾")
 '宽频断线！[怒] 垃圾'
@@ -20,14 +20,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from textmine.clean_emoji import EMOJI_TAGS, replace_emoji
-from textmine.clean_junk import junk_reason
+from textmine.text.emoji import replace_emoji
 
 __all__ = [
-    "EMOJI_TAGS",
     "clean_text",
     "clean_texts",
-    "junk_reason",
     "make_pipeline",
     "normalize_whitespace",
     "normalize_width",

@@ -17,9 +17,9 @@ The parts: sentiment_text.py (lexicon, clauses, rules), sentiment_features.py
 import numpy as np
 
 from textmine.errors import ConfigError
-from textmine.sentiment_features import sentiment_features
-from textmine.sentiment_model import load_model
-from textmine.sentiment_text import answer_score, split_clauses, tokens_by_clause
+from textmine.sentiment.features import sentiment_features
+from textmine.sentiment.model import load_model
+from textmine.sentiment.rules import answer_score, split_clauses, tokens_by_clause
 
 __all__ = ["ENGINES", "SentimentScorer", "answer_score", "sentiment_features", "split_clauses"]
 

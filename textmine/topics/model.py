@@ -36,9 +36,9 @@ import numpy as np
 from scipy import sparse
 
 from textmine.errors import ConfigError
-from textmine.segment import TokenMemo
-from textmine.topic_coherence import npmi_coherence, npmi_of_ids, top_word_ids  # noqa: F401
-from textmine.topic_engines import ENGINES, make_engine, single_threaded
+from textmine.text.segment import TokenMemo
+from textmine.topics.coherence import npmi_coherence, npmi_of_ids, top_word_ids  # noqa: F401
+from textmine.topics.engines import ENGINES, make_engine, single_threaded
 
 DEFAULT_ENGINE = "nmf"
 SEARCH_DOCS = 20_000  # comments the auto-k search fits on (see _fit_components)

@@ -4,7 +4,7 @@
 duplicate signature on distinct texts; ``AnnotationCache`` remembers the
 results in the parent process and turns them into annotated rows;
 ``analysis_workers`` starts the processes that do the analysing (forked after
-the models are loaded, so they share them). ``textmine.pipeline`` puts these
+the models are loaded, so they share them). ``textmine.pipeline.runner`` puts these
 in order with reading and writing.
 """
 
@@ -13,13 +13,14 @@ from contextlib import contextmanager
 from itertools import chain
 from typing import NamedTuple
 
-from textmine.clean import clean_texts, junk_reason
-from textmine.classify import PainPointClassifier
-from textmine.dedupe import DuplicateFinder
-from textmine.lexicon import load_lexicon
-from textmine.mask import hinted_values, mask_personal_data
-from textmine.segment import Segmenter
-from textmine.sentiment import SentimentScorer
+from textmine.text.clean import clean_texts
+from textmine.text.junk import junk_reason
+from textmine.painpoints.classifier import PainPointClassifier
+from textmine.text.dedupe import DuplicateFinder
+from textmine.text.lexicon import load_lexicon
+from textmine.text.mask import hinted_values, mask_personal_data
+from textmine.text.segment import Segmenter
+from textmine.sentiment.scorer import SentimentScorer
 
 OTHER = "other"
 CONTENT_KEY = "_content_words"  # internal: travels with a row between stages, never written

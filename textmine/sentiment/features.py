@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from textmine.sentiment_text import (apply_rules, is_sarcastic, length_bucket, lexicon, lexicon_hits,
+from textmine.sentiment.rules import (apply_rules, is_sarcastic, length_bucket, lexicon, lexicon_hits,
                                      negation_marked, score_in_text, split_clauses, tokens_by_clause)
 
 

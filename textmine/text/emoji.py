@@ -1,6 +1,6 @@
 """Emoji and emoticons in feedback: replaced by bracketed words that keep their sentiment.
 
-Part of the clean stage (``textmine.clean.clean_text`` runs :func:`replace_emoji`).
+Part of the clean stage (``textmine.text.clean.clean_text`` runs :func:`replace_emoji`).
 EMOJI_TAGS gives the polarity of each word for sentiment lexicons; the tables
 and regexes are built once, here.
 

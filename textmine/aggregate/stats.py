@@ -22,7 +22,7 @@ Numbers are rounded here as the reports show them (``_round``, ``_ratio``, ``_pv
 
 import math
 
-from textmine.significance import fisher_greater, poisson_at_least
+from textmine.aggregate.significance import fisher_greater, poisson_at_least
 
 
 def short_board(group, total, codes, *, min_support, alpha):

@@ -6,7 +6,7 @@ UTF-16, and files edited by hand can mix UTF-8 and GBK lines.
 then charset-normalizer among CANDIDATE_ENCODINGS, GB18030 and Big5 settled by
 how common the decoded characters are); ``_decode_lines`` then decodes the
 stream so that one bad line costs one line, counting each repair in the
-ReadStats. ``textmine.read.open_feedback`` is the caller.
+ReadStats. ``textmine.io.read.open_feedback`` is the caller.
 
     >>> detect_encoding("意见".encode("gb18030"))
     'gb18030'

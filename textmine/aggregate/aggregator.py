@@ -20,9 +20,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from textmine.analyze_stats import (
+from textmine.aggregate.stats import (
     _pvalue, _ratio, _round, rising_alerts, score_drivers, short_board)
-from textmine.columns import number_or_none, parse_date, period_of
+from textmine.io.columns import number_or_none, parse_date, period_of
 
 OTHER = "other"
 CATEGORY_NAMES = {

@@ -24,7 +24,7 @@ import numpy as np
 
 from textmine.errors import ConfigError
 from textmine.resources import model_file
-from textmine.sentiment_text import (apply_rules, is_sarcastic, length_bucket, lexicon, lexicon_hits,
+from textmine.sentiment.rules import (apply_rules, is_sarcastic, length_bucket, lexicon, lexicon_hits,
                                      negation_marked, score_in_text, split_clauses, tokens_by_clause)
 
 WEIGHTS_FILE = "sentiment.npz"

@@ -3,7 +3,7 @@
 Each ``_open_*`` handler reads the header and returns the column names and a
 :class:`RowStream` of dicts (column -> str) over the data rows. Nothing is lost
 silently: ragged rows, unparseable lines, bad JSON lines and extra cells are
-counted in the ReadStats with a reason. ``textmine.read.open_feedback`` picks
+counted in the ReadStats with a reason. ``textmine.io.read.open_feedback`` picks
 the handler and hands it decoded lines (or, for xlsx, the byte stream).
 
     >>> sniff_delimiter("序号,满意度,意见")
@@ -23,7 +23,7 @@ DELIMITERS = [",", "\t", ";", "|"]
 
 # Header names that hold the free text, best first (matched after lower-casing;
 # an exact match wins over a name that only contains one of these). They find the
-# text column (textmine.read.resolve_text_column) and the sheet of a workbook.
+# text column (textmine.io.read.resolve_text_column) and the sheet of a workbook.
 TEXT_COLUMN_NAMES = [
     "意见建议", "投诉内容", "问题描述", "回复内容", "评论内容", "反馈内容", "内容", "评论", "意见",
     "建议", "反馈", "评价", "留言", "描述", "原文", "诉求", "备注",
@@ -34,7 +34,7 @@ TEXT_COLUMN_NAMES = [
 class RowStream:
     """An iterator of rows that can show its first rows without consuming them.
 
-    Column detection (``textmine.read`` and ``analyze``) looks at the first rows; they
+    Column detection (``textmine.io.read`` and ``analyze``) looks at the first rows; they
     are then yielded again as if never read.
     """
 
