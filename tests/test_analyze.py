@@ -3,7 +3,9 @@ import json
 
 import pytest
 
+from conftest import aggregator, as_comment, as_comments
 from textmine.aggregate.aggregator import Aggregator, to_json_summary
+from textmine.painpoints.taxonomy import Taxonomy
 
 
 def row(categories=(), sentiment="neg", score=None, date=None, text="评论", **extra):
@@ -31,7 +33,7 @@ def segment(result, value, column="地区类型"):
 
 
 def test_short_board_found_when_over_represented_and_significant():
-    result = Aggregator(segment_columns=["地区类型"]).add_many(segment_rows(40, 24)).result()
+    result = aggregator(segment_columns=["地区类型"]).add_many(as_comments(segment_rows(40, 24))).result()
     rural = segment(result, "农村")
     assert rural["short_board"] == "coverage"
     assert rural["top_pain_point"] == "coverage"
@@ -47,20 +49,20 @@ def test_short_board_found_when_over_represented_and_significant():
     (12, 2, "not over-represented (17 % vs 10 %, not significant)"),
 ])
 def test_no_short_board_without_support_or_significance(group_negative, group_coverage, reason):
-    result = Aggregator(segment_columns=["地区类型"]).add_many(segment_rows(group_negative, group_coverage)).result()
+    result = aggregator(segment_columns=["地区类型"]).add_many(as_comments(segment_rows(group_negative, group_coverage))).result()
     assert segment(result, "农村")["short_board"] is None, reason
 
 
 def test_top_pain_point_counts_negative_comments_only():
     rows = [row(["speed"], sentiment="pos", 渠道="APP") for _ in range(10)]
     rows += [row(["billing"], 渠道="APP") for _ in range(3)]
-    result = Aggregator(segment_columns=["渠道"]).add_many(rows).result()
+    result = aggregator(segment_columns=["渠道"]).add_many(as_comments(rows)).result()
     assert segment(result, "APP", "渠道")["top_pain_point"] == "billing"
 
 
 def test_segment_values_are_capped_and_empty_values_named():
     rows = [row(["speed"], 地市=f"城{i}") for i in range(10)] + [row(["speed"], 地市="")]
-    result = Aggregator(segment_columns=["地市"], max_segment_values=5).add_many(rows).result()
+    result = aggregator(segment_columns=["地市"], max_segment_values=5).add_many(as_comments(rows)).result()
     values = {e["value"]: e["rows"] for e in result.segments["地市"]}
     assert len(values) == 6 and values["(其他值)"] == 6
 
@@ -78,7 +80,7 @@ def monthly_rows(billing_per_month, total=100):
 
 
 def month_alerts(rows):
-    return [a for a in Aggregator().add_many(rows).result().alerts if a["granularity"] == "month"]
+    return [a for a in aggregator().add_many(as_comments(rows)).result().alerts if a["granularity"] == "month"]
 
 
 def test_alert_fires_on_a_rise_in_the_last_period():
@@ -116,7 +118,7 @@ def test_weekly_alerts_use_iso_weeks():
         day = (dt.date(2026, 9, 14) + dt.timedelta(weeks=week)).isoformat()
         billing = 15 if week == 9 else 2
         rows += [row(["billing"], date=day) for _ in range(billing)] + [row(["speed"], date=day)] * (40 - billing)
-    alerts = [a for a in Aggregator().add_many(rows).result().alerts if a["granularity"] == "week"]
+    alerts = [a for a in aggregator().add_many(as_comments(rows)).result().alerts if a["granularity"] == "week"]
     assert [(a["category"], a["period"]) for a in alerts] == [("billing", "2026-W47")]
 
 
@@ -125,7 +127,7 @@ def test_drivers_rank_by_score_gap_times_share():
     rows = [row(["customer_service"], score=2) for _ in range(10)]
     rows += [row(["pricing"], score=6) for _ in range(30)]
     rows += [row([], sentiment="pos", score=8) for _ in range(60)]
-    drivers = Aggregator().add_many(rows).result().drivers
+    drivers = aggregator().add_many(as_comments(rows)).result().drivers
     assert [d["category"] for d in drivers] == ["customer_service", "pricing"]
     # customer_service: without = (30*6 + 60*8) / 90 = 7.3333; (7.3333 - 2) * 10 / 100
     assert drivers[0]["impact"] == pytest.approx(0.5333, abs=1e-4)
@@ -137,7 +139,7 @@ def test_drivers_rank_by_score_gap_times_share():
 def test_drivers_fall_back_to_sentiment_without_scores():
     rows = [row(["stability"], sentiment_score=0.1) for _ in range(10)]
     rows += [row([], sentiment="pos", sentiment_score=0.9) for _ in range(10)]
-    drivers = Aggregator().add_many(rows).result().drivers
+    drivers = aggregator().add_many(as_comments(rows)).result().drivers
     assert drivers[0]["basis"] == "sentiment" and drivers[0]["impact"] == pytest.approx(4.0)
 
 
@@ -150,7 +152,7 @@ def test_drivers_fall_back_to_sentiment_without_scores():
 ])
 def test_nps_and_average_score(scores, scale, nps, average):
     rows = [row([], sentiment="neu", score=s) for s in scores]
-    overview = Aggregator(score_scale=scale).add_many(rows).result().overview
+    overview = aggregator(score_scale=scale).add_many(as_comments(rows)).result().overview
     assert overview["nps"] == nps
     assert overview["average_score"] == pytest.approx(average, abs=1e-4)
 
@@ -159,7 +161,7 @@ def test_nps_and_average_score(scores, scale, nps, average):
 def test_duplicates_and_flagged_rows_are_counted_not_analysed():
     rows = [row(["speed"]), {**row(["speed"]), "duplicate_of": "1"}, {**row([]), "flag": "empty"},
             {**row([]), "flag": "spam"}, row([], sentiment="pos")]
-    result = Aggregator().add_many(rows).result(rows_read=7, skipped_by_reason={"blank_line": 2})
+    result = aggregator().add_many(as_comments(rows)).result(rows_read=7, skipped_by_reason={"blank_line": 2})
     assert result.rows == {"read": 7, "analyzed": 2, "skipped": 2, "skipped_by_reason": {"blank_line": 2},
                            "excluded": 3, "excluded_by_reason": {"duplicate": 1, "empty": 1, "spam": 1}}
     assert result.sentiment == {"pos": 1, "neu": 0, "neg": 1}
@@ -173,8 +175,8 @@ def test_duplicates_and_flagged_rows_are_counted_not_analysed():
     (["speed", "speed"], ["speed"]),
 ])
 def test_categories_as_list_or_pipeline_string(categories, expected):
-    agg = Aggregator()
-    agg.add(row(categories))
+    agg = aggregator()
+    agg.add(as_comment(row(categories)))
     counted = sorted(c["code"] for c in agg.result().categories if c["count"])
     assert counted == expected
 
@@ -182,7 +184,7 @@ def test_categories_as_list_or_pipeline_string(categories, expected):
 def test_category_table_shares_and_order():
     rows = [row(["speed"]) for _ in range(6)] + [row(["billing", "speed"], sentiment="pos") for _ in range(2)]
     rows += [row([], sentiment="neu") for _ in range(2)]
-    table = Aggregator().add_many(rows).result().categories
+    table = aggregator().add_many(as_comments(rows)).result().categories
     assert [(c["code"], c["count"], c["share"], c["negative_share"]) for c in table[:2]] == [
         ("speed", 8, 0.8, 0.75), ("billing", 2, 0.2, 0.0)]
     assert table[-1]["code"] == "other" and table[-1]["count"] == 2
@@ -190,15 +192,15 @@ def test_category_table_shares_and_order():
 
 def test_verbatims_are_capped_most_negative_first():
     rows = [row(["billing"], text=f"扣费{i}", sentiment_score=i / 100) for i in range(50, 0, -1)]
-    verbatims = Aggregator(verbatims_per_category=3).add_many(rows).result().verbatims["billing"]
+    verbatims = aggregator(verbatims_per_category=3).add_many(as_comments(rows)).result().verbatims["billing"]
     assert [v["text"] for v in verbatims] == ["扣费1", "扣费2", "扣费3"]
 
 
 def test_memory_stays_bounded():
-    agg = Aggregator(verbatims_per_category=5, max_word_pairs=200)
+    agg = aggregator(verbatims_per_category=5, max_word_pairs=200)
     for i in range(5000):
-        agg.add(row(["speed"], text=f"网速慢{i}", tokens=f"网速 慢 词{i % 97} 词{i % 89}",
-                    date=f"2026-{6 + i % 6:02d}-01"))
+        agg.add(as_comment(row(["speed"], text=f"网速慢{i}", tokens=f"网速 慢 词{i % 97} 词{i % 89}",
+                    date=f"2026-{6 + i % 6:02d}-01")))
     assert len(agg._verbatims["speed"]) == 5
     assert len(agg.pairs) <= 200
     assert not any(isinstance(v, list) and len(v) > 100 for v in vars(agg).values())
@@ -207,17 +209,16 @@ def test_memory_stays_bounded():
     assert {"words": ["慢", "网速"], "count": 5000} in result.word_pairs
 
 
-def test_topics_are_passed_through_with_sizes_from_rows():
-    rows = [{**row(["speed"]), "topic": 1}, {**row(["speed"]), "topic": 1}, {**row([]), "topic": 0}]
-    topics = Aggregator().add_many(rows).result(topics=[{"id": 0, "words": ["套餐", "流量"]},
-                                                        {"id": 1, "label": "网速", "words": ["网速", "卡"]}]).topics
+def test_topics_are_passed_through_labelled_and_largest_first():
+    topics = aggregator().result(topics=[{"id": 0, "words": ["套餐", "流量"], "size": 1},
+                                         {"id": 1, "label": "网速", "words": ["网速", "卡"], "size": 2}]).topics
     assert topics == [{"id": 1, "label": "网速", "words": ["网速", "卡"], "size": 2},
                       {"id": 0, "label": "套餐 流量", "words": ["套餐", "流量"], "size": 1}]
 
 
 def test_json_summary_shape_and_serialisable():
     rows = segment_rows(40, 24) + monthly_rows([5, 4, 6, 5, 5, 20])
-    summary = to_json_summary(Aggregator(segment_columns=["地区类型"]).add_many(rows).result(rows_read=len(rows)))
+    summary = to_json_summary(aggregator(segment_columns=["地区类型"]).add_many(as_comments(rows)).result(rows_read=len(rows)))
     assert {"rows", "sentiment", "categories", "segments", "alerts", "drivers", "topics"} <= set(summary)
     assert set(summary["rows"]) >= {"read", "analyzed", "skipped", "skipped_by_reason"}
     assert set(summary["sentiment"]) == {"pos", "neu", "neg"}
@@ -230,7 +231,63 @@ def test_json_summary_shape_and_serialisable():
 
 
 def test_empty_input_gives_an_empty_but_complete_result():
-    summary = to_json_summary(Aggregator(segment_columns=["地市"]).result(rows_read=0))
+    summary = to_json_summary(aggregator(segment_columns=["地市"]).result(rows_read=0))
     assert summary["rows"]["analyzed"] == 0
     assert summary["alerts"] == [] and summary["drivers"] == [] and summary["segments"] == {"地市": []}
     assert summary["overview"]["nps"] is None and summary["overview"]["average_score"] is None
+
+
+# ------------------------------------------------------------------ the taxonomy names every table
+THREE = Taxonomy((("net", "网络质量"), ("fee", "费用问题"), ("svc", "服务问题")))
+PACKAGED = Taxonomy.load()
+
+
+def three_category_rows():
+    """Rows that give every table an entry: a short board, a rising alert, drivers, verbatims."""
+    rows = [row(["net"] if i < 24 else ["fee"], score=3, 地区类型="农村") for i in range(40)]
+    rows += [row(["net"] if i < 20 else ["fee"], score=5, 地区类型="城市") for i in range(200)]
+    rows += [row(["svc"], sentiment="pos", score=9, 地区类型="城市") for _ in range(50)]
+    rows += [row([], sentiment="neu", score=8, 地区类型="城市") for _ in range(5)]
+    for day, fee in zip(MONTHS, [5, 4, 6, 5, 5, 20]):
+        rows += [row(["fee"], date=day, score=4) for _ in range(fee)]
+        rows += [row(["svc"], date=day, score=7) for _ in range(100 - fee)]
+    return rows
+
+
+def test_a_custom_taxonomy_names_every_table_and_nothing_else():
+    result = aggregator(segment_columns=["地区类型"], taxonomy=THREE).add_many(as_comments(three_category_rows())).result()
+    assert sorted(c["code"] for c in result.categories) == ["fee", "net", "other", "svc"]
+    assert {c["code"]: c["name"] for c in result.categories} == THREE.names
+    rural = segment(result, "农村")
+    assert (rural["short_board"], rural["top_pain_point"]) == ("net", "net")
+    assert [(a["category"], a["name"]) for a in result.alerts if a["granularity"] == "month"] == [
+        ("fee", "费用问题")]
+    assert result.drivers and all(d["name"] == THREE.name(d["category"]) for d in result.drivers)
+    assert set(result.trends["month"]["counts"]) == {"fee", "svc"}
+    assert list(result.verbatims) == ["net", "fee", "svc", "other"]
+    assert result.category_names == THREE.names and result.category_name("fee") == "费用问题"
+    text = json.dumps(to_json_summary(result), ensure_ascii=False)
+    for code in PACKAGED.codes[:-1]:
+        assert f'"{code}"' not in text and PACKAGED.name(code) not in text
+
+
+def test_the_packaged_taxonomy_is_the_default_and_lists_every_category():
+    result = aggregator().add_many(as_comments([row(["speed"])])).result()
+    assert [c["code"] for c in result.categories] == ["speed"] + [c for c in PACKAGED.codes[:-1] if c != "speed"]
+    assert result.categories[0]["name"] == "网速" and result.category_names == PACKAGED.names
+
+
+def test_a_code_outside_the_taxonomy_still_counts_after_the_taxonomy_and_before_other():
+    rows = [row(["coverage"]), row(["net"]), row([])]
+    result = aggregator(taxonomy=THREE).add_many(as_comments(rows)).result()
+    assert [c["code"] for c in result.categories] == ["net", "coverage", "fee", "svc", "other"]
+    assert result.category_name("coverage") == "coverage"
+    assert list(result.verbatims) == ["net", "coverage", "other"]
+
+
+def test_topics_carry_the_name_of_their_closest_category():
+    topics = aggregator(taxonomy=THREE).result(topics=[
+        {"id": 0, "words": ["信号"], "size": 3, "top_category": "net"},
+        {"id": 1, "words": ["贵"], "size": 2, "top_category": "other"},
+        {"id": 2, "words": ["好"], "size": 1, "top_category": None}]).topics
+    assert [t["top_category_name"] for t in topics] == ["网络质量", "其他", None]

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from textmine.cli import cli
 
-from conftest import FIXTURES
+from conftest import FIXTURES, SAMPLES
 
 ANNOTATIONS = ["sentiment_score", "sentiment", "categories", "evidence", "aspects", "duplicate_of", "flag"]
 
@@ -131,3 +131,112 @@ def test_python_dash_m_textmine_runs():
     completed = subprocess.run([sys.executable, "-m", "textmine", "--version"], capture_output=True, text=True)
     assert completed.returncode == 0
     assert completed.stdout.startswith("textmine, version ")
+
+
+# --- a custom taxonomy, through every report ---------------------------------------------------------------
+CUSTOM_TAXONOMY = ("code\tname\tkeywords\texclusions\n"
+                   "net\t网络质量\t信号|网速|掉线\t\n"
+                   "fee\t费用问题\t贵|扣费|话费\t\n"
+                   "svc\t服务问题\t客服|态度\t\n")
+CUSTOM_NAMES = {"net": "网络质量", "fee": "费用问题", "svc": "服务问题", "other": "其他"}
+# The packaged taxonomy's codes and names, none of which a custom taxonomy's report may show.
+# 网速 is left out: it is also a word of the comments, which the 主题 sheet counts.
+PACKAGED_LABELS = ("coverage", "stability", "speed", "call_quality", "pricing", "billing", "customer_service",
+                   "repair_install", "business_handling", "marketing", "privacy_security",
+                   "信号覆盖", "网络稳定性", "通话质量", "资费套餐", "计费扣费", "客服服务", "装维服务", "业务办理",
+                   "营销推广", "信息安全")
+COMMENT_COLUMNS = ("意见建议", "原声（已脱敏）")  # customers' own words may name anything
+
+
+def workbook_cells(path):
+    """{sheet: [(column header, value)]} of the string cells outside the comment text columns.
+
+    The header is known only under a table with a comment column (明细, 典型原声); elsewhere it is None.
+    """
+    from openpyxl import load_workbook
+
+    cells = {}
+    book = load_workbook(path, read_only=True)
+    for sheet in book.worksheets:
+        header = ()
+        for row in sheet.iter_rows(values_only=True):
+            if any(value in COMMENT_COLUMNS for value in row):
+                header = row  # a table with comments starts: its header labels the cells below
+                continue
+            cells.setdefault(sheet.title, []).extend(
+                (header[i] if i < len(header) else None, value) for i, value in enumerate(row)
+                if isinstance(value, str) and (i >= len(header) or header[i] not in COMMENT_COLUMNS))
+    book.close()
+    return cells
+
+
+@pytest.fixture(scope="module")
+def custom_taxonomy_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("taxonomy")
+    (folder / "my.tsv").write_text(CUSTOM_TAXONOMY, encoding="utf-8")
+    result = CliRunner().invoke(cli, [
+        "analyze", str(SAMPLES / "survey_export.csv"), "--taxonomy", str(folder / "my.tsv"),
+        "--json", str(folder / "out.json"), "-o", str(folder / "out.xlsx"), "--topics", "off", "-q", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    return result, folder
+
+
+def test_custom_taxonomy_names_the_json_summary(custom_taxonomy_run):
+    import json
+
+    _, folder = custom_taxonomy_run
+    summary = json.loads((folder / "out.json").read_text(encoding="utf-8"))
+    assert {c["code"]: c["name"] for c in summary["categories"]} == CUSTOM_NAMES
+    assert all(c["count"] > 0 for c in summary["categories"])
+    assert {d["category"] for d in summary["drivers"]} == {"net", "fee", "svc"}
+    boards = [e[key] for entries in summary["segments"].values() for e in entries
+              for key in ("top_pain_point", "short_board")]
+    assert set(boards) - {None} == {"net", "fee", "svc"}
+    assert {a["category"] for a in summary["alerts"]} <= {"net", "fee", "svc"}
+    assert set(summary["trends"]["month"]["counts"]) == set(CUSTOM_NAMES)
+    text = json.dumps(summary, ensure_ascii=False)
+    assert [label for label in PACKAGED_LABELS if label in text] == []
+
+
+def test_custom_taxonomy_names_every_sheet_of_the_workbook(custom_taxonomy_run):
+    _, folder = custom_taxonomy_run
+    cells = workbook_cells(folder / "out.xlsx")
+    found = sorted({(sheet, label) for sheet, values in cells.items() for _, value in values
+                    for label in PACKAGED_LABELS if label in value})
+    assert found == []
+    names = {value for _, value in cells["痛点"]}
+    assert set(CUSTOM_NAMES.values()) <= names and set(CUSTOM_NAMES) <= names
+    assert {value for _, value in cells["驱动因素"]} >= {"网络质量", "费用问题", "服务问题"}
+    assert "网络质量" in {value for _, value in cells["客群短板"]}
+    verbatim_labels = {value for header, value in cells["典型原声"] if header == "痛点"}
+    assert verbatim_labels == set(CUSTOM_NAMES.values())
+    categories = {value for header, value in cells["明细"] if header == "categories"}
+    assert {code for value in categories for code in value.split("|")} == set(CUSTOM_NAMES)
+
+
+def terminal_sections(output):
+    """{section title: its indented lines} of the plain terminal summary."""
+    sections, title = {}, None
+    for line in output.splitlines():
+        if line.endswith("：") and not line.startswith(" "):
+            title = line.split("（")[0].rstrip("：")
+            sections[title] = []
+        elif line.startswith("  ") and title:
+            sections[title].append(line.strip())
+    return sections
+
+
+def test_custom_taxonomy_names_the_terminal_summary(custom_taxonomy_run):
+    import re
+
+    result, _ = custom_taxonomy_run
+    sections = terminal_sections(result.output)
+    named = {
+        "主要痛点": [line.split(": ")[0] for line in sections["主要痛点"]],
+        "客群短板": [re.match(r".+?=.+?: (.+?)（组内", line).group(1) for line in sections["客群短板"]],
+        "预警": [line.split(" ")[0] for line in sections["预警"]],
+        "拉低满意度的痛点": [line.split(": ")[0] for line in sections["拉低满意度的痛点"]],
+    }
+    assert sorted(named["主要痛点"]) == sorted(CUSTOM_NAMES.values())
+    assert all(named[title] and set(named[title]) <= set(CUSTOM_NAMES.values()) for title in named), named
+    assert [label for label in PACKAGED_LABELS + ("网速",) if label in result.output] == []

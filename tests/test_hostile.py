@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textmine.pipeline import runner as pipeline
+from textmine.pipeline import annotate as pipeline_annotate
 from textmine.cli import cli
 from textmine.io.write import open_row_writer
 
@@ -78,7 +78,7 @@ def test_ctrl_c_exits_130_and_leaves_no_file(tmp_path, monkeypatch):
         yield from ()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "annotate_chunks", interrupted)
+    monkeypatch.setattr(pipeline_annotate, "comment_chunks", interrupted)
     target = tmp_path / "out.csv"
     result = CliRunner().invoke(cli, ["annotate", str(FIXTURES / "utf8.csv"), "-o", str(target), "-j", "1"])
     assert result.exit_code == 130
@@ -90,7 +90,7 @@ def test_unexpected_error_is_one_line_and_traceback_only_with_debug(monkeypatch)
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(pipeline, "annotate_chunks", broken)
+    monkeypatch.setattr(pipeline_annotate, "comment_chunks", broken)
     path = str(FIXTURES / "utf8.csv")
     quiet = CliRunner().invoke(cli, ["annotate", path, "-j", "1"])
     assert quiet.exit_code == 1

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from textmine.text import mask
-from textmine.text.mask import MASK_TAGS, mask_personal_data
+from textmine.text.mask import MASK_TAGS, CellMasker, mask_personal_data
 
 
 @pytest.mark.parametrize(
@@ -145,3 +145,47 @@ def test_hinted_values_are_the_values_the_cheap_test_lets_through(values):
 def test_dates_and_short_numbers_skip_the_full_patterns():
     for value in ("2026-09-03", "2026/9/3 14:30", "10086", "4.5", "123456"):
         assert mask.personal_data_hint(value) is None
+
+
+def test_every_cell_is_masked_however_often_its_value_comes():
+    masker = CellMasker()
+    texts = ["信号差", "网速慢"]
+    masker.learn(texts, texts)
+    rows = [{"id": str(number), "city": "广州", "date": "2026-06-01", "phone": phone,
+             "card_id": "110101199003074518", "note": "联系我 13800138000 " + "很急" * 20,
+             "text": texts[number % 2]}
+            for number, phone in enumerate(["13912345678", "13912345678", "020-62345678"])]
+    masked = masker.mask_rows([dict(row) for row in rows])
+    for row, original in zip(masked, rows):
+        assert row["id"] == original["id"] and row["city"] == "广州" and row["date"] == "2026-06-01"
+        assert row["phone"] in ("<手机号>", "<固话>") and row["card_id"] == "<身份证号>"
+        assert row["note"].startswith("联系我 <手机号> ") and row["text"] == original["text"]
+
+
+def test_cells_are_masked_in_every_chunk_however_their_values_were_learned():
+    masker = CellMasker()
+    texts = ["信号差，回电13800138000", "网速慢"]
+    masker.learn(texts, [mask_personal_data(text) for text in texts])
+    for chunk in range(3):  # values learned in one chunk are masked again in the next
+        rows = [{"id": str(chunk * 10 + number), "phone": "13912345678", "date": "2026-06-01",
+                 "note": texts[number % 2], "text": texts[number % 2]} for number in range(4)]
+        for number, row in enumerate(masker.mask_rows(rows)):
+            assert row["phone"] == "<手机号>" and row["date"] == "2026-06-01"
+            expected = "信号差，回电<手机号>" if number % 2 == 0 else "网速慢"
+            assert row["text"] == row["note"] == expected
+            assert row["id"] == str(chunk * 10 + number)
+
+
+def test_cells_are_masked_when_the_value_memory_overflows():
+    masker = CellMasker(memo_size=3)
+    phones = [f"1391234{number:04d}" for number in range(6)]
+    for chunk in range(3):
+        rows = [{"phone": phone, "city": f"城市{number}"} for number, phone in enumerate(phones)]
+        for row in masker.mask_rows(rows):
+            assert row["phone"] == "<手机号>" and row["city"].startswith("城市")
+
+
+def test_cells_that_are_no_strings_are_left_and_lists_do_not_stop_masking():
+    rows = [{"n": 5, "phone": "13912345678"}, {"tags": ["a"], "phone": "13912345678"}]
+    masked = CellMasker().mask_rows(rows)
+    assert masked[0] == {"n": 5, "phone": "<手机号>"} and masked[1]["phone"] == "<手机号>"

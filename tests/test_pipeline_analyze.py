@@ -13,14 +13,15 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from textmine.aggregate.aggregator import CATEGORY_NAMES, Aggregator
+from textmine.aggregate.aggregator import Aggregator
+from textmine.painpoints.taxonomy import Taxonomy
 from textmine.cli import cli
 from textmine.pipeline.analyze import AnalyzeOptions, analyze_files
 
 from conftest import SAMPLES
 
 SURVEY = SAMPLES / "survey_export.csv"
-CATEGORY_CODES = set(CATEGORY_NAMES)
+CATEGORY_CODES = set(Taxonomy.load().codes)
 SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "主题", "典型原声", "明细"]
 PERIOD = re.compile(r"^\d{4}-(?:\d{2}|W\d{2})$")
 
@@ -64,9 +65,9 @@ def test_billing_alert_in_the_last_month(summary):
 
 def test_billing_alert_in_the_last_week(run):
     """Weekly alerts from the same annotated rows, aggregated again (no second annotation run)."""
-    aggregator = Aggregator()
-    for row in run.annotated_rows():
-        aggregator.add({**row, "date": row["日期"], "text": row["意见建议"]})
+    aggregator = Aggregator(date_column="日期")
+    for comment, _ in run.comments_with_topics():
+        aggregator.add(comment)
     weekly = [(alert["category"], alert["period"]) for alert in aggregator.result().alerts
               if alert["granularity"] == "week"]
     assert ("billing", "2026-W47") in weekly

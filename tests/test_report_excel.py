@@ -6,6 +6,7 @@ import subprocess
 import pytest
 from openpyxl import load_workbook
 
+from conftest import aggregator, as_comment, as_comments
 from textmine.report import excel as report_excel
 from textmine.io import xlsx_stream
 from textmine.aggregate.aggregator import Aggregator
@@ -40,7 +41,7 @@ def annotated_rows():
 @pytest.fixture(scope="module")
 def workbook_path(tmp_path_factory):
     rows = annotated_rows()
-    result = Aggregator(segment_columns=["地区类型"], score_scale="0-10").add_many(rows).result(
+    result = aggregator(segment_columns=["地区类型"], score_scale="0-10").add_many(as_comments(rows)).result(
         rows_read=len(rows), topics=[{"id": 0, "label": "网速", "words": ["网速", "慢"]}])
     path = tmp_path_factory.mktemp("xlsx") / "report.xlsx"
     write_workbook(result, path, annotated_rows=rows,
@@ -140,7 +141,7 @@ def test_detail_rows_capped_with_a_note(tmp_path, monkeypatch):
     monkeypatch.setattr(report_excel, "EXCEL_MAX_ROWS", 6)
     rows = [{"text": f"第{i}条"} for i in range(10)]
     path = tmp_path / "capped.xlsx"
-    write_workbook(Aggregator().add_many([]).result(), path, annotated_rows=rows)
+    write_workbook(aggregator().add_many([]).result(), path, annotated_rows=rows)
     values = [r[0] for r in load_workbook(path)["明细"].iter_rows(values_only=True)]
     assert values[:5] == ["text", "第0条", "第1条", "第2条", "第3条"]
     assert "另有 6 行未写入" in values[5] and len(values) == 6
@@ -148,13 +149,13 @@ def test_detail_rows_capped_with_a_note(tmp_path, monkeypatch):
 
 def test_empty_result_still_writes_every_sheet(tmp_path):
     path = tmp_path / "empty.xlsx"
-    write_workbook(Aggregator().result(rows_read=0), path)
+    write_workbook(aggregator().result(rows_read=0), path)
     assert load_workbook(path).sheetnames == SHEETS
 
 
 def test_unwritable_path_raises_output_error(tmp_path):
     with pytest.raises(OutputError, match="cannot write"):
-        write_workbook(Aggregator().result(), tmp_path / "missing" / "report.xlsx")
+        write_workbook(aggregator().result(), tmp_path / "missing" / "report.xlsx")
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -164,7 +165,7 @@ def test_full_disk_is_an_output_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(xlsx_stream.tempfile, "TemporaryFile", no_space)
     with pytest.raises(OutputError, match="cannot write the workbook: No space left on device"):
-        write_workbook(Aggregator().result(), tmp_path / "report.xlsx", annotated_rows=[{"text": "网速慢"}])
+        write_workbook(aggregator().result(), tmp_path / "report.xlsx", annotated_rows=[{"text": "网速慢"}])
     gc.collect()  # openpyxl's unfinished sheets complain when collected: let them do it here
 
 

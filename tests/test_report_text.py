@@ -3,8 +3,10 @@ import io
 import pytest
 from rich.console import Console
 
+from conftest import aggregator, as_comment, as_comments
 from textmine.aggregate.aggregator import Aggregator
-from textmine.report.terminal import render_summary, summary_lines
+from textmine.painpoints.taxonomy import Taxonomy
+from textmine.report.terminal import render_summary, summary_lines, topic_lines
 
 MONTHS = ["2026-06-15", "2026-07-15", "2026-08-15", "2026-09-15", "2026-10-15", "2026-11-15"]
 
@@ -30,7 +32,7 @@ def result():
             sentiment = "pos" if i % 7 == 0 else "neg"
             score = 9 if sentiment == "pos" else (1 if "customer_service" in categories else 5)
             rows.append(annotated(categories, sentiment, score, date=day, 地区类型=group))
-    return Aggregator(segment_columns=["地区类型"], score_scale="0-10").add_many(rows).result(rows_read=len(rows))
+    return aggregator(segment_columns=["地区类型"], score_scale="0-10").add_many(as_comments(rows)).result(rows_read=len(rows))
 
 
 def test_plain_lines(result):
@@ -65,9 +67,18 @@ def test_rich_tables(result):
 
 
 def test_empty_result_prints_placeholders():
-    lines = summary_lines(Aggregator().result(rows_read=0))
+    lines = summary_lines(aggregator().result(rows_read=0))
     assert lines[0] == "概览：读取 0 行，分析 0 行，情感 正面 0.0% / 中性 0.0% / 负面 0.0%"
     assert lines.count("  （无）") == 2 and "  （无显著短板）" in lines and "  （评分不足）" in lines
     console = Console(record=True, width=100, file=io.StringIO())
-    render_summary(Aggregator().result(), console)
+    render_summary(aggregator().result(), console)
     assert "预警：无" in console.export_text()
+
+
+def test_topic_lines_name_the_closest_pain_point_from_the_taxonomy():
+    taxonomy = Taxonomy((("net", "网络质量"),))
+    topics = aggregator(taxonomy=taxonomy).result(topics=[
+        {"id": 0, "label": "信号/村里", "words": ["信号", "村里"], "size": 9, "negative_share": 0.5,
+         "top_category": "net", "category_overlap": 0.75}]).topics
+    summary = {"topic_model": {"n_topics": 1, "coherence_curve": [[1, 0.1]]}, "new_topics": []}
+    assert "#0 信号/村里  9 条，负面 50%，最接近痛点 网络质量（重合 75%）" in topic_lines(summary, topics)

@@ -46,6 +46,14 @@ def test_embedded_data_round_trips():
     assert data[0]["words"] == [["信号", 0.3], ["地下室", 0.2]] and data[1]["examples"] == []
 
 
+def test_closest_pain_point_is_shown_by_its_name():
+    named = [{**TOPICS[0], "top_category_name": "信号覆盖"}, TOPICS[1]]
+    payload = re.search(r'id="topics">(.*?)</script>', topic_map_html(TOPIC_WORD, named), re.S).group(1)
+    data = json.loads(payload)
+    assert [(t["top_category"], t["top_category_name"]) for t in data] == [("coverage", "信号覆盖"), (None, None)]
+    assert '"最接近痛点 " + t.top_category_name' in topic_map_html(TOPIC_WORD, named)
+
+
 def test_circle_area_follows_size():
     radii = [float(r) for r in re.findall(r'r="([\d.]+)"', topic_map_html(TOPIC_WORD, TOPICS))]
     assert radii[0] > radii[1] > radii[2]

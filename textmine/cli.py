@@ -12,6 +12,7 @@ import click
 
 from textmine import __version__
 from textmine.errors import TextmineError
+from textmine.report.progress import Progress, report_rows
 
 EXIT_DATA_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -104,7 +105,7 @@ def input_options(command):
 
 def make_options(kwargs):
     """Split the shared options into the library's option objects."""
-    from textmine.pipeline.runner import LanguageOptions, ReadOptions
+    from textmine.pipeline import LanguageOptions, ReadOptions
 
     read_options = ReadOptions(
         text_column=kwargs.pop("text_column"), encoding=kwargs.pop("encoding"),
@@ -124,54 +125,8 @@ def check_stdin_once(inputs):
         raise click.UsageError("'-' (stdin) can be given only once")
 
 
-class Progress:
-    """A rich progress bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self, quiet):
-        self._progress = None
-        if not quiet and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import Progress as RichProgress
-
-            self._progress = RichProgress(console=Console(stderr=True), transient=True)
-
-    def __enter__(self):
-        if self._progress is None:
-            return None
-        self._progress.start()
-        task = self._progress.add_task("annotating", total=None)
-        return lambda count: self._progress.advance(task, count)
-
-    def __exit__(self, *exc):
-        if self._progress is not None:
-            self._progress.stop()
-
-
-def report_rows(result, quiet):
-    """The row accounting on stderr: always when rows were skipped, else unless quiet."""
-    if quiet and not result.rows_skipped:
-        return
-    parts = [f"read {result.rows_read:,} rows", f"wrote {result.rows_written:,}",
-             f"skipped {result.rows_skipped:,}"]
-    line = "textmine: " + ", ".join(parts)
-    details = []
-    if result.skipped_by_reason:
-        details.append("skipped: " + _counts(result.skipped_by_reason))
-    if result.flagged:
-        details.append("flagged: " + _counts(result.flagged))
-    if result.duplicates:
-        details.append(f"duplicates: {result.duplicates:,}")
-    if result.warnings:
-        details.append("repaired: " + _counts(result.warnings))
-    click.echo(line + ("; " + "; ".join(details) if details else ""), err=True)
-
-
-def _counts(counter):
-    return ", ".join(f"{reason} {count:,}" for reason, count in sorted(counter.items(), key=lambda kv: -kv[1]))
-
-
 def resolve_jobs(jobs):
-    from textmine.pipeline.runner import default_jobs
+    from textmine.pipeline import default_jobs
 
     return jobs or default_jobs()
 
@@ -203,13 +158,13 @@ def annotate(inputs, output, output_format, no_excel_escape, topics, seed, topic
         textmine annotate survey_export.csv -o annotated.csv
         cat replies.csv | textmine annotate - --text-column 回复内容 > out.csv
     """
-    from textmine.pipeline.runner import annotate_files, parse_topics_option
+    from textmine.pipeline import annotate_files, parse_topics_option
 
     check_stdin_once(inputs)
     read_options, language = make_options(kwargs)
     if topics is not None and parse_topics_option(topics) is not None:
         # Imported here: the topic stage loads gensim, which plain annotate never needs.
-        from textmine.pipeline.analyze import annotate_with_topics
+        from textmine.pipeline import annotate_with_topics
 
         with Progress(quiet) as progress:
             result = annotate_with_topics(
@@ -297,7 +252,7 @@ def write_json(summary, path):
 
 
 def check_topics_html(topics_html, topics):
-    from textmine.pipeline.runner import parse_topics_option
+    from textmine.pipeline import parse_topics_option
 
     if topics_html and parse_topics_option(topics) is None:
         raise click.UsageError("--topics-html needs topics: leave out --topics off")
@@ -308,7 +263,7 @@ def write_topics_html(run, path):
     from textmine.report.topic_map import write_topic_map
 
     model = run.topic_model
-    write_topic_map(dated(path), model.topic_word_ if model is not None else [], run.result.topics)
+    write_topic_map(dated(path), model.topic_word_ if model is not None else [], run.topics)
 
 
 def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
@@ -397,7 +352,7 @@ def topics(inputs, json_path, topics, seed, topic_engine, topics_html, jobs, qui
     from textmine.report.terminal import topic_lines
 
     check_topics_html(topics_html, topics)
-    options = AnalyzeOptions(topics=topics, seed=seed, topic_engine=topic_engine)
+    options = AnalyzeOptions(topics=topics, seed=seed, topic_engine=topic_engine, aggregate=False)
     run = run_analysis(inputs, kwargs, options, jobs, quiet)
     run.close()
     if topics_html:
@@ -406,7 +361,7 @@ def topics(inputs, json_path, topics, seed, topic_engine, topics_html, jobs, qui
         keys = ("topic_model", "topics", "new_topics", "rows")
         write_json({key: run.summary.get(key) for key in keys}, dated(json_path))
     if json_path != "-":
-        for line in topic_lines(run.summary, run.result.topics):
+        for line in topic_lines(run.summary, run.topics):
             click.echo(line)
     report_rows(run.accounting, quiet)
 

@@ -22,15 +22,10 @@ from itertools import combinations
 
 from textmine.aggregate.stats import (
     _pvalue, _ratio, _round, rising_alerts, score_drivers, short_board)
+from textmine.memo import BoundedMemo
 from textmine.io.columns import number_or_none, parse_date, period_of
+from textmine.painpoints.taxonomy import OTHER, Taxonomy
 
-OTHER = "other"
-CATEGORY_NAMES = {
-    "coverage": "信号覆盖", "stability": "网络稳定性", "speed": "网速", "call_quality": "通话质量",
-    "pricing": "资费套餐", "billing": "计费扣费", "customer_service": "客服服务",
-    "repair_install": "装维服务", "business_handling": "业务办理", "marketing": "营销推广",
-    "privacy_security": "信息安全", OTHER: "其他",
-}
 EMPTY_VALUE = "(空)"
 OVERFLOW_VALUE = "(其他值)"
 PERIODS = ("month", "week")
@@ -39,7 +34,11 @@ PERIODS = ("month", "week")
 # ---------------------------------------------------------------- aggregation
 @dataclass
 class AnalysisResult:
-    """Everything the reports need; plain data (dicts, lists, numbers, strings)."""
+    """Everything the reports need; plain data (dicts, lists, numbers, strings).
+
+    ``category_names`` maps every code of the run's taxonomy (and ``other``) to
+    its name, for the codes in trends, segments and verbatims.
+    """
 
     rows: dict
     overview: dict
@@ -53,6 +52,13 @@ class AnalysisResult:
     word_pairs: list = field(default_factory=list)
     verbatims: dict = field(default_factory=dict)
     topics: list = field(default_factory=list)
+    category_names: dict = field(default_factory=dict)
+
+    def category_name(self, code):
+        """The name a report shows for a category code; an unknown code is its own name."""
+        if code in self.category_names:
+            return self.category_names[code]
+        return next((item["name"] for item in self.categories if item["code"] == code), code)
 
 
 class _Stats:
@@ -78,29 +84,35 @@ class _Stats:
                 self.cat_neg[code] += 1
 
 
-def _categories(value):
-    if not value:
-        return []
-    codes = value.split("|") if isinstance(value, str) else list(value)
-    return [code.strip() for code in codes if code and code.strip() and code.strip() != OTHER]
+PERIOD_MEMO_SIZE = 100_000  # distinct date cells whose periods are remembered
+
+
+def _periods_of_cell(value):
+    day = parse_date(value)
+    return None if day is None else tuple(period_of(day, by) for by in PERIODS)
 
 
 class Aggregator:
     """Streaming summary of annotated rows; memory is bounded, whatever the row count.
 
     Duplicates (``duplicate_of`` set) and flagged rows (``flag`` set) are counted
-    but not analysed, as the operators' workflow filters them first.
-        >>> agg = Aggregator(segment_columns=["年龄段"], score_scale="0-10")
+    but not analysed, as the operators' workflow filters them first. Every table
+    lists the categories of ``taxonomy`` (default: the packaged one) by their
+    names, ``other`` last when some comment has none; a code outside the
+    taxonomy still counts, after the taxonomy's own, named by its code.
+        >>> agg = Aggregator(segment_columns=["年龄段"], taxonomy=Taxonomy.load("my_taxonomy.tsv"))
         >>> result = agg.add_many(rows).result(rows_read=len(rows))
     """
 
-    def __init__(self, *, segment_columns=(), score_scale=None, category_names=None, verbatims_per_category=20,
+    def __init__(self, *, segment_columns=(), date_column=None, score_column=None, score_scale=None,
+                 taxonomy=None, verbatims_per_category=20,
                  min_support=5, alpha=0.05, alert_p=0.01, alert_min_count=5, alert_min_ratio=1.5,
                  baseline=None, max_segment_values=100, max_word_pairs=50_000,
                  include_duplicates=False):
         self.segment_columns = list(segment_columns)
+        self.date_column, self.score_column = date_column, score_column
         self.score_scale = score_scale
-        self.category_names = {**CATEGORY_NAMES, **(category_names or {})}
+        self.taxonomy = Taxonomy.load() if taxonomy is None else taxonomy
         self.verbatims_per_category = verbatims_per_category
         self.min_support, self.alpha = min_support, alpha
         self.alert_p, self.alert_min_count, self.alert_min_ratio = alert_p, alert_min_count, alert_min_ratio
@@ -118,27 +130,26 @@ class Aggregator:
         self.undated = 0
         self.segments = {column: defaultdict(_Stats) for column in self.segment_columns}
         self.periods = {by: defaultdict(_Stats) for by in PERIODS}
-        self.topic_sizes = Counter()
         self.words, self.neg_words, self.pairs = Counter(), Counter(), Counter()
         self._verbatims = defaultdict(list)  # code -> heap of (-sentiment_score, -seq, item)
-        self._period_cache = {}
+        self._periods = BoundedMemo(PERIOD_MEMO_SIZE, _periods_of_cell)  # date cell -> periods or None
         self._seq = 0
 
-    def add(self, row):
-        """Count one annotated row."""
+    def add(self, comment):
+        """Count one ``textmine.record.Comment``."""
         self.received += 1
-        if row.get("flag"):
-            self.excluded[str(row["flag"])] += 1
+        annotation, row = comment.annotation, comment.row
+        if annotation.flag:
+            self.excluded[annotation.flag] += 1
             return
-        if row.get("duplicate_of") and not self.include_duplicates:
+        if comment.duplicate_of is not None and not self.include_duplicates:
             self.excluded["duplicate"] += 1
             return
-        codes = list(dict.fromkeys(_categories(row.get("categories")))) or [OTHER]
-        label = row.get("sentiment") or "neu"
+        codes = list(annotation.codes) or [OTHER]
+        label = annotation.sentiment
         negative = label == "neg"
-        score = number_or_none(row.get("score"))
-        sent = number_or_none(row.get("sentiment_score"))
-        sent = 0.5 if sent is None else sent
+        score = number_or_none(row.get(self.score_column)) if self.score_column else None
+        sent = annotation.sentiment_score
         self.sentiment[label] += 1
         self.all.add(codes, negative, score)
         self.sent_sum += sent
@@ -156,16 +167,14 @@ class Aggregator:
             if value not in groups and len(groups) >= self.max_segment_values:
                 value = OVERFLOW_VALUE
             groups[value].add(codes, negative, score)
-        periods = self._periods_of(row.get("date"))
+        periods = self._periods_of(row.get(self.date_column)) if self.date_column else None
         if periods is None:
             self.undated += 1
         else:
             for by, period in zip(PERIODS, periods):
                 self.periods[by][period].add(codes, negative, score)
-        if row.get("topic") not in (None, ""):
-            self.topic_sizes[str(row["topic"])] += 1
-        self._add_tokens(row.get("tokens"), negative)
-        self._add_verbatim(codes, row, label, sent, score)
+        self._add_tokens(annotation.content_words, negative)
+        self._add_verbatim(codes, comment, label, sent, score)
 
     def add_many(self, rows):
         """Count every row of an iterable; returns self so calls chain."""
@@ -174,24 +183,16 @@ class Aggregator:
         return self
 
     def _periods_of(self, value):
-        """The period of each granularity for a date cell, or None; remembered per cell value."""
+        """The period of each granularity for a date cell, or None."""
         try:
-            return self._period_cache[value]
-        except KeyError:
-            pass
+            return self._periods[value]
         except TypeError:  # an unhashable cell value: not a date anyway
             return None
-        day = parse_date(value)
-        periods = None if day is None else tuple(period_of(day, by) for by in PERIODS)
-        if len(self._period_cache) >= 100_000:
-            self._period_cache.clear()
-        self._period_cache[value] = periods
-        return periods
 
     def _add_tokens(self, tokens, negative):
         if not tokens:
             return
-        words = tokens.split() if isinstance(tokens, str) else list(tokens)
+        words = list(tokens)
         self.words.update(words)
         if negative:
             self.neg_words.update(words)
@@ -204,8 +205,8 @@ class Aggregator:
             cut = counts[self.max_word_pairs // 2]
             self.pairs = Counter({pair: n for pair, n in self.pairs.items() if n > cut})
 
-    def _add_verbatim(self, codes, row, label, sent, score):
-        text = str(row.get("text") or "").strip()
+    def _add_verbatim(self, codes, comment, label, sent, score):
+        text = str(comment.text or "").strip()
         if not text or self.verbatims_per_category <= 0:
             return
         self._seq += 1
@@ -217,7 +218,7 @@ class Aggregator:
                 continue
             if item is None:
                 item = {"text": text, "sentiment": label, "sentiment_score": sent, "score": score,
-                        **{column: row.get(column) for column in self.segment_columns}}
+                        **{column: comment.row.get(column) for column in self.segment_columns}}
             if len(heap) < self.verbatims_per_category:
                 heapq.heappush(heap, key + (item,))
             else:
@@ -241,12 +242,12 @@ class Aggregator:
             word_pairs=[{"words": list(pair), "count": n} for pair, n in self.pairs.most_common(30) if n > 1],
             verbatims={code: [item for _, _, item in sorted(heap, reverse=True)]
                        for code, heap in sorted(self._verbatims.items(), key=lambda kv: self._order(kv[0]))},
-            topics=self._topics(topics),
+            topics=self._topics(topics), category_names=self.taxonomy.names,
         )
 
     def _order(self, code):
-        names = list(self.category_names)
-        return (code == OTHER, names.index(code) if code in names else len(names), code)
+        """(is other, position in the taxonomy, code): ``other`` last even after unknown codes."""
+        return (code == OTHER, *self.taxonomy.order(code))
 
     def _scale(self):
         if self.score_scale:
@@ -276,7 +277,7 @@ class Aggregator:
         }
 
     def _codes(self):
-        seen = set(self.all.cat) | (set(self.category_names) - {OTHER})
+        seen = set(self.all.cat) | set(self.taxonomy.codes)
         return sorted(seen - {OTHER}, key=self._order)
 
     def _category_table(self):
@@ -289,7 +290,7 @@ class Aggregator:
             with_n, with_sum = self.cat_score.get(code, (0, 0.0))
             rest_n, rest_sum = self.all.score_n - with_n, self.all.score_sum - with_sum
             table.append({
-                "code": code, "name": self.category_names.get(code, code), "count": count,
+                "code": code, "name": self.taxonomy.name(code), "count": count,
                 "share": _ratio(count, n), "negative": self.all.cat_neg.get(code, 0),
                 "negative_share": _ratio(self.all.cat_neg.get(code, 0), count),
                 "avg_score_with": _round(with_sum / with_n) if with_n else None,
@@ -338,7 +339,7 @@ class Aggregator:
         return trends
 
     def _alerts(self):
-        return rising_alerts(self.periods, self._codes(), self.category_names,
+        return rising_alerts(self.periods, self._codes(), self.taxonomy.names,
                              baseline=self.baseline, alert_p=self.alert_p,
                              alert_min_count=self.alert_min_count,
                              alert_min_ratio=self.alert_min_ratio)
@@ -349,7 +350,7 @@ class Aggregator:
             # No score column: use P(positive) x 10 so drivers still rank the pain points.
             basis, total_n, total_sum = "sentiment", self.all.rows, self.sent_sum * 10
             per_cat = {code: (self.all.cat[code], self.cat_sent[code] * 10) for code in self.all.cat}
-        return score_drivers(per_cat, total_n, total_sum, self._codes(), self.category_names,
+        return score_drivers(per_cat, total_n, total_sum, self._codes(), self.taxonomy.names,
                              self._order, basis=basis, min_support=self.min_support)
 
     def _topics(self, topics):
@@ -359,7 +360,10 @@ class Aggregator:
             item.setdefault("words", [])
             item.setdefault("label", " ".join(map(str, item["words"][:3])))
             if item.get("size") is None:
-                item["size"] = self.topic_sizes.get(str(item.get("id")), 0)
+                item["size"] = 0
+            if "top_category" in item:
+                code = item["top_category"]
+                item["top_category_name"] = None if code is None else self.taxonomy.name(code)
             out.append(item)
         out.sort(key=lambda t: -(t.get("size") or 0))
         return out

@@ -55,10 +55,11 @@ def rising_alerts(period_tables, codes, category_names, *, baseline, alert_p, al
     """Categories whose count in the last period is well above their baseline share.
 
     ``period_tables``: granularity -> {period: counts (``.rows``, ``.cat``)};
-    ``baseline``: granularity -> how many periods before the last one form the baseline.
+    ``baseline``: granularity -> how many periods before the last one form the baseline;
+    ``category_names``: code -> the name an alert shows (a ``Taxonomy``'s ``names``).
     Most significant first.
 
-        >>> rising_alerts(agg.periods, ["billing"], CATEGORY_NAMES, baseline={"month": 6},
+        >>> rising_alerts(agg.periods, ["billing"], taxonomy.names, baseline={"month": 6},
         ...               alert_p=0.01, alert_min_count=5, alert_min_ratio=1.5)[0]["period"]
         '2026-11'
     """
@@ -96,7 +97,7 @@ def score_drivers(per_category, total_n, total_sum, codes, category_names, order
     order of a code, to break ties; ``basis`` ("score" or "sentiment") is copied
     into each entry.
 
-        >>> score_drivers({"billing": (10, 30.0)}, 100, 700.0, ["billing"], CATEGORY_NAMES, str,
+        >>> score_drivers({"billing": (10, 30.0)}, 100, 700.0, ["billing"], {"billing": "计费扣费"}, str,
         ...               basis="score", min_support=5)[0]["impact"]
         0.4444
     """

@@ -16,10 +16,8 @@ Safety rules that hold for every file textmine writes:
 """
 
 import csv
-import datetime
 import io
 import json
-import math
 import os
 import re
 import sys
@@ -29,10 +27,11 @@ from operator import itemgetter
 from pathlib import Path
 
 from textmine.errors import OutputError
+# What an xlsx cell can hold, shared with xlsx_stream; public here.
+from textmine.io._xlsx_values import (  # noqa: F401
+    EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER, safe_xlsx_value)
 
 EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_CELL_CHARS = 32_767
-TRUNCATION_MARKER = "…[截断]"
 FORMATS = ("csv", "tsv", "jsonl", "xlsx")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -42,9 +41,6 @@ _FORMULA_FIRST = frozenset(_FORMULA_START)
 # pattern that starts with a plain character skips ahead in C.
 _FORMULA_AFTER_NEWLINE = re.compile("\n[=+\\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?\Z")
-# The characters XML 1.0 cannot hold: control characters, lone surrogates (from
-# undecodable bytes), U+FFFE and U+FFFF.
-ILLEGAL_XLSX_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def format_for(path, requested=None):
@@ -74,39 +70,6 @@ def escape_formula(value):
     if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
         return "'" + value
     return value
-
-
-def safe_xlsx_value(value):
-    """Make a value safe for an xlsx cell: what Excel can hold, nothing more.
-
-    Control characters are removed, text over 32,767 characters is cut with a
-    visible ``…[截断]`` (counted as Excel counts, in UTF-16 units), NaN and
-    infinity become empty, lists are joined with '|'. Strings must still be
-    stored as string cells so that text starting with '=' never becomes a formula.
-
-    >>> safe_xlsx_value("ok\x00"), safe_xlsx_value(float("nan"))
-    ('ok', None)
-    """
-    if value is None or isinstance(value, (bool, int, datetime.datetime, datetime.date, datetime.time)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, (list, tuple, set, frozenset)):
-        value = "|".join(str(item) for item in value)
-    text = ILLEGAL_XLSX_CHARS.sub("", str(value))
-    if len(text) > EXCEL_MAX_CELL_CHARS // 2 and _excel_length(text) > EXCEL_MAX_CELL_CHARS:
-        text = _cut_to_excel_length(text, EXCEL_MAX_CELL_CHARS - len(TRUNCATION_MARKER)) + TRUNCATION_MARKER
-    return text
-
-
-def _excel_length(text):
-    # Excel counts UTF-16 code units: a character outside the BMP (an emoji) is two.
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _cut_to_excel_length(text, units):
-    # Cutting the UTF-16 bytes may split a surrogate pair; "ignore" drops the half.
-    return text.encode("utf-16-le")[: 2 * units].decode("utf-16-le", errors="ignore")
 
 
 def string_cell(worksheet, value):

@@ -8,7 +8,7 @@ copies openpyxl's package into the target, putting the rows inside the sheet.
 Memory stays flat however many rows there are.
 
 The cells keep every safety rule of ``textmine.io.write``: text is always an
-inline string (never a formula), cleaned by ``safe_xlsx_value``.
+inline string (never a formula), cleaned by ``safe_xlsx_value`` (``textmine.io._xlsx_values``).
 
     >>> rows = SheetRows(worksheet)          # worksheet: openpyxl write-only, header appended
     >>> rows.append(["=1+1", 3, None]); save_with_rows(book, worksheet, rows, "out.xlsx")
@@ -26,7 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from textmine.io.write import EXCEL_MAX_CELL_CHARS, ILLEGAL_XLSX_CHARS, safe_xlsx_value
+from textmine.io._xlsx_values import EXCEL_MAX_CELL_CHARS, ILLEGAL_XLSX_CHARS, safe_xlsx_value
 
 # Deflate level of the package. The rows are most of the work: on 20k survey rows
 # (19 MB of XML) levels 1 and 2 took 0.09 s (3.3 and 3.2 MB), level 3 0.13 s (3.0 MB),

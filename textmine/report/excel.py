@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from textmine.errors import OutputError
 from textmine.io.write import EXCEL_MAX_ROWS, safe_xlsx_value
 from textmine.io.xlsx_stream import SheetRows, save_with_rows
+from textmine.painpoints.taxonomy import OTHER
 
 SENTIMENT_NAMES = {"pos": "正面", "neu": "中性", "neg": "负面"}
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -97,13 +98,6 @@ def _bar_chart(sheet, title, label_col, value_col, first, last, *, horizontal=Fa
     return chart
 
 
-def _category_name(result, code):
-    for item in result.categories:
-        if item["code"] == code:
-            return item["name"]
-    return code
-
-
 def _write_overview(book, result):
     sheet = _Sheet(book, "概览", (28, 60), freeze="A3")
     rows, overview = result.rows, result.overview
@@ -117,7 +111,7 @@ def _write_overview(book, result):
               ("平均满意度", overview["average_score"]), ("评分刻度", overview["score_scale"]),
               ("NPS（9-10 分占比 − 0-6 分占比，×100）", overview["nps"]),
               ("无日期行数", overview["undated_rows"])]
-    top = [c for c in result.categories if c["code"] != "other" and c["count"]][:3]
+    top = [c for c in result.categories if c["code"] != OTHER and c["count"]][:3]
     lines.append(("最大痛点", "、".join(f"{c['name']}（{c['count']}条，{c['share']:.1%}）" for c in top) or "无"))
     lines.append(("拉低满意度最多", "、".join(f"{d['name']}（{d['impact']:+.2f}）" for d in result.drivers[:3]) or "无"))
     lines.append(("预警", "；".join(f"{a['name']} {a['period']}：{a['count']} 条，预期 {a['expected']}"
@@ -142,11 +136,11 @@ def _write_categories(book, result):
     sheet.header(["代码", "痛点", "提及数", "占比", "负面数", "负面占比", "有此痛点平均分", "无此痛点平均分"])
     # 'other' goes last and stays out of the chart: it is the rest, not a pain point,
     # and its bar would dwarf the ones the reader came for.
-    ordered = sorted(result.categories, key=lambda c: c["code"] == "other")
+    ordered = sorted(result.categories, key=lambda c: c["code"] == OTHER)
     for c in ordered:
         sheet.append([c["code"], c["name"], c["count"], c["share"], c["negative"], c["negative_share"],
                       c["avg_score_with"], c["avg_score_without"]], formats={3: "0.0%", 5: "0.0%"})
-    charted = sum(1 for c in ordered if c["code"] != "other")
+    charted = sum(1 for c in ordered if c["code"] != OTHER)
     if charted:
         sheet.ws.add_chart(_bar_chart(sheet, "各痛点提及数", 2, 3, 2, 1 + charted, y_title="条数"), "J2")
 
@@ -171,8 +165,8 @@ def _write_segments(book, result):
     for column, entries in result.segments.items():
         for e in entries:
             sheet.append([column, e["value"], e["rows"], e["negative_share"], e["avg_score"],
-                          _category_name(result, e["top_pain_point"]) if e["top_pain_point"] else "",
-                          _category_name(result, e["short_board"]) if e["short_board"] else "",
+                          result.category_name(e["top_pain_point"]) if e["top_pain_point"] else "",
+                          result.category_name(e["short_board"]) if e["short_board"] else "",
                           e["lift"], e["p_value"], e["share_in_group"], e["share_elsewhere"]],
                          formats={3: "0.0%", 9: "0.0%", 10: "0.0%"})
     if sheet.row > 1:
@@ -204,7 +198,7 @@ def _write_trends(book, result):
         codes = [c["code"] for c in result.categories if c["code"] in trend["counts"]][:12]
         sheet.blank()
         sheet.title(f"{label}提及数")
-        first = sheet.header(["期间", "总条数"] + [_category_name(result, c) for c in codes])
+        first = sheet.header(["期间", "总条数"] + [result.category_name(c) for c in codes])
         for index, period in enumerate(periods):
             sheet.append([period, trend["totals"][index]] + [trend["counts"][c][index] for c in codes])
         last = sheet.row
@@ -264,7 +258,7 @@ def _write_verbatims(book, result):
     text_col = 4 + len(segment_columns)
     for code, items in result.verbatims.items():
         for item in items:
-            sheet.append([_category_name(result, code), SENTIMENT_NAMES.get(item["sentiment"], item["sentiment"]),
+            sheet.append([result.category_name(code), SENTIMENT_NAMES.get(item["sentiment"], item["sentiment"]),
                           item["sentiment_score"], item["score"]]
                          + [item.get(column) for column in segment_columns] + [item["text"]], wrap_cols={text_col})
 

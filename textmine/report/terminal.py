@@ -13,13 +13,6 @@ SENTIMENT_NAMES = {"pos": "正面", "neu": "中性", "neg": "负面"}
 TOP_CATEGORIES = 10
 
 
-def _name(result, code):
-    for item in result.categories:
-        if item["code"] == code:
-            return item["name"]
-    return code
-
-
 def _number(value, fmt="{:.2f}"):
     return "-" if value is None else fmt.format(value)
 
@@ -61,8 +54,9 @@ def summary_lines(result):
         lines.append("  （无）")
     lines += ["", "客群短板："]
     boards = _short_boards(result)
-    lines += [f"  {column}={e['value']}: {_name(result, e['short_board'])}（组内 {e['share_in_group']:.1%}，"
-              f"其余 {e['share_elsewhere']:.1%}，p={e['p_value']:.2g}）" for column, e in boards]
+    lines += [f"  {column}={e['value']}: {result.category_name(e['short_board'])}"
+              f"（组内 {e['share_in_group']:.1%}，其余 {e['share_elsewhere']:.1%}，p={e['p_value']:.2g}）"
+              for column, e in boards]
     if not boards:
         lines.append("  （无显著短板）")
     lines += ["", "预警："]
@@ -87,6 +81,11 @@ def _words(topic, count=8):
     return " ".join(map(str, words[:count]))
 
 
+def _top_category(topic):
+    """The name of the pain point a topic overlaps most (its code when the topic has no name for it)."""
+    return topic.get("top_category_name") or topic["top_category"]
+
+
 def topic_lines(summary, topics):
     """The ``topics`` command's report as plain lines: curve, topics, candidate new pain points.
 
@@ -105,7 +104,7 @@ def topic_lines(summary, topics):
         share = topic.get("negative_share")
         lines += ["", f"#{topic['id']} {topic['label']}  {topic['size']} 条"
                       + (f"，负面 {share:.0%}" if share is not None else "")
-                      + (f"，最接近痛点 {topic['top_category']}（重合 {topic['category_overlap']:.0%}）"
+                      + (f"，最接近痛点 {_top_category(topic)}（重合 {topic['category_overlap']:.0%}）"
                          if topic.get("top_category") else ""),
                   "  词：" + _words(topic, 10)]
         lines += [f"  例：{example}" for example in topic.get("examples", [])[:5]]
@@ -156,7 +155,7 @@ def _render_rich(result, console):
         for header in ("分群", "取值", "条数", "短板", "组内 / 其余", "p 值"):
             table.add_column(header)
         for column, e in boards:
-            _add_row(table, column, e["value"], str(e["rows"]), _name(result, e["short_board"]),
+            _add_row(table, column, e["value"], str(e["rows"]), result.category_name(e["short_board"]),
                           f"{e['share_in_group']:.1%} / {e['share_elsewhere']:.1%}", f"{e['p_value']:.2g}")
         console.print(table)
     else:

@@ -47,7 +47,8 @@ def topic_positions(topic_word):
 
 def topic_map_html(topic_word, topics, *, title="主题地图"):
     """The page as a string. ``topics``: dicts with id, label, words [(word, weight)], size
-    and optionally negative_share, top_category, category_overlap, examples.
+    and optionally negative_share, top_category (its name in top_category_name, as the
+    analysis reports it), category_overlap, examples.
 
     >>> "<svg" in topic_map_html(model.topic_word_, summaries)
     True
@@ -68,6 +69,7 @@ def topic_map_html(topic_word, topics, *, title="主题地图"):
             f'<text x="{cx:.1f}" y="{cy:.1f}">{label}</text></g>')
         data.append({key: topic.get(key) for key in
                      ("id", "label", "size", "negative_share", "top_category", "category_overlap")}
+                    | {"top_category_name": topic.get("top_category_name") or topic.get("top_category")}
                     | {"words": [[w, float(p)] for w, p in topic["words"]],
                        "examples": list(topic.get("examples") or [])[:5]})
     # No "<" inside the script element: "</script" or "<!--" in a label cannot end or upset it.
@@ -130,7 +132,7 @@ function show(index) {{
   detail.replaceChildren(text("h3", "#" + t.id + " " + t.label + "（" + t.size + " 条）"));
   const percent = share => Math.round(share * 100) + "%";
   if (t.negative_share !== null) detail.append(text("p", "负面占比 " + percent(t.negative_share)));
-  if (t.top_category) detail.append(text("p", "最接近痛点 " + t.top_category
+  if (t.top_category) detail.append(text("p", "最接近痛点 " + t.top_category_name
                                              + "（重合 " + percent(t.category_overlap) + "）"));
   const top = Math.max(...t.words.map(w => w[1]), 1e-9);
   for (const [word, weight] of t.words) {{

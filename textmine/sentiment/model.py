@@ -23,13 +23,14 @@ from itertools import repeat
 import numpy as np
 
 from textmine.errors import ConfigError
+from textmine.memo import BoundedMemo
 from textmine.resources import model_file
 from textmine.sentiment.rules import (apply_rules, is_sarcastic, length_bucket, lexicon, lexicon_hits,
                                      negation_marked, score_in_text, split_clauses, tokens_by_clause)
 
 WEIGHTS_FILE = "sentiment.npz"
 VOCAB_FILE = "sentiment.json"
-CLAUSE_CACHE_SIZE = 50_000  # clauses whose rows are kept; the cache is cleared past it
+CLAUSE_CACHE_SIZE = 50_000  # clauses whose rows the model remembers before the memo empties
 _LONGEST_BUCKET = 33  # length_bucket is the same for every length from here on
 _EMPTY_KEY = 2**64 - 1  # an empty slot of the bigram hash table
 
@@ -155,7 +156,7 @@ class SentimentModel:
         self.length_rows = [get(length_bucket(n), 0) for n in range(_LONGEST_BUCKET + 1)]
         self.sarcasm_row, self.question_row = get("SARC", 0), get("ASK", 0)
         self.score_rows = [get(f"SCORE:{band}", 0) for band in range(3)]
-        self._clauses = {}
+        self._clauses = BoundedMemo(CLAUSE_CACHE_SIZE)  # (clause, weight, *tokens) -> rows, marks
 
     def probabilities(self, summed, scales):
         """Scores from per-comment sums of weight rows: P(pos) + P(neu) / 2.
@@ -203,10 +204,9 @@ class SentimentModel:
                 key = (clause, weight, *toks)
                 cached = cache.get(key)
                 if cached is None:
-                    if len(cache) >= CLAUSE_CACHE_SIZE:
-                        cache.clear()
                     rows, marks = _clause_rows(clause, toks, tables[weight < 1.0])
-                    cached = cache[key] = (array("i", rows), tuple(marks))
+                    cached = (array("i", rows), tuple(marks))
+                    cache.remember(key, cached)
                 others += cached[0]
                 if cached[1]:
                     negated.append((len(clauses), cached[1]))

@@ -17,6 +17,7 @@ The parts: sentiment_text.py (lexicon, clauses, rules), sentiment_features.py
 import numpy as np
 
 from textmine.errors import ConfigError
+from textmine.memo import BoundedMemo
 from textmine.sentiment.features import sentiment_features
 from textmine.sentiment.model import load_model
 from textmine.sentiment.rules import answer_score, split_clauses, tokens_by_clause
@@ -24,7 +25,7 @@ from textmine.sentiment.rules import answer_score, split_clauses, tokens_by_clau
 __all__ = ["ENGINES", "SentimentScorer", "answer_score", "sentiment_features", "split_clauses"]
 
 ENGINES = ("textmine", "snownlp")
-CLAUSE_SCORE_CACHE_SIZE = 50_000  # clause scores kept for aspects; cleared past it
+CLAUSE_SCORE_CACHE_SIZE = 50_000  # clause scores remembered for aspects before the memo empties
 
 
 def _clauses(text, tokens):
@@ -55,7 +56,7 @@ class SentimentScorer:
             choices = ", ".join(ENGINES)
             raise ConfigError(f"unknown sentiment engine {engine!r}; choose one of {choices}")
         self.engine = engine
-        self._clause_scores = {}
+        self._clause_scores = BoundedMemo(CLAUSE_SCORE_CACHE_SIZE)  # (clause, tokens) -> score
         if engine == "textmine":
             load_model()  # now, so that worker processes forked later share it instead of loading it again
 
@@ -154,7 +155,5 @@ class SentimentScorer:
             keys = list(missing)
             new = self.score_batch([clause for clause, _ in keys], list(missing.values())).tolist()
             found.update(zip(keys, new))
-            if len(cache) + len(keys) > CLAUSE_SCORE_CACHE_SIZE:
-                cache.clear()
-            cache.update(zip(keys, new))
+            cache.remember_many(zip(keys, new))
         return found

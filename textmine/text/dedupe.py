@@ -27,8 +27,10 @@ deterministic: hashes are BLAKE2b or fixed integer arithmetic, never Python's
 salted ``hash()`` of strings.
 """
 
+import sys
 import unicodedata
 from array import array
+from functools import partial
 from hashlib import blake2b
 from itertools import repeat
 from operator import countOf, eq, mod, xor
@@ -36,6 +38,7 @@ from operator import countOf, eq, mod, xor
 import numpy as np
 
 from textmine.errors import ConfigError
+from textmine.memo import BoundedMemo
 
 __all__ = ["DuplicateFinder"]
 
@@ -43,42 +46,34 @@ _KEY_MASK = (1 << 58) - 1
 _EMPTY = 1 << 30  # value of a bin that no bigram fell into; hashes are below 2**30
 
 
-class _FoldTable(dict):
-    """str.translate table built on demand: letters and digits folded, the rest dropped.
+def _fold(code_point):
+    """What a character becomes in the comparison key: letters and digits folded, the rest dropped.
 
     NFKC (full-width -> ASCII) is too aggressive for display but fine for a
-    comparison key; caching it per character keeps the work in C.
+    comparison key.
     """
-
-    def __missing__(self, code_point):
-        char = chr(code_point)
-        value = unicodedata.normalize("NFKC", char).casefold() if char.isalnum() else None
-        self[code_point] = value
-        return value
+    char = chr(code_point)
+    return unicodedata.normalize("NFKC", char).casefold() if char.isalnum() else None
 
 
-class _CharHashes(dict):
-    """Random 30-bit value per character, derived from BLAKE2b: the same in every run.
+def _char_hash(salt, char):
+    """Random 30-bit value of a character, derived from BLAKE2b: the same in every run.
 
-    A bigram's hash is the XOR of its first character's value in one table and
-    its second character's value in another (tabulation hashing): two lookups
+    A bigram's hash is the XOR of its first character's value under one salt and
+    its second character's value under another (tabulation hashing): two lookups
     instead of hashing a string, and uniform over all bits.
     """
-
-    def __init__(self, salt):
-        super().__init__()
-        self._salt = salt
-
-    def __missing__(self, char):
-        digest = blake2b(char.encode("utf-8", "surrogatepass"), digest_size=4, person=self._salt)
-        value = int.from_bytes(digest.digest(), "big") >> 2
-        self[char] = value
-        return value
+    digest = blake2b(char.encode("utf-8", "surrogatepass"), digest_size=4, person=salt)
+    return int.from_bytes(digest.digest(), "big") >> 2
 
 
-_FOLD = _FoldTable()
-_FIRST = _CharHashes(b"textmine-first")
-_SECOND = _CharHashes(b"textmine-second")
+# Per-character memos: one entry per character met, so this limit (every code
+# point) is never reached. _FOLD is a str.translate table filled on demand,
+# which keeps the folding of a text in C.
+_CODE_POINTS = sys.maxunicode + 1
+_FOLD = BoundedMemo(_CODE_POINTS, _fold)
+_FIRST = BoundedMemo(_CODE_POINTS, partial(_char_hash, b"textmine-first"))
+_SECOND = BoundedMemo(_CODE_POINTS, partial(_char_hash, b"textmine-second"))
 
 
 _DROPPED, _SEVERAL = 2**32 - 1, 2**32 - 2  # what _FOLD makes of a code point, besides one char

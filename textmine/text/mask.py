@@ -11,10 +11,12 @@ patterns accept full-width digits (１３８...) and the separators people type.
 
 import re
 from bisect import bisect_right
-from itertools import accumulate, count
+from itertools import accumulate, chain, count
 from operator import add
 
-__all__ = ["MASK_TAGS", "hinted_values", "mask_personal_data", "personal_data_hint"]
+from textmine.memo import BoundedMemo
+
+__all__ = ["MASK_TAGS", "CellMasker", "hinted_values", "mask_personal_data", "personal_data_hint"]
 
 MASK_TAGS = {
     "mobile": "<手机号>",
@@ -139,3 +141,60 @@ def mask_personal_data(text):
     if not _HINT.search(text):
         return text
     return _PERSONAL.sub(_replace, text)
+
+
+VALUE_MEMO_SIZE = 200_000  # cell values whose masked form a CellMasker remembers
+
+
+class CellMasker:
+    """Masks every cell of many rows, remembering each distinct value's masked form.
+
+    Masking changes few cells, so the work is done on a chunk's distinct values:
+    values seen before are looked up, the new ones are tested together
+    (``hinted_values``), and only rows holding a value that masking changes are
+    visited cell by cell. The comment texts need no test of their own: the
+    runner tells the masker their masked form (``learn``).
+
+        >>> CellMasker().mask_rows([{"电话": "13800138000", "地市": "广州"}])
+        [{'电话': '<手机号>', '地市': '广州'}]
+    """
+
+    def __init__(self, memo_size=VALUE_MEMO_SIZE):
+        self._masked = BoundedMemo(memo_size)  # value -> its masked form (itself when unchanged)
+
+    def learn(self, values, masked_values):
+        """Remember the masked form of values already masked elsewhere."""
+        self._masked.remember_many(list(zip(values, masked_values)))
+
+    def mask_rows(self, rows):
+        """Mask the cells of ``rows`` (dicts) in place; returns the rows."""
+        try:
+            values = set(chain.from_iterable(map(dict.values, rows)))
+        except TypeError:  # a value that cannot be a dict key (a JSON list): one cell at a time
+            for row in rows:
+                for column, value in row.items():
+                    if value.__class__ is str:
+                        row[column] = mask_personal_data(value)
+            return rows
+        memo, changed, new = self._masked, {}, []
+        for value in values:
+            masked = memo.get(value)
+            if masked is None:
+                if value.__class__ is str:
+                    new.append(value)
+            elif masked != value:
+                changed[value] = masked
+        hinted = [new[index] for index in hinted_values(new)]
+        masked_values = [mask_personal_data(value) for value in hinted]
+        changed.update((value, masked) for value, masked in zip(hinted, masked_values) if masked != value)
+        self.learn(hinted, masked_values)
+        if len(new) > len(hinted):
+            unchanged = set(new).difference(hinted)
+            self.learn(unchanged, unchanged)
+        if changed:
+            for row in rows:
+                if not changed.keys().isdisjoint(row.values()):
+                    for column, value in row.items():
+                        if value in changed:
+                            row[column] = changed[value]
+        return rows

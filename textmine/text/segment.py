@@ -21,7 +21,7 @@ import logging
 import re
 import unicodedata
 
-
+from textmine.memo import BoundedMemo
 from textmine.text.lexicon import Lexicon
 
 # Single characters that still say something about a pain point when a topic
@@ -45,7 +45,7 @@ _LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#&._%\-]*")
 # Synonym words that jieba does not know get this frequency, enough for the
 # dictionary route to keep them whole in ordinary sentences.
 SYNONYM_WORD_FREQ = 2000
-TOKEN_CACHE_SIZE = 100_000  # distinct engine tokens whose output a segmenter remembers
+TOKEN_CACHE_SIZE = 100_000  # distinct tokens each memo of a segmenter holds before it empties
 
 
 @contextlib.contextmanager
@@ -164,25 +164,6 @@ def _engine(name):
     return _JiebaEngine()
 
 
-class TokenMemo(dict):
-    """{token: predicate(token)}, each computed once: comments reuse their words.
-
-    Emptied when it holds ``limit`` tokens, so memory stays bounded however
-    many comments pass.
-    """
-
-    def __init__(self, predicate, limit=TOKEN_CACHE_SIZE):
-        super().__init__()
-        self.predicate = predicate
-        self.limit = limit
-
-    def __missing__(self, token):
-        if len(self) >= self.limit:
-            self.clear()
-        value = self[token] = self.predicate(token)
-        return value
-
-
 def _is_word(token):
     """True unless the token is only whitespace, punctuation or symbols."""
     return any(unicodedata.category(ch)[0] not in "PSZC" for ch in token)
@@ -212,8 +193,9 @@ class Segmenter:
             if word not in user and not tokenizer.knows(word):
                 tokenizer.add_word(word, SYNONYM_WORD_FREQ)
         self._tokenizer = tokenizer
-        self._done = {}  # engine token -> output tokens; see _cut_piece
-        self._content = TokenMemo(self._is_content_word)  # token -> whether content_words keeps it
+        # engine token -> output tokens; token -> whether content_words keeps it
+        self._done = BoundedMemo(TOKEN_CACHE_SIZE, self._finish)
+        self._content = BoundedMemo(TOKEN_CACHE_SIZE, self._is_content_word)
         self._synonyms = dict(lexicon.synonyms)
         # Latin words are matched case-blind (volte, VOLTE -> VoLTE): people
         # type them in any case and the dictionaries spell them once.
@@ -266,13 +248,7 @@ class Segmenter:
         piece = _LATIN_RUN.sub(self._latin_spelling, piece)
         tokens, done = [], self._done
         for token in self._tokenizer.cut(piece, self.hmm):
-            output = done.get(token)
-            if output is None:
-                output = self._finish(token)
-                if len(done) >= TOKEN_CACHE_SIZE:
-                    done.clear()
-                done[token] = output
-            tokens.extend(output)
+            tokens.extend(done[token])
         return tokens
 
     def _finish(self, token):

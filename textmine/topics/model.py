@@ -36,12 +36,13 @@ import numpy as np
 from scipy import sparse
 
 from textmine.errors import ConfigError
-from textmine.text.segment import TokenMemo
+from textmine.memo import BoundedMemo
 from textmine.topics.coherence import npmi_coherence, npmi_of_ids, top_word_ids  # noqa: F401
 from textmine.topics.engines import ENGINES, make_engine, single_threaded
 
 DEFAULT_ENGINE = "nmf"
 SEARCH_DOCS = 20_000  # comments the auto-k search fits on (see _fit_components)
+TOKEN_CACHE_SIZE = 200_000  # distinct tokens whose topic filter verdict a model remembers
 
 # Single characters that carry a complaint on their own; other 1-char tokens are noise.
 MEANINGFUL_SINGLE_CHARS = frozenset("慢卡贵差坑烂断掉骗扣吵")
@@ -146,7 +147,8 @@ class TopicModel:
                                    max_iter=self.max_iter)
         self._stop = frozenset(self.stopwords or ()) | TOPIC_NOISE | (
             non_topic_words() if self.pos_filter else frozenset())
-        self._keeps = TokenMemo(functools.partial(is_content_token, stopwords=self._stop), limit=200_000)
+        keeps = functools.partial(is_content_token, stopwords=self._stop)
+        self._keeps = BoundedMemo(TOKEN_CACHE_SIZE, keeps)
         docs = [self._filter(tokens) for tokens in token_lists]
         sample = _sample(len(docs), self.max_docs_for_fit, self.random_state)
         self.fit_indices_ = sample

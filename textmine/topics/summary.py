@@ -12,6 +12,7 @@ fits topics on the comments no category covers, candidate new pain points.
 from collections import Counter
 
 from textmine.errors import ConfigError
+from textmine.painpoints.taxonomy import OTHER
 from textmine.topics.model import TopicModel
 
 
@@ -74,5 +75,5 @@ def new_issue_topics(token_lists, texts, *, sentiments=None, min_docs=30, n_topi
 
 def _codes(value):
     if isinstance(value, str):
-        return [c for c in value.split("|") if c] or ["other"]
-    return list(value) or ["other"]
+        return [c for c in value.split("|") if c] or [OTHER]
+    return list(value) or [OTHER]

@@ -1,0 +1,74 @@
+"""The runner: every row once, in input order, the same whatever the jobs, chunks and cache size."""
+
+import pickle
+from pathlib import Path
+
+from textmine.pipeline import LanguageOptions, LocalExecutor, ReadOptions, comment_chunks, open_sources
+from textmine.record import Annotation, Comment
+
+SURVEY = Path(__file__).resolve().parent.parent / "samples" / "survey_export.csv"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _comments(jobs, chunk_size, paths=(SURVEY,), options=LanguageOptions()):
+    sources = open_sources([str(path) for path in paths], ReadOptions())
+    with LocalExecutor(options, jobs) as executor:
+        return [comment for chunk in comment_chunks(sources, executor, mask=options.mask, chunk_size=chunk_size)
+                for comment in chunk]
+
+
+def test_comments_are_the_same_whatever_the_jobs_chunks_and_cache_size(monkeypatch):
+    from textmine.pipeline import runner
+
+    reference = _comments(jobs=1, chunk_size=1000)
+    assert [comment.number for comment in reference] == list(range(1, 2001))
+    assert any(comment.duplicate_of for comment in reference)
+    assert all(isinstance(comment, Comment) and isinstance(comment.annotation, Annotation) for comment in reference)
+    # A cache this small (a few chunks of texts) is emptied many times, with chunks still in flight.
+    monkeypatch.setattr(runner, "CACHE_SIZE", 100)
+    assert _comments(jobs=2, chunk_size=37) == reference
+    assert _comments(jobs=1, chunk_size=37) == reference
+
+
+def test_a_duplicate_points_at_an_earlier_comment_with_the_same_signature():
+    comments = _comments(jobs=1, chunk_size=500)
+    by_number = {comment.number: comment for comment in comments}
+    duplicates = [comment for comment in comments if comment.duplicate_of is not None]
+    assert duplicates
+    for comment in duplicates:
+        first = by_number[comment.duplicate_of]
+        assert first.number < comment.number and first.duplicate_of is None
+        assert not comment.annotation.flag and not first.annotation.flag
+
+
+def test_several_inputs_are_numbered_through_and_name_their_source():
+    comments = _comments(jobs=1, chunk_size=64, paths=(FIXTURES / "utf8.csv", FIXTURES / "gb18030.csv"))
+    assert [comment.number for comment in comments] == list(range(1, len(comments) + 1))
+    assert comments[0].source.endswith("utf8.csv") and comments[-1].source.endswith("gb18030.csv")
+    assert len({comment.source for comment in comments}) == 2
+
+
+def test_records_cross_processes_as_they_are():
+    comments = _comments(jobs=1, chunk_size=500)[:50]
+    assert pickle.loads(pickle.dumps(comments)) == comments
+
+
+def test_the_garbage_collector_is_as_it_was_after_a_run():
+    import gc
+
+    thresholds = gc.get_threshold()
+    assert len(_comments(jobs=1, chunk_size=500)) == 2000
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
+
+
+def test_workers_are_stopped_when_a_consumer_fails():
+    import multiprocessing
+
+    sources = open_sources([str(SURVEY)], ReadOptions())
+    try:
+        with LocalExecutor(LanguageOptions(), 2) as executor:
+            for _ in comment_chunks(sources, executor, chunk_size=100):
+                raise RuntimeError("the writer failed")
+    except RuntimeError:
+        pass
+    assert multiprocessing.active_children() == []

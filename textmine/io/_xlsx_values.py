@@ -1,0 +1,53 @@
+"""What an xlsx cell can hold: Excel's cell limit, the characters XML refuses, and the
+cleaning that makes any value fit.
+
+Shared by ``textmine.io.write`` (openpyxl cells) and ``textmine.io.xlsx_stream``
+(rows streamed as XML); it imports neither, so the two depend on it one way.
+``textmine.io.write`` is the public face of these names.
+
+    >>> safe_xlsx_value("ok\x00"), safe_xlsx_value(float("nan"))
+    ('ok', None)
+"""
+
+import datetime
+import math
+import re
+
+EXCEL_MAX_CELL_CHARS = 32_767
+TRUNCATION_MARKER = "…[截断]"
+# The characters XML 1.0 cannot hold: control characters, lone surrogates (from
+# undecodable bytes), U+FFFE and U+FFFF.
+ILLEGAL_XLSX_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def safe_xlsx_value(value):
+    """Make a value safe for an xlsx cell: what Excel can hold, nothing more.
+
+    Control characters are removed, text over 32,767 characters is cut with a
+    visible ``…[截断]`` (counted as Excel counts, in UTF-16 units), NaN and
+    infinity become empty, lists are joined with '|'. Strings must still be
+    stored as string cells so that text starting with '=' never becomes a formula.
+
+    >>> safe_xlsx_value("ok\x00"), safe_xlsx_value(float("nan"))
+    ('ok', None)
+    """
+    if value is None or isinstance(value, (bool, int, datetime.datetime, datetime.date, datetime.time)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple, set, frozenset)):
+        value = "|".join(str(item) for item in value)
+    text = ILLEGAL_XLSX_CHARS.sub("", str(value))
+    if len(text) > EXCEL_MAX_CELL_CHARS // 2 and _excel_length(text) > EXCEL_MAX_CELL_CHARS:
+        text = _cut_to_excel_length(text, EXCEL_MAX_CELL_CHARS - len(TRUNCATION_MARKER)) + TRUNCATION_MARKER
+    return text
+
+
+def _excel_length(text):
+    # Excel counts UTF-16 code units: a character outside the BMP (an emoji) is two.
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut_to_excel_length(text, units):
+    # Cutting the UTF-16 bytes may split a surrogate pair; "ignore" drops the half.
+    return text.encode("utf-16-le")[: 2 * units].decode("utf-16-le", errors="ignore")

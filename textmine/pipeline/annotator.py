@@ -1,0 +1,91 @@
+"""The per-text stages, in order: clean -> segment -> score / classify -> duplicate signature.
+
+``CommentAnnotator.analyse`` turns distinct comment texts into
+``textmine.record.Annotation`` records. It is built once per process (the
+dictionaries and models take a second to load) and is a pure function of the
+text, so the runner may cache its results by text without changing any output.
+
+    >>> annotator = CommentAnnotator(LanguageOptions())
+    >>> annotator.analyse(["网速太慢了"])[0].codes
+    ('speed',)
+"""
+
+from dataclasses import dataclass
+
+from textmine.painpoints.classifier import PainPointClassifier
+from textmine.record import Annotation
+from textmine.sentiment.scorer import SentimentScorer
+from textmine.text.clean import clean_texts
+from textmine.text.dedupe import DuplicateFinder
+from textmine.text.junk import junk_reason
+from textmine.text.lexicon import load_lexicon
+from textmine.text.mask import mask_personal_data
+from textmine.text.segment import Segmenter
+
+
+@dataclass(frozen=True)
+class LanguageOptions:
+    """What the per-text stages need; picklable so worker processes can rebuild them."""
+
+    user_dicts: tuple = ()
+    stopword_files: tuple = ()
+    synonym_files: tuple = ()
+    taxonomy_file: str | None = None
+    sentiment_engine: str = "textmine"
+    mask: bool = True
+    tokens: bool = False  # keep every token on the record (annotate --tokens)
+    content_words: bool = False  # keep the words that can name an issue (analyses and topics)
+
+
+def _unchanged(text):
+    return text
+
+
+class CommentAnnotator:
+    """Runs the per-text stages on distinct texts; built once per process."""
+
+    def __init__(self, options):
+        self.options = options
+        self.lexicon = load_lexicon(
+            user_dicts=options.user_dicts, stopword_files=options.stopword_files,
+            synonym_files=options.synonym_files, taxonomy_file=options.taxonomy_file,
+        )
+        self.segmenter = Segmenter(self.lexicon)
+        self.classifier = PainPointClassifier(self.lexicon.taxonomy)
+        self.scorer = SentimentScorer(engine=options.sentiment_engine)
+        self.duplicates = DuplicateFinder()  # only its settings: signatures are made here
+
+    def analyse(self, texts):
+        """The ``Annotation`` of each comment text, in order; one per text given."""
+        cleaned = clean_texts(texts)
+        token_lists = self.segmenter.cut_many(cleaned)
+        scores, clauses = self.scorer.score_batch_with_clauses(cleaned, token_lists)
+        found = self.classifier.classify_batch(cleaned, token_lists)
+        aspects_list = self.scorer.aspect_sentiment_batch(cleaned, token_lists, found, scores, clauses)
+        mask = mask_personal_data if self.options.mask else _unchanged
+        flags = [junk_reason(text) or "" for text in texts]
+        # Duplicates are compared on the cleaned, masked text; flagged texts never are.
+        compared = [index for index, flag in enumerate(flags) if not flag]
+        signatures = [None] * len(texts)
+        for index, signature in zip(compared, self.duplicates.signatures(
+                [mask(cleaned[index]) for index in compared])):
+            signatures[index] = signature
+        label = self.scorer.labeller()
+        keep_tokens, keep_content = self.options.tokens, self.options.content_words
+        content_words = self.segmenter.content_words
+        annotations = []
+        for text, flag, signature, score, tokens, categories, aspects in zip(
+                texts, flags, signatures, scores.tolist(), token_lists, found, aspects_list):
+            masked = mask(text)
+            annotations.append(Annotation(
+                sentiment_score=round(score, 4),
+                sentiment=label(score),
+                categories=tuple((code, tuple(words)) for code, words in categories),
+                aspects=tuple((code, aspect) for code, aspect in aspects),
+                flag=flag,
+                masked_text=None if masked == text else masked,
+                signature=signature,
+                tokens=tuple(tokens) if keep_tokens else None,
+                content_words=tuple(content_words(tokens)) if keep_content else None,
+            ))
+        return annotations
