@@ -28,7 +28,7 @@ def annotate_files(paths, output, *, read_options=ReadOptions(), options=Languag
         with LocalExecutor(options, jobs) as executor:
             for comments in comment_chunks(sources, executor, mask=options.mask, chunk_size=chunk_size,
                                            progress=progress):
-                writer.write_rows([layout.cells(comment) for comment in comments])
+                writer.write_rows(layout.cells_of(comments))
                 result.count_comments(comments)
         result.rows_written = writer.rows_written
         result.rows_over_limit = getattr(writer, "rows_over_limit", 0)

@@ -78,14 +78,14 @@ class CommentAnnotator:
                 texts, flags, signatures, scores.tolist(), token_lists, found, aspects_list):
             masked = mask(text)
             annotations.append(Annotation(
-                sentiment_score=round(score, 4),
-                sentiment=label(score),
-                categories=tuple((code, tuple(words)) for code, words in categories),
-                aspects=tuple((code, aspect) for code, aspect in aspects),
-                flag=flag,
-                masked_text=None if masked == text else masked,
-                signature=signature,
-                tokens=tuple(tokens) if keep_tokens else None,
-                content_words=tuple(content_words(tokens)) if keep_content else None,
+                round(score, 4),  # sentiment_score
+                label(score),  # sentiment
+                tuple((code, tuple(words)) for code, words in categories),
+                tuple((code, aspect) for code, aspect in aspects),
+                flag,
+                None if masked == text else masked,  # masked_text
+                signature,
+                tuple(tokens) if keep_tokens else None,
+                tuple(content_words(tokens)) if keep_content else None,
             ))
         return annotations

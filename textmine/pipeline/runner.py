@@ -54,11 +54,8 @@ class RunResult:
 
     def count_comments(self, comments):
         """Count the flags and duplicate marks of comments."""
-        for comment in comments:
-            if comment.annotation.flag:
-                self.flagged[comment.annotation.flag] += 1
-            if comment.duplicate_of is not None:
-                self.duplicates += 1
+        self.flagged.update(comment.annotation.flag for comment in comments if comment.annotation.flag)
+        self.duplicates += sum(comment.duplicate_of is not None for comment in comments)
 
     def add_read_stats(self, sources):
         """Add what the readers counted: rows read, skipped and repaired."""

@@ -9,9 +9,7 @@ the slow, obvious way so that tests can check the fast path against it.
 
 import math
 
-import numpy as np
-
-from textmine.sentiment.rules import (apply_rules, is_sarcastic, length_bucket, lexicon, lexicon_hits,
+from textmine.sentiment.rules import (is_sarcastic, length_bucket, lexicon, lexicon_hits,
                                      negation_marked, score_in_text, split_clauses, tokens_by_clause)
 
 
@@ -73,18 +71,3 @@ def sentiment_features(text, tokens, normalize=True):
     feats += comment_features(text)
     value = 1.0 / math.sqrt(len(feats)) if normalize else 1.0
     return feats, [value] * len(feats)
-
-
-def reference_scores(texts, token_lists, model):
-    """Scores from feature names, one dictionary lookup each: the fast path's yardstick."""
-    if not texts:
-        return np.zeros(0)
-    rows, starts, scales = [], [], []
-    for text, tokens in zip(texts, token_lists):
-        feats, values = sentiment_features(text, tokens, model.normalize)
-        starts.append(len(rows))
-        rows += [model.index.get(f, 0) for f in feats]
-        scales.append(values[0] if values else 1.0)
-    summed = np.add.reduceat(model.weights[np.asarray(rows)], np.asarray(starts), axis=0)
-    sarcastic = [is_sarcastic(text) for text in texts]
-    return apply_rules(model.probabilities(summed, np.asarray(scales)), texts, sarcastic)

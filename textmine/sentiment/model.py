@@ -10,7 +10,8 @@ weight, tokens): exports repeat the same clauses (满意, 网速太慢) across m
 comments, and the aspects of a comment score its clauses again. A batch is then
 one gather of weight rows and one ``np.add.reduceat`` over them.
 
-The rows and their order are exactly those of sentiment_features.reference_scores,
+The rows and their order are exactly those of the feature-by-feature computation
+(``reference_scores`` in tests/test_sentiment_model.py),
 so the float32 sums, and so the scores, are identical to the last bit
 (tests/test_sentiment_model.py checks it).
 """

@@ -11,7 +11,7 @@ patterns accept full-width digits (１３８...) and the separators people type.
 
 import re
 from bisect import bisect_right
-from itertools import accumulate, chain, count
+from itertools import accumulate, chain, count, filterfalse
 from operator import add
 
 from textmine.memo import BoundedMemo
@@ -147,24 +147,31 @@ VALUE_MEMO_SIZE = 200_000  # cell values whose masked form a CellMasker remember
 
 
 class CellMasker:
-    """Masks every cell of many rows, remembering each distinct value's masked form.
+    """Masks every cell of many rows, remembering what masking makes of each distinct value.
 
     Masking changes few cells, so the work is done on a chunk's distinct values:
-    values seen before are looked up, the new ones are tested together
-    (``hinted_values``), and only rows holding a value that masking changes are
-    visited cell by cell. The comment texts need no test of their own: the
-    runner tells the masker their masked form (``learn``).
+    values seen before drop out at once (C-level lookups in two memos: values
+    that masking changes, with their masked form, and values it leaves alone),
+    the new ones are tested together (``hinted_values``), and only rows holding
+    a value that masking changes are visited cell by cell. The comment texts
+    need no test of their own: the runner tells the masker their masked form
+    (``learn``).
 
         >>> CellMasker().mask_rows([{"电话": "13800138000", "地市": "广州"}])
         [{'电话': '<手机号>', '地市': '广州'}]
     """
 
     def __init__(self, memo_size=VALUE_MEMO_SIZE):
-        self._masked = BoundedMemo(memo_size)  # value -> its masked form (itself when unchanged)
+        self._masked = BoundedMemo(memo_size)  # value -> its masked form, for values masking changes
+        self._unchanged = BoundedMemo(memo_size)  # value -> True, for values masking leaves as they are
 
     def learn(self, values, masked_values):
         """Remember the masked form of values already masked elsewhere."""
-        self._masked.remember_many(list(zip(values, masked_values)))
+        changed = [(value, masked) for value, masked in zip(values, masked_values) if masked != value]
+        self._masked.remember_many(changed)
+        if len(changed) < len(values):
+            self._unchanged.remember_many([(value, True) for value, masked in zip(values, masked_values)
+                                           if masked == value])
 
     def mask_rows(self, rows):
         """Mask the cells of ``rows`` (dicts) in place; returns the rows."""
@@ -176,21 +183,17 @@ class CellMasker:
                     if value.__class__ is str:
                         row[column] = mask_personal_data(value)
             return rows
-        memo, changed, new = self._masked, {}, []
-        for value in values:
-            masked = memo.get(value)
-            if masked is None:
-                if value.__class__ is str:
-                    new.append(value)
-            elif masked != value:
-                changed[value] = masked
+        masked_of, unchanged = self._masked, self._unchanged
+        # This chunk's changes, taken before learning: learning may empty the memos.
+        changed = {value: masked_of[value] for value in filter(masked_of.__contains__, values)}
+        new = [value for value in filterfalse(unchanged.__contains__, filterfalse(masked_of.__contains__, values))
+               if value.__class__ is str]
         hinted = [new[index] for index in hinted_values(new)]
         masked_values = [mask_personal_data(value) for value in hinted]
         changed.update((value, masked) for value, masked in zip(hinted, masked_values) if masked != value)
         self.learn(hinted, masked_values)
         if len(new) > len(hinted):
-            unchanged = set(new).difference(hinted)
-            self.learn(unchanged, unchanged)
+            self._unchanged.remember_many([(value, True) for value in set(new).difference(hinted)])
         if changed:
             for row in rows:
                 if not changed.keys().isdisjoint(row.values()):
