@@ -22,7 +22,7 @@ from conftest import SAMPLES
 
 SURVEY = SAMPLES / "survey_export.csv"
 CATEGORY_CODES = set(Taxonomy.load().codes)
-SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "主题", "典型原声", "明细"]
+SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "主题", "典型原声", "明细", "字段说明"]
 PERIOD = re.compile(r"^\d{4}-(?:\d{2}|W\d{2})$")
 
 
