@@ -173,8 +173,7 @@ class Aggregator:
         if dated is None:
             self.undated += 1
         else:
-            if self.last_day is None or dated[0] > self.last_day:
-                self.last_day = dated[0]
+            self.last_day = max(self.last_day or dated[0], dated[0])
             for by, period in zip(PERIODS, dated[1:]):
                 self.periods[by][period].add(codes, negative, score)
         self._add_tokens(annotation.content_words, negative)
@@ -340,8 +339,7 @@ class Aggregator:
                           "negative": [table[p].neg for p in periods],
                           "avg_score": [_round(table[p].score_sum / table[p].score_n) if table[p].score_n else None
                                         for p in periods],
-                          # The last period is partial when the data ends before it does: its
-                          # counts are not comparable with whole periods (a "fall" that is not one).
+                          # Partial when the data ends before the period does: its counts are not comparable.
                           "last_date": self.last_day.isoformat() if periods else None,
                           "partial_last": bool(periods) and self.last_day < period_end(periods[-1], by)}
         return trends
