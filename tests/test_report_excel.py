@@ -135,10 +135,8 @@ def column_of(sheet, header, header_row=1):
     ("客群短板", "p 值", "0.0E+00"), ("客群短板", "提升倍数", "0.00"), ("客群短板", "组内占比", "0.0%"),
     ("驱动因素", "对均分的拖累（分）", "+0.00;-0.00;0.00"), ("驱动因素", "提及占比", "0.0%"),
     ("主题", "负面占比", "0.0%"), ("典型原声", "情感得分", "0.00"), ("明细", "情感得分", "0.00"),
-    ("明细", "序号", "0"), ("明细", "满意度", "0")])
+    ("明细", "序号", "0"), ("明细", "score", "0")])
 def test_number_formats_by_kind(book, sheet, header, number_format):
-    if header == "满意度":
-        header = "score"
     column = column_of(book[sheet], header)
     assert column and {cell.number_format for cell in column if not isinstance(cell.value, str)} == {number_format}
 
@@ -163,7 +161,7 @@ def test_no_code_or_python_repr_where_a_manager_reads(book, sheet):
 def test_detail_headers_in_chinese_and_the_legend_gives_the_csv_names(book):
     header = [cell.value for cell in book["明细"][1]]
     assert header == ["序号", "地区类型", "text", "date", "score", "情感得分", "情感", "痛点", "依据词", "分项情感",
-                      "重复于第几条", "无效原因", "主题"]  # noqa: E501 (the input columns keep their names)
+                      "重复于第几条", "无效原因", "主题"]  # the input columns keep their names
     legend = {row[0]: row[1] for row in book["字段说明"].iter_rows(min_row=2, values_only=True) if row[0]}
     assert legend["情感"] == "sentiment" and legend["痛点"] == "categories" and legend["主题"] == "topic"
     assert legend["信号覆盖"] == "coverage" and legend["负面"] == "neg"
@@ -328,7 +326,8 @@ def test_safe_xlsx_value(value, expected):
 def test_detail_rows_capped_with_a_note(tmp_path, monkeypatch):
     monkeypatch.setattr(report_excel, "EXCEL_MAX_ROWS", 6)
     path = tmp_path / "capped.xlsx"
-    write_workbook(aggregator().add_many([]).result(), path, details=DetailRows(["意见"], [[f"第{i}条"] for i in range(10)]))
+    details = DetailRows(["意见"], [[f"第{i}条"] for i in range(10)])
+    write_workbook(aggregator().add_many([]).result(), path, details=details)
     values = [r[0] for r in load_workbook(path)["明细"].iter_rows(values_only=True)]
     assert values[:5] == ["意见", "第0条", "第1条", "第2条", "第3条"]
     assert "另有 6 行未写入" in values[5] and len(values) == 6

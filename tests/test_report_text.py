@@ -84,8 +84,9 @@ def test_topic_lines_name_the_closest_pain_point_from_the_taxonomy():
     assert "#0 信号/村里  9 条，负面 50%，最接近痛点 网络质量（重合 75%）" in topic_lines(summary, topics)
 
 
-TOPICS = [{"id": index, "label": f"主题{index}/信号", "words": [("信号", 0.2), (f"词{index}", 0.1)], "size": 100 - index,
-           "negative_share": 0.5, "top_category": "coverage", "category_overlap": 0.6} for index in range(12)]
+TOPICS = [{"id": index, "label": f"主题{index}/信号", "words": [("信号", 0.2), (f"词{index}", 0.1)],
+           "size": 100 - index, "negative_share": 0.5, "top_category": "coverage", "category_overlap": 0.6}
+          for index in range(12)]
 
 
 @pytest.fixture(scope="module")
