@@ -122,6 +122,25 @@ def test_weekly_alerts_use_iso_weeks():
     assert [(a["category"], a["period"]) for a in alerts] == [("billing", "2026-W47")]
 
 
+@pytest.mark.parametrize("last_day, month_partial, week_partial", [
+    ("2026-11-22", True, False),  # a Sunday: the ISO week is whole, November is not
+    ("2026-11-30", False, True),  # a Monday: November is whole, its week has only begun
+    ("2026-11-18", True, True),
+])
+def test_the_last_period_is_partial_when_the_data_ends_before_it(last_day, month_partial, week_partial):
+    rows = monthly_rows([5, 4, 6, 5, 5, 5]) + [row(["speed"], date=last_day)]
+    trends = aggregator().add_many(as_comments(rows)).result().trends
+    assert trends["month"]["last_date"] == trends["week"]["last_date"] == last_day
+    assert (trends["month"]["partial_last"], trends["week"]["partial_last"]) == (month_partial, week_partial)
+    assert "partial_last" in to_json_summary(aggregator().add_many(as_comments(rows)).result())["trends"]["month"]
+
+
+def test_no_dates_no_partial_period():
+    trends = Aggregator().add_many(as_comments([row(["speed"])])).result().trends
+    assert (trends["month"]["periods"], trends["month"]["last_date"], trends["month"]["partial_last"]) == (
+        [], None, False)
+
+
 # ------------------------------------------------------------------ drivers and NPS
 def test_drivers_rank_by_score_gap_times_share():
     rows = [row(["customer_service"], score=2) for _ in range(10)]

@@ -205,13 +205,24 @@ def test_custom_taxonomy_names_every_sheet_of_the_workbook(custom_taxonomy_run):
                     for label in PACKAGED_LABELS if label in value})
     assert found == []
     names = {value for _, value in cells["痛点"]}
-    assert set(CUSTOM_NAMES.values()) <= names and set(CUSTOM_NAMES) <= names
+    assert set(CUSTOM_NAMES.values()) <= names and not set(CUSTOM_NAMES) & names  # names, never codes
     assert {value for _, value in cells["驱动因素"]} >= {"网络质量", "费用问题", "服务问题"}
     assert "网络质量" in {value for _, value in cells["客群短板"]}
     verbatim_labels = {value for header, value in cells["典型原声"] if header == "痛点"}
     assert verbatim_labels == set(CUSTOM_NAMES.values())
-    categories = {value for header, value in cells["明细"] if header == "categories"}
-    assert {code for value in categories for code in value.split("|")} == set(CUSTOM_NAMES)
+    categories = {value for header, value in cells["明细"] if header == "痛点"}
+    assert {name for value in categories for name in value.split("、")} == set(CUSTOM_NAMES.values())
+    codes = {(name, code) for name, code, kind in _rows(folder / "out.xlsx", "字段说明") if kind == "痛点"}
+    assert codes == {(name, code) for code, name in CUSTOM_NAMES.items()}
+
+
+def _rows(path, sheet):
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    rows = [row for row in book[sheet].iter_rows(values_only=True) if len(row) >= 3]
+    book.close()
+    return rows
 
 
 def terminal_sections(output):

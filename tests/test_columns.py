@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 
 from textmine.io.columns import (
+    period_end,
     detect_date_column, detect_score_column, detect_segment_columns, number_or_none, parse_date, period_of,
 )
 
@@ -45,6 +46,18 @@ def test_parse_date(value, expected):
 ])
 def test_period_of(day, by, expected):
     assert period_of(day, by) == expected
+
+
+@pytest.mark.parametrize("period, by, expected", [
+    ("2026-11", "month", dt.date(2026, 11, 30)),
+    ("2026-12", "month", dt.date(2026, 12, 31)),
+    ("2028-02", "month", dt.date(2028, 2, 29)),
+    ("2026-W47", "week", dt.date(2026, 11, 22)),
+    ("2026-W53", "week", dt.date(2027, 1, 3)),
+])
+def test_period_end(period, by, expected):
+    assert period_end(period, by) == expected
+    assert period_of(expected, by) == period and period_of(expected + dt.timedelta(days=1), by) != period
 
 
 SURVEY_HEADER = ["序号", "满意度", "地市", "地区类型", "年龄段", "日期", "意见建议"]

@@ -22,7 +22,7 @@ from conftest import SAMPLES
 
 SURVEY = SAMPLES / "survey_export.csv"
 CATEGORY_CODES = set(Taxonomy.load().codes)
-SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "主题", "典型原声", "明细"]
+SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "主题", "典型原声", "明细", "字段说明"]
 PERIOD = re.compile(r"^\d{4}-(?:\d{2}|W\d{2})$")
 
 
@@ -188,3 +188,19 @@ def test_two_jobs_give_the_same_analysis_and_rows_as_one(run, summary):
         assert len(rows) == 2000 and rows == list(run.annotated_rows())
     finally:
         analysis.close()
+
+
+def test_details_are_the_comments_as_a_reader_sees_them(run):
+    details = run.details()
+    rows = list(details.rows)
+    assert details.count == len(rows) == 2000
+    assert details.columns[:9] == ["序号", "满意度", "地市", "地区类型", "年龄段", "套餐", "渠道", "日期", "意见建议"]
+    assert details.columns[9:] == ["情感得分", "情感", "痛点", "依据词", "分项情感", "重复于第几条", "无效原因"]
+    assert details.text_columns == ("意见建议",)
+    by_header = [dict(zip(details.columns, row)) for row in rows]
+    assert {type(row["序号"]) for row in by_header} == {int} and {type(row["满意度"]) for row in by_header} <= {int, str}
+    assert all(isinstance(row["日期"], dt.date) for row in by_header)  # every sample date format is read
+    assert {row["情感"] for row in by_header} == {"正面", "中性", "负面"}
+    names = set(Taxonomy.load().names.values())
+    assert {name for row in by_header for name in row["痛点"].split("、")} <= names
+    assert {header for header, _, _ in details.legend} == set(details.columns[9:])

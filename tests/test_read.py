@@ -177,3 +177,26 @@ def test_detect_encoding(text, encoding, expected):
 @pytest.mark.parametrize("line, expected", [("a,b,c", ","), ("a\tb\tc", "\t"), ("a;b;c", ";"), ("abc", ",")])
 def test_sniff_delimiter(line, expected):
     assert sniff_delimiter(line) == expected
+
+
+def test_read_fraction_follows_the_bytes_read(tmp_path):
+    path = tmp_path / "big.csv"  # 1.2 MB: several of the reader's 256 KB blocks
+    path.write_text("序号,意见\n" + "".join(f"{i},第{i}条：家里信号太差了，打电话要跑到阳台上，希望尽快解决谢谢\n"
+                                          for i in range(12_000)), encoding="utf-8")
+    source = open_feedback(str(path))
+    assert source.size == path.stat().st_size and 0 < source.read_fraction() < 0.5
+    rows = iter(source.rows)
+    for _ in range(6000):
+        next(rows)
+    assert 0.4 < source.read_fraction() < 0.8
+    list(rows)
+    assert source.read_fraction() == 1.0
+
+
+def test_read_fraction_of_xlsx_counts_rows_and_of_stdin_is_unknown():
+    source = open_feedback(str(FIXTURES / "comments.xlsx"))
+    assert source.rows.expected_rows and source.read_fraction() < 1
+    list(source.rows)
+    assert source.read_fraction() == 1.0
+    piped = open_feedback("-", stdin=io.BytesIO("意见\n网速慢\n".encode()))
+    assert piped.size is None and piped.read_fraction() is None

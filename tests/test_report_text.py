@@ -82,3 +82,59 @@ def test_topic_lines_name_the_closest_pain_point_from_the_taxonomy():
          "top_category": "net", "category_overlap": 0.75}]).topics
     summary = {"topic_model": {"n_topics": 1, "coherence_curve": [[1, 0.1]]}, "new_topics": []}
     assert "#0 信号/村里  9 条，负面 50%，最接近痛点 网络质量（重合 75%）" in topic_lines(summary, topics)
+
+
+TOPICS = [{"id": index, "label": f"主题{index}/信号", "words": [("信号", 0.2), (f"词{index}", 0.1)],
+           "size": 100 - index, "negative_share": 0.5, "top_category": "coverage", "category_overlap": 0.6}
+          for index in range(12)]
+
+
+@pytest.fixture(scope="module")
+def crowded(result):
+    """The fixture's result with as many rows as 20,000 comments give: 12 topics, 20 short boards, 11 pain points."""
+    from dataclasses import replace
+
+    with_topics = aggregator(segment_columns=["地区类型"], score_scale="0-10").result(topics=TOPICS)
+    boards = [dict(e, value=f"{e['value']}{n}") for n in range(10) for e in result.segments["地区类型"]]
+    categories = [dict(c, name=f"{c['name']}{n}", count=c["count"] or 1) for n in range(3) for c in result.categories]
+    return replace(result, topics=with_topics.topics, segments={"地区类型": boards, "套餐": boards},
+                   categories=categories)
+
+
+def rich_text(result, full=False, width=160):
+    console = Console(record=True, width=width, file=io.StringIO())
+    render_summary(result, console, full=full)
+    return console.export_text()
+
+
+def test_rich_view_has_every_section_of_the_plain_view(crowded):
+    text = rich_text(crowded)
+    plain = "\n".join(summary_lines(crowded))
+    for title in ("概览", "主要痛点", "客群短板", "预警", "拉低满意度的痛点", "主题"):
+        assert title in text and title in plain
+    assert "主题0/信号" in text and "信号覆盖" in text  # topics by label, closest pain point by name
+
+
+def test_rich_view_fits_a_screen_and_says_what_it_left_out(crowded):
+    text = rich_text(crowded)
+    assert len(text.splitlines()) <= 50
+    assert "另有 6 项未显示（--full 显示全部）" in text  # 12 topics, 6 shown
+    assert "主题5/信号" in text and "主题6/信号" not in text
+
+
+def test_full_rich_view_shows_every_row(crowded):
+    text = rich_text(crowded, full=True)
+    assert "主题11/信号" in text and "--full" not in text
+    assert len(text.splitlines()) > 50
+
+
+def test_analyze_accepts_full(tmp_path):
+    from click.testing import CliRunner
+
+    from conftest import SAMPLES
+    from textmine.cli import cli
+
+    completed = CliRunner().invoke(cli, ["analyze", str(SAMPLES / "sms_replies.csv"), "--topics", "off", "--full",
+                                         "-q", "-j", "1"])
+    assert completed.exit_code == 0, completed.output
+    assert completed.output.startswith("概览：")  # not a terminal: the plain view, whole

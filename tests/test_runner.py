@@ -72,3 +72,31 @@ def test_workers_are_stopped_when_a_consumer_fails():
     except RuntimeError:
         pass
     assert multiprocessing.active_children() == []
+
+
+def test_progress_is_told_the_rows_done_and_how_much_input_was_read(tmp_path):
+    path = tmp_path / "big.csv"  # 0.9 MB: several of the reader's 256 KB blocks
+    path.write_text("序号,意见\n" + "".join(f"{i},第{i % 50}条：家里信号太差了，打电话要跑到阳台上，希望尽快解决\n"
+                                          for i in range(9000)), encoding="utf-8")
+    calls = []
+    sources = open_sources([str(path)], ReadOptions())
+    with LocalExecutor(LanguageOptions(), 1) as executor:
+        for _ in comment_chunks(sources, executor, chunk_size=1000,
+                                progress=lambda rows, read: calls.append((rows, read))):
+            pass
+    assert sum(rows for rows, _ in calls) == 9000
+    fractions = [read for _, read in calls]
+    assert fractions == sorted(fractions) and 0 < fractions[0] < 0.5 and fractions[-1] == 1.0
+
+
+def test_read_fraction_weighs_inputs_by_size():
+    from types import SimpleNamespace
+
+    from textmine.pipeline.runner import read_fraction
+
+    def source(size, read):
+        return SimpleNamespace(size=size, read_fraction=lambda: read)
+
+    assert read_fraction([source(300, 1.0), source(100, 0.5)]) == 350 / 400
+    assert read_fraction([source(300, 1.0), source(None, None)]) is None  # stdin: no size
+    assert read_fraction([]) is None

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from textmine.cli import TOPIC_ENGINES, cli
+from textmine.painpoints.taxonomy import Taxonomy
 from textmine.topics.engines import ENGINES
 
 from conftest import SAMPLES
@@ -105,3 +106,10 @@ def test_two_processes_with_the_same_seed_agree_exactly(small_survey, engine):
     first, second = (subprocess.run(command, capture_output=True, text=True, check=True).stdout
                      for _ in range(2))
     assert json.loads(first)["topics"] and first == second
+
+
+def test_topics_command_names_the_closest_pain_point(small_survey):
+    result = CliRunner().invoke(cli, ["topics", str(small_survey), "--topics", "4", "-j", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    closest = re.findall(r"最接近痛点 (\S+)（", result.output)
+    assert closest and set(closest) <= set(Taxonomy.load().names.values())

@@ -1,14 +1,19 @@
 """Tests for textmine.report.topic_map: one offline HTML file with every topic."""
 
+import html
 import json
 import re
+import shutil
+import struct
+import subprocess
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from textmine.cli import cli
-from textmine.report.topic_map import topic_map_html, topic_positions, write_topic_map
+from textmine.report.topic_map import (
+    MAP_HEIGHT, MAP_WIDTH, circle_layout, negative_colour, topic_map_html, topic_positions, write_topic_map)
 
 from conftest import SAMPLES
 
@@ -89,3 +94,109 @@ def test_topic_map_needs_topics(tmp_path):
                                       "--topics", "off", "--topics-html", str(tmp_path / "map.html")])
     assert result.exit_code == 2
     assert "--topics-html needs topics" in result.output
+
+
+# --- layout: no overlap at 12 topics, checked in Python and in a browser ---------------------------------------
+def twelve_topics(seed=0):
+    """12 topics, most of them nearly alike (the case that piled circles on each other)."""
+    rng = np.random.default_rng(seed)
+    base = rng.random(40)
+    topic_word = np.array([base + rng.random(40) * (0.05 if index < 8 else 2.0) for index in range(12)])
+    sizes = [205, 163, 156, 149, 132, 130, 121, 117, 100, 80, 75, 40]
+    topics = [{"id": index, "label": f"话题{index}/信号/网速", "words": [("信号", 0.2), ("网速", 0.1)],
+               "size": size, "negative_share": index / 11, "top_category": "coverage", "top_category_name": "信号覆盖",
+               "category_overlap": 0.5} for index, size in enumerate(sizes)]
+    return topic_word, topics
+
+
+def test_circles_do_not_overlap_at_twelve_topics():
+    topic_word, topics = twelve_topics()
+    page = topic_map_html(topic_word, topics)
+    circles = [tuple(map(float, found)) for found in
+               re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"', page)]
+    assert len(circles) == 12
+    for index, (x, y, r) in enumerate(circles):
+        assert r <= x <= MAP_WIDTH - r and r <= y <= MAP_HEIGHT - r
+        for x2, y2, r2 in circles[index + 1:]:
+            assert ((x - x2) ** 2 + (y - y2) ** 2) ** 0.5 >= r + r2
+    xs = [x for x, _, _ in circles]
+    assert max(xs) - min(xs) > 0.6 * MAP_WIDTH  # spread over the map's width
+
+
+def test_layout_keeps_label_footprints_apart_and_stays_near_the_projection():
+    coords = np.array([[0.0, 0.0], [0.0, 0.0], [0.0, 0.001], [1.0, 1.0]])
+    centres, footprint = circle_layout(coords, [20, 20, 20, 20], [120, 120, 120, 40])
+    assert footprint[0] >= 64  # a wide label widens its circle's footprint
+    for i in range(4):
+        for j in range(i + 1, 4):
+            assert np.linalg.norm(centres[i] - centres[j]) >= footprint[i] + footprint[j]
+    assert centres[3][0] > centres[:3, 0].max()  # the far topic stays on its side
+
+
+@pytest.mark.parametrize("share, colour", [(0.0, "#4e9a3f"), (0.5, "#f2b73f"), (1.0, "#d64541"), (None, "#bdbdbd")])
+def test_colour_follows_the_negative_share(share, colour):
+    assert negative_colour(share) == colour
+
+
+def test_selected_circle_is_outlined_not_red_and_the_legend_explains_colour():
+    page = topic_map_html(*twelve_topics())
+    selected = re.search(r"\.topic\.on circle \{([^}]*)\}", page).group(1)
+    assert "stroke:" in selected and "e45756" not in selected and "fill:" not in selected
+    assert "负面占比" in page and 'id="negative"' in page
+
+
+BROWSER = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+needs_browser = pytest.mark.skipif(BROWSER is None, reason="no headless browser installed (chromium)")
+MEASURE = """<script>
+const box = element => {{ const r = element.getBoundingClientRect();
+                          return [r.left, r.top, r.width, r.height]; }};
+const result = {{page: document.documentElement.clientWidth, map: box(document.getElementById("map")),
+                 circles: [...document.querySelectorAll(".topic circle")].map(box),
+                 labels: [...document.querySelectorAll(".topic text:not(.size)")].map(box),
+                 detail: document.getElementById("detail").textContent}};
+const out = document.createElement("pre"); out.id = "measured"; out.textContent = JSON.stringify(result);
+document.body.append(out);
+</script></body>"""
+
+
+def browser(*arguments, tmp_path):
+    command = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run",
+               f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,900", *arguments]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+@needs_browser
+def test_browser_positions_have_no_overlapping_circles_or_labels(tmp_path):
+    topic_word, topics = twelve_topics()
+    path = tmp_path / "measured.html"
+    path.write_text(topic_map_html(topic_word, topics).replace("</body>", MEASURE.format()), encoding="utf-8")
+    completed = browser("--dump-dom", path.as_uri(), tmp_path=tmp_path)
+    found = re.search(r'<pre id="measured">(.*?)</pre>', completed.stdout, re.S)
+    assert found, completed.stderr[-2000:]
+    measured = json.loads(html.unescape(found.group(1)))
+    circles = [(left + width / 2, top + height / 2, width / 2) for left, top, width, height in measured["circles"]]
+    assert len(circles) == 12
+    overlaps = [(i, j) for i, (x, y, r) in enumerate(circles) for j, (x2, y2, r2) in enumerate(circles)
+                if i < j and ((x - x2) ** 2 + (y - y2) ** 2) ** 0.5 < r + r2 - 0.5]
+    assert overlaps == []
+    labels = measured["labels"]
+    crossing = [(i, j) for i, a in enumerate(labels) for j, b in enumerate(labels) if i < j
+                and a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]]
+    assert crossing == []
+    assert measured["map"][2] > 0.6 * measured["page"]  # the map uses the page's width
+    assert "最接近痛点 信号覆盖" in measured["detail"]
+
+
+@needs_browser
+def test_browser_screenshot(tmp_path):
+    topic_word, topics = twelve_topics()
+    path = tmp_path / "map.html"
+    write_topic_map(path, topic_word, topics)
+    shot = tmp_path / "map.png"
+    completed = browser(f"--screenshot={shot}", path.as_uri(), tmp_path=tmp_path)
+    assert shot.exists(), completed.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (1400, 900) and len(data) > 20_000  # a drawn page, not a blank one

@@ -184,3 +184,32 @@ def test_every_part_is_deflated(tmp_path):
 ])
 def test_split_at_row_end(sheet_xml, head, tail):
     assert _split_at_row_end(sheet_xml) == (head, tail)
+
+
+def test_number_formats_wrapping_and_row_heights(tmp_path):
+    path = tmp_path / "styled.xlsx"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("明细")
+    sheet.append(["序号", "得分", "意见", "日期"])
+    rows = SheetRows(sheet, first_row=2, number_formats={int: "0", float: "0.00"}, wrapped_columns={2: 20},
+                     top_aligned=True)
+    rows.append([1, 0.125, "短", datetime.date(2026, 11, 3)])
+    rows.append([2, 0.5, "网速" * 30, None])
+    save_with_rows(book, sheet, rows, path)
+    loaded = load_workbook(path)["明细"]
+    assert loaded["A2"].number_format == "0" and loaded["B2"].number_format == "0.00"
+    assert loaded["B2"].value == 0.125  # the format shows 0.13; the cell keeps the number
+    assert loaded["C3"].alignment.wrap_text and not loaded["A2"].alignment.wrap_text
+    assert {loaded[ref].alignment.vertical for ref in ("A2", "B2", "C2", "D2")} == {"top"}
+    assert loaded["D2"].number_format.startswith("yyyy-mm-dd")
+    assert loaded.row_dimensions[2].height is None  # one line: the default height
+    assert loaded.row_dimensions[3].height == 15 * 7  # 120 units of text, 18.5 a line in a column 20 wide
+
+
+def test_wrapped_height():
+    from textmine.io._xlsx_values import wrapped_height
+
+    assert wrapped_height("短", 20) == 15
+    assert wrapped_height("a" * 37, 20) == 30  # 37 ASCII characters in 18.5 units: two lines
+    assert wrapped_height("一\n二\n三", 20) == 45
+    assert wrapped_height("长" * 40_000, 50) == 409  # Excel's highest row

@@ -289,8 +289,9 @@ def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
               help="Period of the trend alerts.")
 @click.option("--include-duplicates", is_flag=True, help="Count duplicate comments in the analyses.")
 @click.option("--fail-on-alert", is_flag=True, help="Exit with status 3 when an alert fires (for cron).")
+@click.option("--full", is_flag=True, help="Show every row of the terminal summary (default: the top rows).")
 def analyze(inputs, output, json_path, segment_columns, date_column, score_column, period, topics, seed,
-            topic_engine, topics_html, include_duplicates, fail_on_alert, jobs, quiet, **kwargs):
+            topic_engine, topics_html, include_duplicates, fail_on_alert, full, jobs, quiet, **kwargs):
     """The weekly report: pain points, short boards, trends, alerts, drivers, topics.
 
     Writes an Excel workbook with native charts (-o), a JSON summary for
@@ -315,8 +316,9 @@ def analyze(inputs, output, json_path, segment_columns, date_column, score_colum
             from textmine.report.excel import write_workbook
             from textmine.io.write import atomic_path
 
-            with atomic_path(dated(output)) as temporary:
-                write_workbook(run.result, temporary, annotated_rows=run.annotated_rows(), columns=run.columns)
+            details = run.details()
+            with atomic_path(dated(output)) as temporary, Progress(quiet, "workbook", details.count) as progress:
+                write_workbook(run.result, temporary, details=details, progress=progress)
         if json_path:
             write_json(run.summary, dated(json_path))
         if topics_html:
@@ -324,7 +326,7 @@ def analyze(inputs, output, json_path, segment_columns, date_column, score_colum
     finally:
         run.close()
     if json_path != "-":
-        render_summary(run.result, plain=not sys.stdout.isatty())
+        render_summary(run.result, plain=not sys.stdout.isatty(), full=full)
     report_rows(run.accounting, quiet)
     if fail_on_alert and run.result.alerts:
         click.echo(f"textmine: {len(run.result.alerts)} alert(s) fired", err=True)

@@ -23,7 +23,7 @@ from itertools import combinations
 from textmine.aggregate.stats import (
     _pvalue, _ratio, _round, rising_alerts, score_drivers, short_board)
 from textmine.memo import BoundedMemo
-from textmine.io.columns import number_or_none, parse_date, period_of
+from textmine.io.columns import number_or_none, parse_date, period_end, period_of
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
 
 EMPTY_VALUE = "(空)"
@@ -88,8 +88,9 @@ PERIOD_MEMO_SIZE = 100_000  # distinct date cells whose periods are remembered
 
 
 def _periods_of_cell(value):
+    """(day, its month, its week) for a date cell, or None."""
     day = parse_date(value)
-    return None if day is None else tuple(period_of(day, by) for by in PERIODS)
+    return None if day is None else (day, *(period_of(day, by) for by in PERIODS))
 
 
 class Aggregator:
@@ -128,6 +129,7 @@ class Aggregator:
         self.cat_sent = Counter()
         self.score_hist = Counter()
         self.undated = 0
+        self.last_day = None  # the latest date seen: a last period that ends after it is partial
         self.segments = {column: defaultdict(_Stats) for column in self.segment_columns}
         self.periods = {by: defaultdict(_Stats) for by in PERIODS}
         self.words, self.neg_words, self.pairs = Counter(), Counter(), Counter()
@@ -167,11 +169,12 @@ class Aggregator:
             if value not in groups and len(groups) >= self.max_segment_values:
                 value = OVERFLOW_VALUE
             groups[value].add(codes, negative, score)
-        periods = self._periods_of(row.get(self.date_column)) if self.date_column else None
-        if periods is None:
+        dated = self._periods_of(row.get(self.date_column)) if self.date_column else None
+        if dated is None:
             self.undated += 1
         else:
-            for by, period in zip(PERIODS, periods):
+            self.last_day = max(self.last_day or dated[0], dated[0])
+            for by, period in zip(PERIODS, dated[1:]):
                 self.periods[by][period].add(codes, negative, score)
         self._add_tokens(annotation.content_words, negative)
         self._add_verbatim(codes, comment, label, sent, score)
@@ -183,7 +186,7 @@ class Aggregator:
         return self
 
     def _periods_of(self, value):
-        """The period of each granularity for a date cell, or None."""
+        """(day, the period of each granularity) for a date cell, or None."""
         try:
             return self._periods[value]
         except TypeError:  # an unhashable cell value: not a date anyway
@@ -335,7 +338,10 @@ class Aggregator:
                           "shares": {c: [_ratio(n, t) for n, t in zip(counts[c], totals)] for c in codes},
                           "negative": [table[p].neg for p in periods],
                           "avg_score": [_round(table[p].score_sum / table[p].score_n) if table[p].score_n else None
-                                        for p in periods]}
+                                        for p in periods],
+                          # Partial when the data ends before the period does: its counts are not comparable.
+                          "last_date": self.last_day.isoformat() if periods else None,
+                          "partial_last": bool(periods) and self.last_day < period_end(periods[-1], by)}
         return trends
 
     def _alerts(self):

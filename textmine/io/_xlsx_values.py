@@ -51,3 +51,24 @@ def _excel_length(text):
 def _cut_to_excel_length(text, units):
     # Cutting the UTF-16 bytes may split a surrogate pair; "ignore" drops the half.
     return text.encode("utf-16-le")[: 2 * units].decode("utf-16-le", errors="ignore")
+
+
+LINE_HEIGHT = 15.0  # points a line of 11-point text takes in a row (CJK fallback fonts included)
+MAX_ROW_HEIGHT = 409.0  # Excel's limit, in points
+
+
+def wrapped_height(text, column_width):
+    """The row height (points) that shows ``text`` whole, wrapped in a column ``column_width`` wide.
+
+    Spreadsheets do not all grow a row for wrapped text on opening (LibreOffice keeps
+    the default height), so the writers give such rows their height. The width of the
+    text is estimated in C: a CJK character (3 bytes in UTF-8) counts two units, ASCII one.
+        >>> wrapped_height("网速" * 30, 42)
+        45.0
+    """
+    usable = max(column_width - 1.5, 1.0)
+    lines = 0
+    for part in str(text).split("\n"):
+        units = (len(part) + len(part.encode("utf-8", "surrogatepass"))) / 2
+        lines += max(1, math.ceil(units / usable))
+    return min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT)

@@ -8,7 +8,16 @@ and the workbook's 明细 sheet all take their rows from here.
     >>> layout = OutputColumns([source], tokens=False)
     >>> layout.cells(comment)["categories"]
     'speed|billing'
+
+``ReadableCells`` is the same comment as a reader of the workbook sees it
+(names, not codes; numbers and dates typed; Chinese headers, with a legend
+that gives each header's CSV column).
 """
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Iterable
 
 from textmine.memo import BoundedMemo
 from textmine.record import OTHER
@@ -66,6 +75,9 @@ class OutputColumns:
         self.annotation = list(ANNOTATION_COLUMNS) + (["tokens"] if tokens else []) + (["topic"] if topic else [])
         self.renamed = {column: f"{column}_input" for column in inputs if column in self.annotation}
         self.several_sources = len(sources) > 1
+        # The columns holding the comments (one a source): their cells stay text, however they look.
+        self.text_columns = list(dict.fromkeys(self.renamed.get(source.text_column, source.text_column)
+                                               for source in sources))
         self.columns = ([SOURCE_COLUMN] if self.several_sources else []) \
             + [self.renamed.get(column, column) for column in inputs] + self.annotation
         self.tokens = tokens
@@ -115,3 +127,126 @@ class OutputColumns:
             for cells, topic in zip(rows, topics):
                 cells["topic"] = "" if topic == NO_TOPIC else topic
         return rows
+
+
+# ---------------------------------------------------------------- readable cells (the workbook)
+SENTIMENT_NAMES = {"pos": "正面", "neu": "中性", "neg": "负面"}
+FLAG_NAMES = {"empty": "空白", "meaningless": "无意义", "spam": "灌水"}
+# The added columns as the workbook's 明细 shows them: CSV column -> (header, what it holds).
+READABLE_COLUMNS = {
+    SOURCE_COLUMN: ("来源文件", "评论来自哪个输入文件"),
+    "sentiment_score": ("情感得分", "0～1，越低越负面"),
+    "sentiment": ("情感", "正面 / 中性 / 负面"),
+    "categories": ("痛点", "评论涉及的痛点，多个以“、”分隔；都不涉及为“其他”"),
+    "evidence": ("依据词", "判为各痛点的词：“痛点：词、词”，多个痛点以“；”分隔"),
+    "aspects": ("分项情感", "对各痛点的情感：“痛点：正面/中性/负面”，多个痛点以“；”分隔"),
+    "duplicate_of": ("重复于第几条", "重复评论：与第几条（按输入顺序）相同；不计入分析"),
+    "flag": ("无效原因", "空白 / 无意义 / 灌水；不计入分析"),
+    "tokens": ("分词", "分词结果，以空格分隔"),
+    "topic": ("主题", "评论所属主题（见「主题」表）；太短或太特殊的评论为空"),
+}
+# Numbers a spreadsheet holds exactly: no leading zero (an id such as 00123 stays text), at
+# most 15 digits (Excel keeps 15 significant digits: a longer id would lose its end).
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d{0,14})(\.\d{1,15})?\Z")
+_DAY = re.compile(r"(\d{4})(?:-|/|\.|年)(\d{1,2})(?:-|/|\.|月)(\d{1,2})日?"
+                  r"(?:[ T](\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?\Z")
+
+
+def typed_value(value):
+    """An input cell as a spreadsheet should hold it: a number or a date when the text is one.
+
+        >>> typed_value("8"), typed_value("2026/11/3"), typed_value("00123")
+        (8, datetime.date(2026, 11, 3), '00123')
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if _NUMBER.match(text):
+        return float(text) if "." in text else int(text)
+    match = _DAY.match(text)
+    if match:
+        try:
+            day = datetime.date(int(match[1]), int(match[2]), int(match[3]))
+            if match[4] is None:
+                return day
+            return datetime.datetime.combine(day, datetime.time(int(match[4]), int(match[5]), int(match[6] or 0)))
+        except ValueError:
+            return value
+    return value
+
+
+@dataclass
+class DetailRows:
+    """The rows of a details sheet: headers, rows of values in their order, and what each column is.
+
+    ``legend`` holds ``(header, CSV column, meaning)`` for the columns textmine adds;
+    ``text_columns`` the headers of the columns holding comments; ``count`` the rows, when known.
+        >>> DetailRows(["意见"], [["网速慢"]])
+    """
+
+    columns: list
+    rows: Iterable
+    legend: list = ()
+    text_columns: tuple = ()
+    count: int | None = None
+
+
+class ReadableCells:
+    """Comments as the workbook's 明细 shows them: one list of values a comment.
+
+    Categories and aspects by their names (``category_names``: the run's
+    taxonomy), sentiment and flags in Chinese, topics by their labels
+    (``topic_labels``: {id: label}), input numbers and dates typed (never the
+    comment text), and Chinese headers for the columns textmine adds.
+        >>> readable = ReadableCells(layout, result.category_names, {2: "信号/手机"})
+        >>> readable.values(comment, 2)[-1]
+        '信号/手机'
+    """
+
+    def __init__(self, layout, category_names, topic_labels=None):
+        self.layout = layout
+        self.names = dict(category_names)
+        self.topic_labels = dict(topic_labels or {})
+        originals = {renamed: column for column, renamed in layout.renamed.items()}
+        self._inputs = [(column, originals.get(column, column)) for column in layout.columns
+                        if column not in layout.annotation and column != SOURCE_COLUMN]
+        taken = {column for column, _ in self._inputs}
+        self.columns, self.legend = [], []
+        added = ([SOURCE_COLUMN] if layout.several_sources else []) + list(layout.annotation)
+        headers = {}
+        for column in added:
+            header, meaning = READABLE_COLUMNS[column]
+            if header in taken:  # an input column of that name keeps it
+                header += "（分析）"
+            headers[column] = header
+            self.legend.append((header, column, meaning))
+        self.columns = ([headers[SOURCE_COLUMN]] if layout.several_sources else []) \
+            + [column for column, _ in self._inputs] + [headers[column] for column in layout.annotation]
+        self.text_columns = tuple(column for column in layout.text_columns if column in taken)
+        self._text = frozenset(original for column, original in self._inputs if column in self.text_columns)
+
+    def name(self, code):
+        return self.names.get(code, code)
+
+    def values(self, comment, topic=None):
+        """The comment's values, in ``columns`` order."""
+        row, annotation, text = comment.row, comment.annotation, self._text
+        values = [comment.source] if self.layout.several_sources else []
+        values += [row.get(original, "") if original in text else typed_value(row.get(original, ""))
+                   for _, original in self._inputs]
+        added = {
+            "sentiment_score": annotation.sentiment_score,
+            "sentiment": SENTIMENT_NAMES.get(annotation.sentiment, annotation.sentiment),
+            "categories": "、".join(map(self.name, annotation.codes)) or self.name(OTHER),
+            "evidence": "；".join(f"{self.name(code)}：{'、'.join(words)}"
+                                 for code, words in annotation.categories if words),
+            "aspects": "；".join(f"{self.name(code)}：{SENTIMENT_NAMES.get(aspect, aspect)}"
+                                for code, aspect in annotation.aspects),
+            "duplicate_of": comment.duplicate_of if comment.duplicate_of is not None else "",
+            "flag": FLAG_NAMES.get(annotation.flag, annotation.flag),
+        }
+        if self.layout.tokens:
+            added["tokens"] = " ".join(annotation.tokens or ())
+        if "topic" in self.layout.annotation:
+            added["topic"] = "" if topic is None or topic == NO_TOPIC else self.topic_labels.get(topic, str(topic))
+        return values + [added[column] for column in self.layout.annotation]

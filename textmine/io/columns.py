@@ -67,6 +67,19 @@ def period_of(day, by="month"):
     return f"{day.year}-{day.month:02d}"
 
 
+def period_end(period, by="month"):
+    """The last day of a period named by ``period_of``.
+
+        >>> period_end("2026-02"), period_end("2026-W47", "week")
+        (datetime.date(2026, 2, 28), datetime.date(2026, 11, 22))
+    """
+    if by == "week":
+        year, week = period.split("-W")
+        return dt.date.fromisocalendar(int(year), int(week), 7)
+    year, month = map(int, period.split("-"))
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
 # ---------------------------------------------------------------- columns
 _DATE_HINT = re.compile(r"日期|时间|date|time|受理|创建|提交|day", re.I)
 _SCORE_HINT = re.compile(r"满意|评分|得分|分数|打分|评价分|score|rating|csat|nps|推荐", re.I)

@@ -38,9 +38,10 @@ class RowStream:
     are then yielded again as if never read.
     """
 
-    def __init__(self, generator):
+    def __init__(self, generator, expected_rows=None):
         self._generator = generator
         self._peeked = deque()
+        self.expected_rows = expected_rows  # data rows the input says it holds, when it says (xlsx)
 
     def peek(self, count):
         """The first ``count`` rows still to come (fewer at the end of the input)."""
@@ -217,7 +218,9 @@ def _open_xlsx(stream, name, sheet, stats):
             yield dict(zip(columns, texts))
         workbook.close()
 
-    return columns, RowStream(rows()), None
+    # The sheet's recorded size (its dimension) counts the header and any rows above it.
+    expected = worksheet.max_row - 1 if isinstance(worksheet.max_row, int) and worksheet.max_row > 1 else None
+    return columns, RowStream(rows(), expected), None
 
 
 def _choose_sheet(workbook, sheet, name):

@@ -69,6 +69,25 @@ class FeedbackSource:
     text_column: str
     rows: "RowStream"  # iterator of dicts, column -> str, with peek()
     stats: ReadStats
+    size: int | None = None  # bytes of the input file; None for stdin
+    stream: object = field(default=None, repr=False, compare=False)  # the open binary file, for its position
+
+    def read_fraction(self):
+        """How much of the input has been read, from 0 to 1 (for progress); None when unknown (stdin).
+
+        By rows when the format knows how many there are (xlsx), else by bytes read.
+            >>> source.read_fraction()
+            0.25
+        """
+        expected = getattr(self.rows, "expected_rows", None)
+        if expected:
+            return min(1.0, self.stats.rows_read / expected)
+        if not self.size or self.stream is None:
+            return None
+        try:
+            return min(1.0, self.stream.tell() / self.size)
+        except (OSError, ValueError):  # closed at the end of the input
+            return 1.0
 
 
 def detect_format(path, head=b""):
@@ -118,7 +137,8 @@ def open_feedback(path, *, fmt=None, encoding=None, sheet=None, text_column=None
         else:
             columns, rows = _open_delimited(lines, name, stats, "\t" if fmt == "tsv" else None)
     chosen = resolve_text_column(columns, text_column, rows_peek=rows, source=name)
-    return FeedbackSource(name, fmt, used_encoding, columns, chosen, rows, stats)
+    size = None if str(path) == "-" else Path(path).stat().st_size
+    return FeedbackSource(name, fmt, used_encoding, columns, chosen, rows, stats, size, data_stream)
 
 
 def _open_binary(path, name, stdin):

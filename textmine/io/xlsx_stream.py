@@ -26,7 +26,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from textmine.io._xlsx_values import EXCEL_MAX_CELL_CHARS, ILLEGAL_XLSX_CHARS, safe_xlsx_value
+from textmine.io._xlsx_values import (
+    EXCEL_MAX_CELL_CHARS, ILLEGAL_XLSX_CHARS, LINE_HEIGHT, safe_xlsx_value, wrapped_height)
 
 # Deflate level of the package. The rows are most of the work: on 20k survey rows
 # (19 MB of XML) levels 1 and 2 took 0.09 s (3.3 and 3.2 MB), level 3 0.13 s (3.0 MB),
@@ -60,18 +61,47 @@ class SheetRows:
     so ``first_row`` is the number of the first row written here. With
     ``last_row`` (Excel's row limit), rows that would pass the row before it are
     only counted in ``left_out``, and ``save_with_rows`` puts a note on the
-    analyst's other options in the last row.
+    analyst's other options in the last row. ``number_formats`` (``{int: "0",
+    float: "0.00"}``) gives every number of that type a format; the text of
+    ``wrapped_columns`` ({0-based index: column width}) wraps, and its rows grow to show it;
+    ``top_aligned`` puts every cell at the top of its row.
     """
 
-    def __init__(self, worksheet, first_row=2, last_row=None):
+    def __init__(self, worksheet, first_row=2, last_row=None, *, number_formats=None, wrapped_columns=None,
+                 top_aligned=False):
         self._worksheet = worksheet
         self._file = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace", newline="")
         self._write = self._file.write
         self._prefixes = []  # '<c r="B' for column 2: the cell's start, before its row number
+        self._text_styles = []  # ' s="3"' for the text cells of a wrapped column, else ""
+        # {0-based index: width} of the columns whose text wraps: their rows grow to show it whole.
+        self._wrapped = dict(wrapped_columns or {})
         self._date_styles = {}
+        # In rows grown for wrapped text, every cell at the top reads as one line of the table.
+        self._top = top_aligned
+        # ' s="N"' on every int and float cell: the style of the number format given for the type.
+        formats = number_formats or {}
+        self._int_style = self._style_attribute(number_format=formats.get(int))
+        self._float_style = self._style_attribute(number_format=formats.get(float))
         self.next_row = first_row
         self.last_row = last_row
         self.left_out = 0
+
+    def _style_attribute(self, *, number_format=None, wrap=False):
+        """`` s="N"`` for a cell of that number format or wrapping; "" for the default style."""
+        if not number_format and not wrap and not self._top:
+            return ""
+        return f' s="{self._style_id(WriteOnlyCell(self._worksheet, value=0), number_format, wrap)}"'
+
+    def _style_id(self, cell, number_format=None, wrap=False):
+        # Registering one styled cell gives the workbook the style and us its index.
+        from openpyxl.styles import Alignment
+
+        if number_format:
+            cell.number_format = number_format
+        if wrap or self._top:
+            cell.alignment = Alignment(wrap_text=wrap or None, vertical="top" if self._top or wrap else None)
+        return cell.style_id
 
     def append(self, values):
         """Write one row (a list or tuple); None, NaN and infinity leave no cell, "" an empty text cell.
@@ -92,8 +122,9 @@ class SheetRows:
 
     def _write_row(self, values):
         if len(values) > len(self._prefixes):
-            self._prefixes.extend(f'<c r="{get_column_letter(i)}'
-                                  for i in range(len(self._prefixes) + 1, len(values) + 1))
+            added = range(len(self._prefixes), len(values))
+            self._prefixes.extend(f'<c r="{get_column_letter(i + 1)}' for i in added)
+            self._text_styles.extend(self._style_attribute(wrap=i in self._wrapped) for i in added)
         self._write(self._row_xml(values))
         self.next_row += 1
 
@@ -101,9 +132,15 @@ class SheetRows:
         # The hot loop of a big sheet: the common types are handled inline, without a
         # function call; anything else goes through _cell.
         number = str(self.next_row)
-        cells = [f'<row r="{number}">']
+        height = LINE_HEIGHT
+        for index, width in self._wrapped.items():
+            if index < len(values) and type(values[index]) is str and len(values[index]) * 2 > width - 1.5:
+                height = max(height, wrapped_height(values[index], width))
+        cells = [f'<row r="{number}" ht="{height}" customHeight="1">' if height > LINE_HEIGHT
+                 else f'<row r="{number}">']
         add = cells.append
-        for prefix, value in zip(self._prefixes, values):
+        int_style, float_style = self._int_style, self._float_style
+        for prefix, text_style, value in zip(self._prefixes, self._text_styles, values):
             kind = type(value)
             if kind is str:
                 # isprintable() is a fast first look for characters XML cannot hold (it is
@@ -117,12 +154,12 @@ class SheetRows:
                 # the attribute is added only where needed, as it would swell every cell.
                 space = _PRESERVE if value[0] <= " " or value[-1] <= " " else ""
                 text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(_CR, "&#13;")
-                add(f'{prefix}{number}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+                add(f'{prefix}{number}"{text_style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             elif kind is int:
-                add(f'{prefix}{number}"><v>{value}</v></c>')
+                add(f'{prefix}{number}"{int_style}><v>{value}</v></c>')
             elif kind is float:
                 if math.isfinite(value):
-                    add(f'{prefix}{number}"><v>{value!r}</v></c>')
+                    add(f'{prefix}{number}"{float_style}><v>{value!r}</v></c>')
             elif value is not None:
                 cell = self._cell(value)
                 if cell:
@@ -159,7 +196,7 @@ class SheetRows:
         # one such cell gives the workbook that style and us its index.
         kind = type(value)
         if kind not in self._date_styles:
-            self._date_styles[kind] = WriteOnlyCell(self._worksheet, value=value).style_id
+            self._date_styles[kind] = self._style_id(WriteOnlyCell(self._worksheet, value=value))
         return self._date_styles[kind]
 
     def size(self):

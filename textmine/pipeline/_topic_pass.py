@@ -39,10 +39,11 @@ class TopicSample:
         return sorted(self.items)
 
 
-def fit_topics(sample, spool, n_topics, seed, engine, parallel_map=map):
+def fit_topics(sample, spool, n_topics, seed, engine, parallel_map=map, progress=None):
     """Fit on the sample, assign every spooled comment, and summarise the topics.
 
     Returns ``(model, topics, new_topics)``; ``model`` is None when the sample is too small.
+    ``progress(rows)`` is told of the comments as they get their topic.
     """
     items = sample.ordered()
     if len(items) < 10:
@@ -58,14 +59,14 @@ def fit_topics(sample, spool, n_topics, seed, engine, parallel_map=map):
     # The sample's comments have their topics already: only other word lists are inferred.
     assigned = {tuple(tokens): NO_TOPIC if topic is None else topic
                 for tokens, topic in zip(words, model.assignments_)}
-    sizes = assign_spool(model, spool, assigned)
+    sizes = assign_spool(model, spool, assigned, progress)
     for topic in topics:
         topic["size"] = sizes.get(topic["id"], 0)
     topics.sort(key=lambda topic: -topic["size"])
     return model, topics, new_topics
 
 
-def assign_spool(model, spool, assigned=None):
+def assign_spool(model, spool, assigned=None, progress=None):
     """Give every spooled comment its topic (``spool.topics``); return the sizes of the topics.
 
     Comments with the same content words get the same topic, so each distinct
@@ -86,6 +87,8 @@ def assign_spool(model, spool, assigned=None):
             if counted and topic != NO_TOPIC:
                 sizes[topic] += 1
         known.remember_many(list(zip(batch, topics)))  # after the lookups: it may empty the memo
+        if progress is not None:
+            progress(len(waiting))
         batch.clear()
         waiting.clear()
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from textmine.aggregate.aggregator import Aggregator, to_json_summary
 from textmine.errors import ConfigError, MissingColumnError
-from textmine.io.cells import OutputColumns
+from textmine.io.cells import DetailRows, OutputColumns, ReadableCells
 from textmine.io.columns import detect_date_column, detect_score_column, detect_segment_columns
 from textmine.painpoints.taxonomy import Taxonomy
 from textmine.pipeline.annotator import LanguageOptions
@@ -53,11 +53,15 @@ class AnalysisRun:
     detected: dict = field(default_factory=dict)
     spool: object = None
     topic_model: object = None
+    category_names: dict = field(default_factory=dict)  # {code: name} of the run's taxonomy
 
     @property
     def topics(self):
-        """The topics as reported: fitted, named, sized, largest first."""
-        return self.result.topics if self.result is not None else self.summary.get("topics", [])
+        """The topics as reported: fitted, named, sized, largest first; the closest pain point by its name."""
+        if self.result is not None:
+            return self.result.topics
+        return [{**topic, "top_category_name": self.category_names.get(topic["top_category"], topic["top_category"])}
+                if topic.get("top_category") else topic for topic in self.summary.get("topics", [])]
 
     @property
     def columns(self):
@@ -72,6 +76,16 @@ class AnalysisRun:
         """The annotated rows (masked) as cells under ``columns``, read back from the spool."""
         for comment, topic in self.comments_with_topics():
             yield self.layout.cells(comment, topic)
+
+    def details(self):
+        """The rows of the workbook's 明细 sheet, as a reader sees them (``ReadableCells``).
+
+            >>> write_workbook(run.result, "report.xlsx", details=run.details())
+        """
+        labels = {topic["id"]: topic["label"] for topic in self.topics}
+        readable = ReadableCells(self.layout, self.category_names, labels)
+        rows = (readable.values(comment, topic) for comment, topic in self.comments_with_topics())
+        return DetailRows(readable.columns, rows, readable.legend, readable.text_columns, self.spool.count)
 
     def close(self):
         if self.spool is not None:
@@ -115,11 +129,12 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     detected = _resolve_columns(sources, options)
     layout = OutputColumns(sources, tokens=language.tokens)
     aggregator = None
+    taxonomy = Taxonomy.load(language.taxonomy_file)
     if options.aggregate:
         aggregator = Aggregator(
             segment_columns=detected["segments"], date_column=detected["date"],
             score_column=detected["score"], score_scale=detected["scale"],
-            taxonomy=Taxonomy.load(language.taxonomy_file), include_duplicates=options.include_duplicates)
+            taxonomy=taxonomy, include_duplicates=options.include_duplicates)
     accounting = RunResult()
     sample = TopicSample(seed=options.seed)
     spool = CommentSpool()
@@ -144,8 +159,11 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
         if n_topics is None:
             spool.no_topics()
         else:
+            if hasattr(progress, "stage"):
+                progress.stage("topics", total=spool.count)
             model, topics, new_topics = fit_topics(sample, spool, n_topics, options.seed,
-                                                   options.topic_engine or DEFAULT_ENGINE, executor.map)
+                                                   options.topic_engine or DEFAULT_ENGINE, executor.map,
+                                                   progress=progress)
             layout = layout.with_topic()
     result, summary = None, {"rows": _rows_summary(accounting, excluded)}
     if aggregator is not None:
@@ -164,7 +182,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
         summary["topic_model"] = {"engine": model.engine, "n_topics": model.n_topics_,
                                   "coherence": "npmi (smoothed)",
                                   "coherence_curve": [list(point) for point in model.coherence_curve_]}
-    return AnalysisRun(result, summary, accounting, layout, detected, spool, model)
+    return AnalysisRun(result, summary, accounting, layout, detected, spool, model, taxonomy.names)
 
 
 def _rows_summary(accounting, excluded):

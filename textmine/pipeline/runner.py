@@ -145,6 +145,17 @@ class _AnnotationCache:
                                       for text, annotation in zip(texts, annotations)])
 
 
+def read_fraction(sources):
+    """How much of all the inputs has been read, 0 to 1, each weighed by its size; None if unknown."""
+    sizes = [source.size for source in sources]
+    if not sizes or None in sizes or not sum(sizes):
+        return None
+    fractions = [source.read_fraction() for source in sources]
+    if None in fractions:
+        return None
+    return sum(size * fraction for size, fraction in zip(sizes, fractions)) / sum(sizes)
+
+
 def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progress=None):
     """Yield every row of ``sources`` as lists of ``Comment``, in input order.
 
@@ -152,6 +163,9 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progr
     texts it has not seen, so a text repeated across chunks is analysed once
     however the chunks are spread. At most ``executor.in_flight`` chunks are
     pending, so memory stays bounded however long the input is.
+
+    ``progress(rows, fraction)`` is called as each chunk is done: its rows, and
+    how much of the input had been read when it was (``read_fraction``).
     """
     masker = CellMasker() if mask else None
     cache = _AnnotationCache(masker)
@@ -161,7 +175,7 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progr
 
     def finish_oldest():
         nonlocal number
-        chunk, texts, missing, result = pending.popleft()
+        chunk, texts, missing, result, fraction = pending.popleft()
         if missing:
             cache.store(missing, result.result())
         rows = [row for _, row in chunk]
@@ -176,7 +190,7 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progr
             comments.append(Comment(number, source.name, row, annotation.masked_text or text,
                                     annotation, duplicate_of))
         if progress is not None:
-            progress(len(comments))
+            progress(len(comments), fraction)
         return comments
 
     for chunk in _row_chunks(sources, chunk_size):
@@ -186,7 +200,8 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progr
             cache.annotations.clear()
         texts = [row.get(source.text_column) or "" for source, row in chunk]
         missing = cache.claim_missing(texts)
-        pending.append((chunk, texts, missing, executor.analyse(missing) if missing else None))
+        fraction = read_fraction(sources) if progress is not None else None
+        pending.append((chunk, texts, missing, executor.analyse(missing) if missing else None, fraction))
         if len(pending) >= executor.in_flight:
             yield finish_oldest()
     while pending:

@@ -1,176 +1,131 @@
 """The workbook for the team lead ("给领导的一张表"): tables, native charts, the worst verbatims.
 
-Sheets: 概览, 痛点, 情感, 客群短板, 趋势与预警, 驱动因素, 主题, 典型原声, 明细. The workbook is
-written in openpyxl's write-only mode; the rows of 明细 (one per comment, capped at
-Excel's 1,048,576 rows) stream to disk as XML (``textmine.io.xlsx_stream``), so memory
-stays bounded. No input text can become a live formula: every string is stored as
-a string cell (see ``safe_xlsx_value``).
+Sheets: 概览, 痛点, 情感, 客群短板, 趋势与预警, 驱动因素, 主题, 典型原声, 明细, 字段说明.
+Everything a manager reads is in Chinese and by name: categories by the run's
+taxonomy, sentiment as 正面/中性/负面; the CSV column names and category codes
+are on 字段说明 only. Every number has a number format, every table an
+autofilter and a frozen header. The workbook is written in openpyxl's
+write-only mode; the rows of 明细 (one per comment, capped at Excel's 1,048,576
+rows) stream to disk as XML (``textmine.io.xlsx_stream``), so memory stays
+bounded. No input text can become a live formula: every string is stored as a
+string cell (see ``safe_xlsx_value``).
 
-    >>> write_workbook(result, "report.xlsx", annotated_rows=rows)
+    >>> write_workbook(run.result, "report.xlsx", details=run.details())
     >>> load_workbook("report.xlsx").sheetnames[0]
     '概览'
 """
 
+from itertools import chain, islice
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.formatting.rule import ColorScaleRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 
 from textmine.errors import OutputError
-from textmine.io.write import EXCEL_MAX_ROWS, safe_xlsx_value
+from textmine.io.cells import FLAG_NAMES, SENTIMENT_NAMES, DetailRows
+from textmine.io.write import EXCEL_MAX_ROWS, safe_xlsx_value  # noqa: F401 (safe_xlsx_value: public here)
 from textmine.io.xlsx_stream import SheetRows, save_with_rows
 from textmine.painpoints.taxonomy import OTHER
+from textmine.report._sheet import (
+    COUNT, DECIMAL, ONE_DECIMAL, P_VALUE, SENTIMENT_COLOURS, SHARE, SIGNED, SheetWriter, fitting_width,
+    horizontal_bar_chart, sentiment_pie)
+from textmine.report._trends import write_trends
 
-SENTIMENT_NAMES = {"pos": "正面", "neu": "中性", "neg": "负面"}
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-_TITLE_FONT = Font(bold=True, size=13)
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_TREND_SERIES = 6  # categories drawn on a trend chart; more lines are unreadable
-
-
-class _Sheet:
-    """A write-only sheet that knows its current row, so charts can point at the tables."""
-
-    def __init__(self, book, title, widths=(), freeze="A2"):
-        self.ws = book.create_sheet(title)
-        if freeze:
-            self.ws.freeze_panes = freeze  # write-only: must be set before the first row
-        # Printed or converted to PDF, a table and the chart beside it must stay on one page
-        # width: landscape, fitted to the width, as many pages down as needed.
-        self.ws.page_setup.orientation = "landscape"
-        self.ws.page_setup.fitToWidth, self.ws.page_setup.fitToHeight = 1, 0
-        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
-        self.row = 0
-        for index, width in enumerate(widths, 1):
-            self.ws.column_dimensions[get_column_letter(index)].width = width
-
-    def cell(self, value, *, font=None, fill=None, wrap=False, number_format=None):
-        cell = WriteOnlyCell(self.ws, value=safe_xlsx_value(value))
-        if isinstance(cell.value, str):
-            cell.data_type = "s"  # text that starts with '=' must stay text
-        if font:
-            cell.font = font
-        if fill:
-            cell.fill = fill
-        if wrap:
-            cell.alignment = _WRAP
-        if number_format and isinstance(cell.value, (int, float)):
-            cell.number_format = number_format
-        return cell
-
-    def append(self, values, *, formats=None, wrap_cols=(), **style):
-        formats = formats or {}
-        self.ws.append([self.cell(v, number_format=formats.get(i), wrap=i in wrap_cols, **style)
-                        for i, v in enumerate(values)])
-        self.row += 1
-        return self.row
-
-    def title(self, text):
-        return self.append([text], font=_TITLE_FONT)
-
-    def header(self, names):
-        return self.append(names, font=_HEADER_FONT, fill=_HEADER_FILL)
-
-    def blank(self):
-        return self.append([])
-
-
-def _axes_visible(chart):
-    # Newer Excel hides openpyxl's axes unless told not to delete them.
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
-    return chart
-
-
-def _bar_chart(sheet, title, label_col, value_col, first, last, *, horizontal=False, y_title=None):
-    chart = _axes_visible(BarChart())
-    chart.type = "bar" if horizontal else "col"
-    chart.title = title
-    chart.legend = None
-    chart.y_axis.title = y_title
-    chart.add_data(Reference(sheet.ws, min_col=value_col, min_row=first - 1, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(sheet.ws, min_col=label_col, min_row=first, max_row=last))
-    chart.height, chart.width = 8, 16
-    return chart
+SENTIMENT_KEYS = ("pos", "neu", "neg")
+TEXT_WIDTH = 50  # comment columns: wide enough to read a sentence, and wrapped
+KEYWORDS_SHOWN = 10  # words (with weights) in a topic's keyword cell
+WIDTH_SAMPLE = 200  # rows of 明细 whose values size its columns
+PROGRESS_EVERY = 1000  # 明细 rows between two progress reports
 
 
 def _write_overview(book, result):
-    sheet = _Sheet(book, "概览", (28, 60), freeze="A3")
     rows, overview = result.rows, result.overview
-    sheet.title("textmine 客户之声分析概览")
-    sheet.header(["指标", "数值"])
     lines = [("读取行数", rows["read"]), ("分析行数", rows["analyzed"]), ("读取时跳过", rows["skipped"])]
     lines += [(f"  跳过原因：{reason}", count) for reason, count in rows["skipped_by_reason"].items()]
     lines += [("重复（未计入分析）", overview["duplicates"]), ("无效/灌水（未计入分析）", overview["flagged"])]
-    lines += [(f"{SENTIMENT_NAMES[k]}条数", result.sentiment[k]) for k in ("pos", "neu", "neg")]
+    lines += [(f"{SENTIMENT_NAMES[k]}条数", result.sentiment[k]) for k in SENTIMENT_KEYS]
     lines += [("负面占比", overview["sentiment_share"]["neg"]), ("有评分的行数", overview["scored_rows"]),
               ("平均满意度", overview["average_score"]), ("评分刻度", overview["score_scale"]),
               ("NPS（9-10 分占比 − 0-6 分占比，×100）", overview["nps"]),
               ("无日期行数", overview["undated_rows"])]
+    month = result.trends.get("month") or {}
+    if month.get("last_date"):
+        partial = f"（{month['periods'][-1]} 不是完整的一个月）" if month.get("partial_last") else ""
+        lines.append(("数据截至", month["last_date"] + partial))
     top = [c for c in result.categories if c["code"] != OTHER and c["count"]][:3]
     lines.append(("最大痛点", "、".join(f"{c['name']}（{c['count']}条，{c['share']:.1%}）" for c in top) or "无"))
     lines.append(("拉低满意度最多", "、".join(f"{d['name']}（{d['impact']:+.2f}）" for d in result.drivers[:3]) or "无"))
-    lines.append(("预警", "；".join(f"{a['name']} {a['period']}：{a['count']} 条，预期 {a['expected']}"
+    lines.append(("预警", "；".join(f"{a['name']} {a['period']}：{a['count']} 条，预期 {a['expected']:.1f}"
                                      for a in result.alerts) or "无"))
+    notes = (
+        ("分析范围", "重复与无效评论计数但不参与分析；占比的分母是分析行数。"),
+        ("客群短板", "组内负面评论中某痛点的占比显著高于其余客户（Fisher 精确检验，按痛点数 Bonferroni 校正，"
+                 "p<0.05，组内负面评论至少若干条），取提升倍数最大者。"),
+        ("预警", "最后一期的提及数对比「前几期占比 × 本期总量」的泊松检验，p<0.01、至少 5 条且达到预期的 1.5 倍。"),
+        ("驱动因素", "（无此痛点的平均分 − 有此痛点的平均分）× 提及占比 = 若这些评论与其余评论同分，平均分能提高多少。"),
+        ("不完整的一期", "数据截止日早于最后一期的结束日时，该期标为「截至某日」，其条数偏少不代表下降。"),
+        ("字段说明", "明细各列对应的 CSV 列名、痛点代码见「字段说明」表。"),
+    )
+    labels = [label for label, _ in lines] + [label for label, _ in notes]
+    sheet = SheetWriter(book, "概览", (fitting_width(labels + ["指标"]), 80), freeze="A3")
+    sheet.title("textmine 客户之声分析概览")
+    sheet.header(["指标", "数值"])
+    formats = {"负面占比": SHARE, "平均满意度": DECIMAL, "NPS（9-10 分占比 − 0-6 分占比，×100）": ONE_DECIMAL}
     for label, value in lines:
-        share = isinstance(value, float) and label.endswith("占比")
-        sheet.append([label, value], formats={1: "0.0%" if share else None}, wrap_cols={1})
+        sheet.append([label, value], formats={1: formats.get(label, COUNT)}, wrap_cols={1}, left_cols={1})
     sheet.blank()
     sheet.title("说明")
-    for note in (
-        "重复与无效评论计数但不参与分析；占比的分母是分析行数。",
-        "客群短板：组内负面评论中某痛点的占比显著高于其余客户（Fisher 精确检验，按痛点数 Bonferroni 校正，"
-        "p<0.05，组内负面评论至少若干条），取提升倍数最大者。",
-        "预警：最后一期的提及数对比「前几期占比 × 本期总量」的泊松检验，p<0.01、至少 5 条且达到预期的 1.5 倍。",
-        "驱动因素：（无此痛点的平均分 − 有此痛点的平均分）× 提及占比 = 若这些评论与其余评论同分，平均分能提高多少。",
-    ):
-        sheet.append([note], wrap_cols={0})
+    for label, note in notes:
+        sheet.append([label, note], wrap_cols={1})
 
 
 def _write_categories(book, result):
-    sheet = _Sheet(book, "痛点", (18, 14, 10, 10, 10, 12, 16, 16))
-    sheet.header(["代码", "痛点", "提及数", "占比", "负面数", "负面占比", "有此痛点平均分", "无此痛点平均分"])
     # 'other' goes last and stays out of the chart: it is the rest, not a pain point,
     # and its bar would dwarf the ones the reader came for.
     ordered = sorted(result.categories, key=lambda c: c["code"] == OTHER)
+    headers = ["痛点", "提及数", "占比", "负面数", "负面占比", "有此痛点平均分", "无此痛点平均分"]
+    sheet = SheetWriter(book, "痛点", [fitting_width([c["name"] for c in ordered] + ["痛点"])]
+                        + [fitting_width([h], least=8) for h in headers[1:]])
+    sheet.header(headers)
     for c in ordered:
-        sheet.append([c["code"], c["name"], c["count"], c["share"], c["negative"], c["negative_share"],
-                      c["avg_score_with"], c["avg_score_without"]], formats={3: "0.0%", 5: "0.0%"})
+        sheet.append([c["name"], c["count"], c["share"], c["negative"], c["negative_share"],
+                      c["avg_score_with"], c["avg_score_without"]], formats={2: SHARE, 4: SHARE})
+    sheet.filter(1, sheet.row, len(headers))
     charted = sum(1 for c in ordered if c["code"] != OTHER)
     if charted:
-        sheet.ws.add_chart(_bar_chart(sheet, "各痛点提及数", 2, 3, 2, 1 + charted, y_title="条数"), "J2")
+        sheet.ws.add_chart(horizontal_bar_chart(sheet, "各痛点提及数", 1, 2, 2, 1 + charted, value_title="条数",
+                                                number_format=COUNT), "I2")
 
 
 def _write_sentiment(book, result):
-    sheet = _Sheet(book, "情感", (10, 10, 10))
+    sheet = SheetWriter(book, "情感", (10, 10, 10))
     sheet.header(["情感", "条数", "占比"])
     share = result.overview["sentiment_share"]
-    for key in ("pos", "neu", "neg"):
-        sheet.append([SENTIMENT_NAMES[key], result.sentiment[key], share[key]], formats={2: "0.0%"})
-    chart = PieChart()
-    chart.title = "情感分布"
-    chart.add_data(Reference(sheet.ws, min_col=2, min_row=1, max_row=4), titles_from_data=True)
-    chart.set_categories(Reference(sheet.ws, min_col=1, min_row=2, max_row=4))
-    sheet.ws.add_chart(chart, "E2")
+    for key in SENTIMENT_KEYS:
+        colour = Font(bold=True, color=SENTIMENT_COLOURS[key])
+        sheet.append([SENTIMENT_NAMES[key], result.sentiment[key], share[key]], formats={2: SHARE}, fonts={0: colour})
+    sheet.filter(1, sheet.row, 3)
+    sheet.ws.add_chart(sentiment_pie(sheet, "情感分布", SENTIMENT_KEYS, 1, 2, 2), "E2")
 
 
 def _write_segments(book, result):
-    sheet = _Sheet(book, "客群短板", (12, 16, 8, 10, 10, 14, 14, 10, 10, 10, 10), freeze="C2")
-    sheet.header(["分群字段", "取值", "条数", "负面占比", "平均分", "最大痛点", "短板", "提升倍数", "p 值",
-                  "组内占比", "组外占比"])
-    for column, entries in result.segments.items():
-        for e in entries:
-            sheet.append([column, e["value"], e["rows"], e["negative_share"], e["avg_score"],
-                          result.category_name(e["top_pain_point"]) if e["top_pain_point"] else "",
-                          result.category_name(e["short_board"]) if e["short_board"] else "",
-                          e["lift"], e["p_value"], e["share_in_group"], e["share_elsewhere"]],
-                         formats={3: "0.0%", 9: "0.0%", 10: "0.0%"})
-    if sheet.row > 1:
+    headers = ["分群字段", "取值", "条数", "负面占比", "平均分", "最大痛点", "短板", "提升倍数", "p 值",
+               "组内占比", "组外占比"]
+    entries = [(column, e) for column, items in result.segments.items() for e in items]
+    name = result.category_name
+    table = [[column, e["value"], e["rows"], e["negative_share"], e["avg_score"],
+              name(e["top_pain_point"]) if e["top_pain_point"] else "",
+              name(e["short_board"]) if e["short_board"] else "",
+              e["lift"], e["p_value"], e["share_in_group"], e["share_elsewhere"]] for column, e in entries]
+    widths = [fitting_width([row[i] for row in table if isinstance(row[i], str)] + [header], least=8, most=24)
+              for i, header in enumerate(headers)]
+    sheet = SheetWriter(book, "客群短板", widths, freeze="C2")
+    sheet.header(headers)
+    for values in table:
+        sheet.append(values, formats={3: SHARE, 7: DECIMAL, 8: P_VALUE, 9: SHARE, 10: SHARE})
+    if table:
         last = sheet.row
+        sheet.filter(1, last, len(headers))
         sheet.ws.conditional_formatting.add(f"D2:D{last}", ColorScaleRule(
             start_type="min", start_color="FFFFFF", end_type="max", end_color="F8696B"))
         sheet.ws.conditional_formatting.add(f"E2:E{last}", ColorScaleRule(
@@ -178,63 +133,50 @@ def _write_segments(book, result):
             end_type="max", end_color="63BE7B"))
     else:
         sheet.append(["未指定或未发现分群字段（如 地市、年龄段、套餐）。"])
-
-
-def _write_trends(book, result):
-    sheet = _Sheet(book, "趋势与预警", (14, 10) + (11,) * 12, freeze=None)
-    sheet.title("预警（最后一期显著上升的痛点）")
-    sheet.header(["痛点", "期间", "提及数", "预期", "倍数", "p 值", "基线期间"])
-    for a in result.alerts:
-        sheet.append([a["name"], a["period"], a["count"], a["expected"], a["ratio"], a["p_value"],
-                      " ~ ".join(a["baseline_periods"])])
-    if not result.alerts:
-        sheet.append(["无显著上升的痛点"])
-    chart_row = 1  # charts sit right of the tables, stacked so they never overlap
-    for by, label in (("month", "按月"), ("week", "按周（ISO）")):
-        trend = result.trends.get(by) or {}
-        periods = trend.get("periods") or []
-        if not periods:
-            continue
-        codes = [c["code"] for c in result.categories if c["code"] in trend["counts"]][:12]
-        sheet.blank()
-        sheet.title(f"{label}提及数")
-        first = sheet.header(["期间", "总条数"] + [result.category_name(c) for c in codes])
-        for index, period in enumerate(periods):
-            sheet.append([period, trend["totals"][index]] + [trend["counts"][c][index] for c in codes])
-        last = sheet.row
-        chart = _axes_visible(LineChart())
-        chart.title = f"{label}各痛点提及数"
-        chart.y_axis.title = "条数"
-        chart.height, chart.width = 8, 18
-        shown = min(len(codes), _TREND_SERIES)
-        if shown:
-            chart.add_data(Reference(sheet.ws, min_col=3, max_col=2 + shown, min_row=first, max_row=last),
-                           titles_from_data=True)
-            chart.set_categories(Reference(sheet.ws, min_col=1, min_row=first + 1, max_row=last))
-            chart_row = max(chart_row, first)
-            sheet.ws.add_chart(chart, f"{get_column_letter(len(codes) + 4)}{chart_row}")
-            chart_row += 18  # a chart 8 cm high covers about 16 rows
+        sheet.filter(1, 1, len(headers))
 
 
 def _write_drivers(book, result):
-    sheet = _Sheet(book, "驱动因素", (18, 14, 14, 14, 10, 10, 10))
-    sheet.header(["痛点", "对均分的拖累（分）", "有此痛点均分", "无此痛点均分", "提及占比", "条数", "依据"])
+    headers = ["痛点", "对均分的拖累（分）", "有此痛点均分", "无此痛点均分", "提及占比", "条数", "依据"]
+    sheet = SheetWriter(book, "驱动因素", [fitting_width([d["name"] for d in result.drivers] + ["痛点"])]
+                        + [fitting_width([h], least=8) for h in headers[1:-1]] + [fitting_width(["情感得分×10"])])
+    sheet.header(headers)
     for d in result.drivers:
         sheet.append([d["name"], d["impact"], d["mean_with"], d["mean_without"], d["share"], d["rows"],
-                      "满意度" if d["basis"] == "score" else "情感得分×10"], formats={4: "0.0%"})
+                      "满意度" if d["basis"] == "score" else "情感得分×10"], formats={1: SIGNED, 4: SHARE})
+    sheet.filter(1, max(sheet.row, 2), len(headers))
     if result.drivers:
-        sheet.ws.add_chart(_bar_chart(sheet, "各痛点对平均分的拖累", 1, 2, 2, sheet.row, horizontal=True,
-                                      y_title="分"), "I2")
+        sheet.ws.add_chart(horizontal_bar_chart(sheet, "各痛点对平均分的拖累（分）", 1, 2, 2, sheet.row,
+                                                value_title="分", number_format=DECIMAL), "I2")
     else:
         sheet.append(["评分或情感数据不足，无法计算。"])
 
 
+def topic_keywords(topic, count=KEYWORDS_SHOWN):
+    """``信号 0.13、手机 0.06``: a topic's top words with their weights, as a reader reads them.
+
+        >>> topic_keywords({"words": [("信号", 0.1258), ("手机", 0.0592)]})
+        '信号 0.13、手机 0.06'
+    """
+    shown = []
+    for word in list(topic.get("words") or [])[:count]:
+        if isinstance(word, (list, tuple)) and len(word) == 2:
+            shown.append(f"{word[0]} {float(word[1]):.2f}")
+        else:
+            shown.append(str(word))
+    return "、".join(shown)
+
+
 def _write_topics(book, result):
-    sheet = _Sheet(book, "主题", (8, 24, 60, 10))
-    sheet.header(["编号", "主题", "关键词", "条数"])
+    headers = ["编号", "主题", "条数", "负面占比", "最接近痛点", "重合", "关键词（权重）"]
+    labels = [t.get("label") or "" for t in result.topics]
+    sheet = SheetWriter(book, "主题", (6, fitting_width(labels + ["主题"], most=30), 8, 10, 12, 8, 70))
+    sheet.header(headers)
     for t in result.topics:
-        sheet.append([t.get("id"), t.get("label"), " ".join(map(str, t.get("words", []))), t.get("size")],
-                     wrap_cols={2})
+        sheet.append([t.get("id"), t.get("label"), t.get("size"), t.get("negative_share"),
+                      t.get("top_category_name") or "", t.get("category_overlap") if t.get("top_category") else None,
+                      topic_keywords(t)], formats={0: "0", 3: SHARE, 5: SHARE}, wrap_cols={6})
+    sheet.filter(1, max(sheet.row, 2), len(headers))
     if not result.topics:
         sheet.append(["", "未运行主题模型"])
     if result.keywords:
@@ -253,45 +195,87 @@ def _write_topics(book, result):
 
 def _write_verbatims(book, result):
     segment_columns = list(result.segments)
-    sheet = _Sheet(book, "典型原声", (14, 8, 10, 10) + (10,) * len(segment_columns) + (80,))
-    sheet.header(["痛点", "情感", "情感得分", "满意度"] + segment_columns + ["原声（已脱敏）"])
+    headers = ["痛点", "情感", "情感得分", "满意度"] + segment_columns + ["原声（已脱敏）"]
+    items = [(code, item) for code, entries in result.verbatims.items() for item in entries]
+    segment_widths = [fitting_width([str(item.get(column) or "") for _, item in items] + [column], least=8, most=24)
+                      for column in segment_columns]
+    names = [result.category_name(code) for code in result.verbatims]
+    sheet = SheetWriter(book, "典型原声", [fitting_width(names + ["痛点"]), 8, 10, 8] + segment_widths + [80])
+    sheet.header(headers)
     text_col = 4 + len(segment_columns)
-    for code, items in result.verbatims.items():
-        for item in items:
-            sheet.append([result.category_name(code), SENTIMENT_NAMES.get(item["sentiment"], item["sentiment"]),
-                          item["sentiment_score"], item["score"]]
-                         + [item.get(column) for column in segment_columns] + [item["text"]], wrap_cols={text_col})
+    for code, item in items:
+        score = item["score"]
+        sheet.append([result.category_name(code), SENTIMENT_NAMES.get(item["sentiment"], item["sentiment"]),
+                      item["sentiment_score"], score]
+                     + [item.get(column) for column in segment_columns] + [item["text"]],
+                     formats={3: "0" if isinstance(score, (int, float)) and float(score).is_integer() else DECIMAL},
+                     wrap_cols={text_col})
+    sheet.filter(1, max(sheet.row, 2), len(headers))
 
 
-def _write_details(book, annotated_rows, columns):
+def _write_details(book, details, progress=None):
     """The 明细 sheet: openpyxl writes its header; the rows stream as XML (see ``xlsx_stream``)."""
-    sheet = _Sheet(book, "明细")
-    rows = iter(annotated_rows)
-    first = next(rows, None)
-    if columns is None:
-        columns = list(first) if first else []
-    for index, column in enumerate(columns, 1):
-        sheet.ws.column_dimensions[get_column_letter(index)].width = 40 if column in ("text", "evidence") else 14
+    sheet = SheetWriter(book, "明细")
+    columns = list(details.columns)
+    rows = iter(details.rows)
+    first = list(islice(rows, WIDTH_SAMPLE))  # these rows size the columns
+    wrapped = {i for i, column in enumerate(columns) if column in details.text_columns}
+    widths = []
+    for i, column in enumerate(columns):
+        if i in wrapped:
+            widths.append(TEXT_WIDTH)
+        else:
+            sample = [str(row[i]) for row in first if i < len(row) and row[i] is not None]
+            widths.append(fitting_width([column] + sample, least=8, most=36))
+    # Long annotation cells (evidence, aspects) wrap in their column rather than spill over.
+    wrapped |= {i for i, width in enumerate(widths) if width >= 36}
+    wrapped = {i: widths[i] for i in sorted(wrapped)}
+    sheet.widths(widths)
+    sheet.ws.print_title_rows = "1:1"  # the header on every printed page
     sheet.header(columns)
-    details = SheetRows(sheet.ws, first_row=sheet.row + 1, last_row=EXCEL_MAX_ROWS)
-    if first is None:
-        return sheet.ws, details
-    for row in _chain(first, rows):
-        details.append(list(map(row.get, columns)))
-    return sheet.ws, details
+    rows_out = SheetRows(sheet.ws, first_row=sheet.row + 1, last_row=EXCEL_MAX_ROWS,
+                         number_formats={int: "0", float: DECIMAL}, wrapped_columns=wrapped, top_aligned=True)
+    done = 0
+    for values in chain(first, rows):
+        rows_out.append(values)
+        done += 1
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
+    if progress is not None and done % PROGRESS_EVERY:
+        progress(done % PROGRESS_EVERY)
+    sheet.filter(1, rows_out.next_row - 1, max(len(columns), 1))
+    return sheet.ws, rows_out
 
 
-def _chain(first, rest):
-    yield first
-    yield from rest
+def _write_legend(book, result, details):
+    """字段说明: the CSV column of each 明细 header and the code of each name, for whoever uses the CSV or JSON."""
+    sheet = SheetWriter(book, "字段说明", (22, 22, 70))
+    sheet.header(["明细中的列名", "CSV / JSON 中的列名", "含义"])
+    for header, column, meaning in details.legend:
+        sheet.append([header, column, meaning], wrap_cols={2})
+    if details.columns and not details.legend:
+        sheet.append(["（明细各列即输入的列）", "", ""])
+    sheet.filter(1, max(sheet.row, 2), 3)
+    sheet.blank()
+    sheet.title("名称与代码")
+    sheet.header(["名称", "代码", "类别"])
+    for code, name in result.category_names.items():
+        sheet.append([name, code, "痛点"])
+    for key in SENTIMENT_KEYS:
+        sheet.append([SENTIMENT_NAMES[key], key, "情感"])
+    for key, name in FLAG_NAMES.items():
+        sheet.append([name, key, "无效原因"])
 
 
-def write_workbook(result, path, annotated_rows=None, columns=None):
-    """Write the analysis (and, if given, the annotated rows on 明细) as an xlsx file at ``path``.
+def write_workbook(result, path, details=None, *, progress=None):
+    """Write the analysis (and, if given, the rows of 明细) as an xlsx file at ``path``.
 
-    ``columns`` orders the 明细 columns (default: the keys of the first row).
-        >>> write_workbook(agg.result(), "report.xlsx", annotated_rows=rows, columns=["text", "sentiment"])
+    ``details`` is a ``textmine.io.cells.DetailRows`` (``AnalysisRun.details()``
+    gives the annotated comments as a reader sees them); ``progress(rows)`` is
+    told of the 明细 rows as they are written.
+        >>> write_workbook(run.result, "report.xlsx", details=DetailRows(["意见"], [["网速慢"]]))
     """
+    details = details if details is not None else DetailRows([], [])
     try:
         # Opened first, so an unwritable path fails before any work (and leaves no temp sheets behind).
         handle = open(path, "wb")
@@ -299,11 +283,13 @@ def write_workbook(result, path, annotated_rows=None, columns=None):
         raise OutputError(f"{path}: cannot write the workbook: {exc.strerror or exc}") from exc
     with handle:
         book = Workbook(write_only=True)
-        for write in (_write_overview, _write_categories, _write_sentiment, _write_segments, _write_trends,
+        for write in (_write_overview, _write_categories, _write_sentiment, _write_segments, write_trends,
                       _write_drivers, _write_topics, _write_verbatims):
             write(book, result)
         try:
-            sheet, details = _write_details(book, annotated_rows if annotated_rows is not None else [], columns)
-            save_with_rows(book, sheet, details, handle)
+            sheet, rows = _write_details(book, details, progress)
+            _write_legend(book, result, details)
+            save_with_rows(book, sheet, rows, handle)
         except OSError as exc:  # a full disk, for the rows' temporary file or the workbook
             raise OutputError(f"{path}: cannot write the workbook: {exc.strerror or exc}") from exc
+

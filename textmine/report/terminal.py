@@ -1,7 +1,9 @@
-"""The summary shown in the terminal: overview, top pain points, short boards, alerts, drivers.
+"""The summary shown in the terminal: overview, top pain points, short boards, alerts, drivers, topics.
 
 With ``plain=True`` (or when writing to a file or pipe) the same content is
 written as plain text lines, one fact a line, that grep and diff can read.
+On a terminal the same sections are rich tables, each cut to its top rows so
+that the summary fits a screen (about 50 lines); ``full=True`` shows every row.
 
     >>> render_summary(result)                        # rich tables on the terminal
     >>> render_summary(result, sys.stdout, plain=True)
@@ -11,6 +13,10 @@ import sys
 
 SENTIMENT_NAMES = {"pos": "正面", "neu": "中性", "neg": "负面"}
 TOP_CATEGORIES = 10
+TOP_DRIVERS = 5
+# Rows of each rich table on a terminal (without --full): the summary of 20k comments fits 50 lines.
+SCREEN_ROWS = {"categories": 8, "boards": 5, "alerts": 5, "drivers": 5, "topics": 6}
+TOPIC_WORDS_SHOWN = 6
 
 
 def _number(value, fmt="{:.2f}"):
@@ -66,7 +72,7 @@ def summary_lines(result):
         lines.append("  （无）")
     lines += ["", "拉低满意度的痛点（若这些评论与其余同分，平均分可提高）："]
     lines += [f"  {d['name']}: {d['impact']:+.2f}（有 {d['mean_with']:.2f} / 无 {d['mean_without']:.2f}，"
-              f"占 {d['share']:.1%}）" for d in result.drivers[:5]]
+              f"占 {d['share']:.1%}）" for d in result.drivers[:TOP_DRIVERS]]
     if not result.drivers:
         lines.append("  （评分不足）")
     if result.topics:
@@ -118,10 +124,11 @@ def topic_lines(summary, topics):
     return lines
 
 
-def render_summary(result, console=None, plain=False):
+def render_summary(result, console=None, plain=False, full=False):
     """Write the summary to ``console`` (a rich Console or a text file; default stdout).
 
     Returns nothing: this is output, not data (use ``to_json_summary`` for data).
+    On a rich console each section shows its top rows unless ``full``.
         >>> from rich.console import Console
         >>> render_summary(result, Console(), plain=False)
     """
@@ -133,58 +140,72 @@ def render_summary(result, console=None, plain=False):
     from rich.console import Console
 
     console = console or Console()
-    _render_rich(result, console)
+    _render_rich(result, console, full)
 
 
-def _render_rich(result, console):
+def _table(title, headers, rows, limit, *, full=False, style=None):
+    """A compact rich table of the first ``limit`` rows (all with ``full``), saying how many are left out."""
+    from rich import box
     from rich.table import Table
 
-    console.print(f"[bold]概览[/bold]  {_escape(_overview_line(result))}")
-    table = Table(title="主要痛点", title_justify="left")
-    for header, justify in (("痛点", "left"), ("提及数", "right"), ("占比", "right"), ("负面占比", "right"),
-                            ("有/无此痛点均分", "right")):
+    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False,
+                  padding=(0, 1), style=style, caption_justify="left")
+    for header, justify in headers:
         table.add_column(header, justify=justify)
-    for c in [c for c in result.categories if c["count"]][:TOP_CATEGORIES]:
-        _add_row(table, c["name"], str(c["count"]), f"{c['share']:.1%}", f"{c['negative_share']:.1%}",
-                      f"{_number(c['avg_score_with'])} / {_number(c['avg_score_without'])}")
-    console.print(table)
+    shown = rows if full else rows[:limit]
+    for row in shown:
+        table.add_row(*(_escape(str(cell)) for cell in row))
+    if len(shown) < len(rows):
+        table.caption = f"另有 {len(rows) - len(shown)} 项未显示（--full 显示全部）"
+    return table
+
+
+def _render_rich(result, console, full=False):
+    console.print(f"[bold]概览[/bold]  {_escape(_overview_line(result))}")
+    left, right = "left", "right"
+    categories = [c for c in result.categories if c["count"]][:TOP_CATEGORIES]
+    console.print(_table("主要痛点", [("痛点", left), ("提及数", right), ("占比", right), ("负面占比", right),
+                                       ("有/无此痛点均分", right)],
+                         [(c["name"], c["count"], f"{c['share']:.1%}", f"{c['negative_share']:.1%}",
+                           f"{_number(c['avg_score_with'])} / {_number(c['avg_score_without'])}")
+                          for c in categories], SCREEN_ROWS["categories"], full=full))
 
     boards = _short_boards(result)
     if boards:
-        table = Table(title="客群短板", title_justify="left")
-        for header in ("分群", "取值", "条数", "短板", "组内 / 其余", "p 值"):
-            table.add_column(header)
-        for column, e in boards:
-            _add_row(table, column, e["value"], str(e["rows"]), result.category_name(e["short_board"]),
-                          f"{e['share_in_group']:.1%} / {e['share_elsewhere']:.1%}", f"{e['p_value']:.2g}")
-        console.print(table)
+        console.print(_table("客群短板", [("分群", left), ("取值", left), ("条数", right), ("短板", left),
+                                           ("组内 / 其余", right), ("p 值", right)],
+                             [(column, e["value"], e["rows"], result.category_name(e["short_board"]),
+                               f"{e['share_in_group']:.1%} / {e['share_elsewhere']:.1%}", f"{e['p_value']:.2g}")
+                              for column, e in boards], SCREEN_ROWS["boards"], full=full))
     else:
-        console.print("客群短板：无显著短板")
+        console.print("[bold]客群短板[/bold]：无显著短板")
 
     if result.alerts:
-        table = Table(title="预警", title_justify="left", style="red")
-        for header in ("痛点", "期间", "提及数", "预期", "倍数", "p 值"):
-            table.add_column(header)
-        for a in result.alerts:
-            _add_row(table, a["name"], a["period"], str(a["count"]), f"{a['expected']:.1f}", f"{a['ratio']:.1f}",
-                          f"{a['p_value']:.2g}")
-        console.print(table)
+        console.print(_table("预警", [("痛点", left), ("期间", left), ("提及数", right), ("预期", right),
+                                       ("倍数", right), ("p 值", right)],
+                             [(a["name"], a["period"], a["count"], f"{a['expected']:.1f}", f"{a['ratio']:.1f}",
+                               f"{a['p_value']:.2g}") for a in result.alerts],
+                             SCREEN_ROWS["alerts"], full=full, style="red"))
     else:
-        console.print("预警：无")
+        console.print("[bold]预警[/bold]：无")
 
     if result.drivers:
-        table = Table(title="拉低满意度的痛点", title_justify="left")
-        for header in ("痛点", "拖累（分）", "有此痛点均分", "无此痛点均分", "占比"):
-            table.add_column(header)
-        for d in result.drivers[:5]:
-            _add_row(table, d["name"], f"{d['impact']:+.2f}", f"{d['mean_with']:.2f}", f"{d['mean_without']:.2f}",
-                          f"{d['share']:.1%}")
-        console.print(table)
+        console.print(_table("拉低满意度的痛点（若这些评论与其余同分，平均分可提高）",
+                             [("痛点", left), ("拖累（分）", right), ("有此痛点均分", right),
+                              ("无此痛点均分", right), ("占比", right)],
+                             [(d["name"], f"{d['impact']:+.2f}", f"{d['mean_with']:.2f}", f"{d['mean_without']:.2f}",
+                               f"{d['share']:.1%}") for d in result.drivers[:TOP_DRIVERS]],
+                             SCREEN_ROWS["drivers"], full=full))
+    else:
+        console.print("[bold]拉低满意度的痛点[/bold]：评分不足")
 
-
-def _add_row(table, *cells):
-    # Names and segment values come from the input: '[...]' must print as is, not as markup.
-    table.add_row(*(_escape(str(cell)) for cell in cells))
+    if result.topics:
+        console.print(_table("主题", [("#", right), ("主题", left), ("条数", right), ("负面", right),
+                                       ("最接近痛点", left), ("关键词", left)],
+                             [(t.get("id"), t.get("label"), t.get("size"),
+                               "-" if t.get("negative_share") is None else f"{t['negative_share']:.0%}",
+                               t.get("top_category_name") or "", _words(t, TOPIC_WORDS_SHOWN))
+                              for t in result.topics], SCREEN_ROWS["topics"], full=full))
 
 
 def _escape(text):
