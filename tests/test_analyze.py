@@ -44,6 +44,24 @@ def test_short_board_found_when_over_represented_and_significant():
     assert boards == sorted(boards, reverse=True)  # groups with a short board come first
 
 
+def test_short_boards_are_corrected_over_every_test_of_the_run():
+    """Alone, 农村's 9 coverage complaints of 30 against 10 % elsewhere are a short board (p = 0.005,
+    adjusted over 4 tests 0.011); among 20 more segment columns tested in the same run they are not."""
+    rows = segment_rows(30, 9)
+    alone = aggregator(segment_columns=["地区类型"]).add_many(as_comments(rows)).result()
+    assert segment(alone, "农村")["short_board"] == "coverage"
+    assert alone.fdr == {"method": "benjamini-hochberg", "level": 0.05, "tests": 4, "short_boards": 2}  # and 城市
+    noise = [f"字段{i}" for i in range(20)]
+    crowded_rows = [{**r, **{column: str(n % 2) for column in noise}} for n, r in enumerate(rows)]
+    crowded = aggregator(segment_columns=["地区类型", *noise]).add_many(as_comments(crowded_rows)).result()
+    rural = segment(crowded, "农村")
+    assert rural["short_board"] is None
+    assert crowded.fdr["tests"] > 40 and crowded.fdr["short_boards"] == 0
+    summary = to_json_summary(alone)
+    board = next(e for e in summary["segments"]["地区类型"] if e["value"] == "农村")
+    assert board["p_value"] < board["p_adjusted"] < 0.05 and summary["fdr"]["tests"] == 4
+
+
 @pytest.mark.parametrize("group_negative, group_coverage, reason", [
     (4, 4, "below the minimum support of 5 negative comments"),
     (12, 2, "not over-represented (17 % vs 10 %, not significant)"),

@@ -10,8 +10,8 @@ memory does not grow with the input.
     >>> summary = to_json_summary(agg.result(rows_read=2000))
 
 This module holds the Aggregator, the AnalysisResult it builds and the JSON
-summary; the statistical tests behind short boards, alerts and drivers (Fisher,
-Poisson, score impact) are in ``analyze_stats``.
+summary; the statistical tests behind short boards, alerts and drivers (Fisher
+with Benjamini-Hochberg over the run, Poisson, score impact) are in ``stats``.
 """
 
 import heapq
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from textmine.aggregate.stats import (
-    _pvalue, _ratio, _round, rising_alerts, score_drivers, short_board)
+    _pvalue, _ratio, _round, benjamini_hochberg, rising_alerts, score_drivers, segment_tests, short_board)
 from textmine.memo import BoundedMemo
 from textmine.io.columns import number_or_none, parse_date, period_of
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
@@ -53,6 +53,7 @@ class AnalysisResult:
     verbatims: dict = field(default_factory=dict)
     topics: list = field(default_factory=list)
     category_names: dict = field(default_factory=dict)
+    fdr: dict = field(default_factory=dict)  # how the short boards' tests were corrected, and how many
 
     def category_name(self, code):
         """The name a report shows for a category code; an unknown code is its own name."""
@@ -233,9 +234,10 @@ class Aggregator:
                 "analyzed": analysed, "skipped": sum(skipped.values()), "skipped_by_reason": skipped,
                 "excluded": sum(self.excluded.values()), "excluded_by_reason": dict(self.excluded)}
         sentiment = {label: self.sentiment.get(label, 0) for label in ("pos", "neu", "neg")}
+        segments, fdr = self._segment_tables()
         return AnalysisResult(
             rows=rows, overview=self._overview(sentiment), sentiment=sentiment,
-            categories=self._category_table(), segments=self._segment_tables(),
+            categories=self._category_table(), segments=segments, fdr=fdr,
             trends=self._trends(), alerts=self._alerts(), drivers=self._drivers(),
             keywords=[{"word": w, "count": n, "negative": self.neg_words.get(w, 0)}
                       for w, n in self.words.most_common(50)],
@@ -300,19 +302,30 @@ class Aggregator:
         return table
 
     def _segment_tables(self):
+        """The segment tables and the ``fdr`` block: every test of the run is corrected together."""
+        codes = self._codes()
+        tests = {(column, value): segment_tests(stats, self.all, codes, min_support=self.min_support)
+                 for column, groups in self.segments.items() for value, stats in groups.items()}
+        adjusted = iter(benjamini_hochberg([test[2] for group in tests.values() for test in group]))
         tables = {}
         for column, groups in self.segments.items():
-            entries = [self._segment_entry(value, stats) for value, stats in groups.items()]
-            entries.sort(key=lambda e: (e["short_board"] is None, 1.0 if e["p_value"] is None else e["p_value"],
-                                        -e["rows"], e["value"]))
+            entries = []
+            for value, stats in groups.items():
+                group_tests = tests[column, value]
+                best = short_board(group_tests, [next(adjusted) for _ in group_tests], alpha=self.alpha)
+                entries.append(self._segment_entry(value, stats, best))
+            entries.sort(key=lambda e: (e["short_board"] is None, 1.0 if e["p_adjusted"] is None else e["p_adjusted"],
+                                        1.0 if e["p_value"] is None else e["p_value"], -e["rows"], e["value"]))
             tables[column] = entries
-        return tables
+        fdr = {"method": "benjamini-hochberg", "level": self.alpha,
+               "tests": sum(map(len, tests.values())),
+               "short_boards": sum(entry["short_board"] is not None for entries in tables.values()
+                                   for entry in entries)}
+        return tables, fdr
 
-    def _segment_entry(self, value, group):
+    def _segment_entry(self, value, group, best):
         pains = [(n, code) for code, n in group.cat_neg.items() if code != OTHER and n]
         top = max(pains, key=lambda item: (item[0], -self._order(item[1])[1]))[1] if pains else None
-        best = short_board(group, self.all, self._codes(),
-                           min_support=self.min_support, alpha=self.alpha)
         return {
             "value": value, "rows": group.rows, "negative": group.neg,
             "negative_share": _ratio(group.neg, group.rows),
@@ -320,8 +333,9 @@ class Aggregator:
             "top_pain_point": top, "short_board": best[0] if best else None,
             "lift": (None if math.isinf(best[1]) else _round(best[1])) if best else None,
             "p_value": _pvalue(best[2]) if best else None,
-            "share_in_group": _round(best[3]) if best else None,
-            "share_elsewhere": _round(best[4]) if best else None,
+            "p_adjusted": _pvalue(best[3]) if best else None,
+            "share_in_group": _round(best[4]) if best else None,
+            "share_elsewhere": _round(best[5]) if best else None,
         }
 
     def _trends(self):
@@ -382,8 +396,9 @@ def to_json_summary(result):
         "categories": [{k: c[k] for k in ("code", "name", "count", "share", "negative_share",
                                           "avg_score_with", "avg_score_without")} for c in result.categories],
         "segments": {column: [{k: e[k] for k in ("value", "rows", "top_pain_point", "short_board",
-                                                 "lift", "p_value", "negative_share", "avg_score")}
+                                                 "lift", "p_value", "p_adjusted", "negative_share", "avg_score")}
                               for e in entries] for column, entries in result.segments.items()},
+        "fdr": dict(result.fdr),
         "alerts": [{k: a[k] for k in ("category", "period", "count", "expected", "ratio", "p_value")}
                    for a in result.alerts],
         "drivers": [{k: d[k] for k in ("category", "impact", "mean_with", "mean_without", "share", "basis")}

@@ -106,6 +106,7 @@ def _write_overview(book, result):
     lines = [("读取行数", rows["read"]), ("分析行数", rows["analyzed"]), ("读取时跳过", rows["skipped"])]
     lines += [(f"  跳过原因：{reason}", count) for reason, count in rows["skipped_by_reason"].items()]
     lines += [("重复（未计入分析）", overview["duplicates"]), ("无效/灌水（未计入分析）", overview["flagged"])]
+    lines += [("客群短板的检验次数（Benjamini-Hochberg 校正）", (result.fdr or {}).get("tests", 0))]
     lines += [(f"{SENTIMENT_NAMES[k]}条数", result.sentiment[k]) for k in ("pos", "neu", "neg")]
     lines += [("负面占比", overview["sentiment_share"]["neg"]), ("有评分的行数", overview["scored_rows"]),
               ("平均满意度", overview["average_score"]), ("评分刻度", overview["score_scale"]),
@@ -123,8 +124,9 @@ def _write_overview(book, result):
     sheet.title("说明")
     for note in (
         "重复与无效评论计数但不参与分析；占比的分母是分析行数。",
-        "客群短板：组内负面评论中某痛点的占比显著高于其余客户（Fisher 精确检验，按痛点数 Bonferroni 校正，"
-        "p<0.05，组内负面评论至少若干条），取提升倍数最大者。",
+        "客群短板：组内负面评论中某痛点的占比显著高于其余客户（Fisher 精确检验；本次所有检验"
+        "（每个分群字段的每个取值 × 每个痛点）一起做 Benjamini-Hochberg 校正，错误发现率 5%；"
+        "组内负面评论至少若干条），取提升倍数最大者。",
         "预警：最后一期的提及数对比「前几期占比 × 本期总量」的泊松检验，p<0.01、至少 5 条且达到预期的 1.5 倍。",
         "驱动因素：（无此痛点的平均分 − 有此痛点的平均分）× 提及占比 = 若这些评论与其余评论同分，平均分能提高多少。",
     ):
@@ -159,18 +161,23 @@ def _write_sentiment(book, result):
 
 
 def _write_segments(book, result):
-    sheet = _Sheet(book, "客群短板", (12, 16, 8, 10, 10, 14, 14, 10, 10, 10, 10), freeze="C2")
+    sheet = _Sheet(book, "客群短板", (12, 16, 8, 10, 10, 14, 14, 10, 10, 12, 10, 10), freeze="C2")
     sheet.header(["分群字段", "取值", "条数", "负面占比", "平均分", "最大痛点", "短板", "提升倍数", "p 值",
-                  "组内占比", "组外占比"])
+                  "校正后 p 值", "组内占比", "组外占比"])
     for column, entries in result.segments.items():
         for e in entries:
             sheet.append([column, e["value"], e["rows"], e["negative_share"], e["avg_score"],
                           result.category_name(e["top_pain_point"]) if e["top_pain_point"] else "",
                           result.category_name(e["short_board"]) if e["short_board"] else "",
-                          e["lift"], e["p_value"], e["share_in_group"], e["share_elsewhere"]],
-                         formats={3: "0.0%", 9: "0.0%", 10: "0.0%"})
+                          e["lift"], e["p_value"], e["p_adjusted"], e["share_in_group"], e["share_elsewhere"]],
+                         formats={3: "0.0%", 10: "0.0%", 11: "0.0%"})
     if sheet.row > 1:
         last = sheet.row
+        fdr = result.fdr or {}
+        sheet.blank()
+        sheet.append([f"共 {fdr.get('tests', 0)} 次检验（每个分群字段的每个取值 × 每个痛点），"
+                      f"Benjamini-Hochberg 校正，错误发现率 {fdr.get('level', 0.05):.0%}；"
+                      f"短板 {fdr.get('short_boards', 0)} 个。"])
         sheet.ws.conditional_formatting.add(f"D2:D{last}", ColorScaleRule(
             start_type="min", start_color="FFFFFF", end_type="max", end_color="F8696B"))
         sheet.ws.conditional_formatting.add(f"E2:E{last}", ColorScaleRule(

@@ -20,7 +20,15 @@ def _number(value, fmt="{:.2f}"):
 def _short_boards(result):
     """(column, entry) for every segment value with a short board, most significant first."""
     found = [(column, e) for column, entries in result.segments.items() for e in entries if e["short_board"]]
-    return sorted(found, key=lambda item: (item[1]["p_value"], item[0], str(item[1]["value"])))
+    return sorted(found, key=lambda item: (item[1]["p_adjusted"], item[1]["p_value"], item[0], str(item[1]["value"])))
+
+
+def _tests_note(result):
+    """How the short boards were tested: '共 120 次检验，Benjamini-Hochberg 校正，错误发现率 5%'."""
+    fdr = result.fdr or {}
+    if not fdr.get("tests"):
+        return "未做检验：无分群字段或各组负面评论太少"
+    return f"共 {fdr['tests']} 次检验（分群取值 × 痛点），Benjamini-Hochberg 校正，错误发现率 {fdr['level']:.0%}"
 
 
 def _overview_line(result):
@@ -52,10 +60,11 @@ def summary_lines(result):
     lines += [f"  {c['name']}: {c['count']} / {c['share']:.1%} / {c['negative_share']:.1%}" for c in top]
     if not top:
         lines.append("  （无）")
-    lines += ["", "客群短板："]
+    lines += ["", f"客群短板（{_tests_note(result)}）："]
     boards = _short_boards(result)
     lines += [f"  {column}={e['value']}: {result.category_name(e['short_board'])}"
-              f"（组内 {e['share_in_group']:.1%}，其余 {e['share_elsewhere']:.1%}，p={e['p_value']:.2g}）"
+              f"（组内 {e['share_in_group']:.1%}，其余 {e['share_elsewhere']:.1%}，"
+              f"p={e['p_value']:.2g}，校正后 p={e['p_adjusted']:.2g}）"
               for column, e in boards]
     if not boards:
         lines.append("  （无显著短板）")
@@ -151,15 +160,16 @@ def _render_rich(result, console):
 
     boards = _short_boards(result)
     if boards:
-        table = Table(title="客群短板", title_justify="left")
-        for header in ("分群", "取值", "条数", "短板", "组内 / 其余", "p 值"):
+        table = Table(title=f"客群短板（{_tests_note(result)}）", title_justify="left")
+        for header in ("分群", "取值", "条数", "短板", "组内 / 其余", "p 值", "校正后 p"):
             table.add_column(header)
         for column, e in boards:
             _add_row(table, column, e["value"], str(e["rows"]), result.category_name(e["short_board"]),
-                          f"{e['share_in_group']:.1%} / {e['share_elsewhere']:.1%}", f"{e['p_value']:.2g}")
+                     f"{e['share_in_group']:.1%} / {e['share_elsewhere']:.1%}", f"{e['p_value']:.2g}",
+                     f"{e['p_adjusted']:.2g}")
         console.print(table)
     else:
-        console.print("客群短板：无显著短板")
+        console.print(f"客群短板：无显著短板（{_escape(_tests_note(result))}）")
 
     if result.alerts:
         table = Table(title="预警", title_justify="left", style="red")
