@@ -158,7 +158,15 @@ def test_topics_on_work_orders():
         assert 1 <= len(topic["examples"]) <= 5 and all(isinstance(text, str) for text in topic["examples"])
     sizes = [topic["size"] for topic in topics]
     assert sizes == sorted(sizes, reverse=True) and sum(sizes) <= analysis.summary["rows"]["analyzed"]
-    assert analysis.detected["date"] == "受理时间" and "地市" in analysis.detected["segments"]
+    assert analysis.detected["date"] == "受理时间" and analysis.detected["segments"] == ["地市"]  # not 投诉类型
+
+
+def test_a_segment_column_that_names_the_categories_is_refused():
+    result = CliRunner().invoke(cli, ["analyze", str(SAMPLES / "complaint_orders.xlsx"), "--segment-column", "投诉类型",
+                                      "--topics", "off", "-j", "1"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: --segment-column 投诉类型: its values (")
+    assert "name the pain-point categories" in result.stderr and result.stderr.count("\n") == 1
 
 
 # ------------------------------------------------------------------ the command

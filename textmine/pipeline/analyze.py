@@ -15,10 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from textmine.aggregate.aggregator import Aggregator, to_json_summary
-from textmine.errors import ConfigError, MissingColumnError
+from textmine.errors import ConfigError, MissingColumnError, OptionError
 from textmine.io.cells import OutputColumns
-from textmine.io.columns import detect_date_column, detect_score_column, detect_segment_columns
-from textmine.painpoints.taxonomy import Taxonomy
+from textmine.io.columns import (
+    detect_date_column, detect_score_column, detect_segment_columns, names_categories)
+from textmine.painpoints.taxonomy import OTHER, Taxonomy
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.pipeline.executors import LocalExecutor
 from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option
@@ -78,7 +79,7 @@ class AnalysisRun:
             self.spool.close()
 
 
-def _resolve_columns(sources, options):
+def _resolve_columns(sources, options, taxonomy):
     """Detect (or check) the date, score and segment columns on the first source."""
     first = sources[0]
     header = first.columns
@@ -86,6 +87,14 @@ def _resolve_columns(sources, options):
     for wanted in [options.date_column, options.score_column, *options.segment_columns]:
         if wanted is not None and wanted not in header:
             raise MissingColumnError(wanted, header, first.name)
+    names = {code: name for code, name in taxonomy.names.items() if code != OTHER}
+    for column in options.segment_columns:
+        values = [row.get(column) for row in sample]
+        if names_categories(values, names):
+            shown = "、".join(sorted({str(v).strip() for v in values if v and str(v).strip()})[:4])
+            raise OptionError(f"--segment-column {column}: its values ({shown} …) name the pain-point "
+                              "categories, so its short boards would only restate them; it is no customer "
+                              "group: leave it out")
     date_column = options.date_column or detect_date_column(header, sample)
     score_column, scale = options.score_column, None
     detected_score = detect_score_column(header, sample)
@@ -94,7 +103,7 @@ def _resolve_columns(sources, options):
     elif detected_score and detected_score[0] == score_column:
         scale = detected_score[1]
     segments = list(options.segment_columns) or [
-        column for column in detect_segment_columns(header, sample)
+        column for column in detect_segment_columns(header, sample, category_names=names)
         if column not in (date_column, score_column, first.text_column)
     ]
     return {"text": first.text_column, "date": date_column, "score": score_column, "scale": scale,
@@ -112,14 +121,15 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     n_topics = parse_topics_option(options.topics)
     language = replace(language, content_words=True)
     sources = open_sources(paths, read_options, stdin=stdin)
-    detected = _resolve_columns(sources, options)
+    taxonomy = Taxonomy.load(language.taxonomy_file)
+    detected = _resolve_columns(sources, options, taxonomy)
     layout = OutputColumns(sources, tokens=language.tokens)
     aggregator = None
     if options.aggregate:
         aggregator = Aggregator(
             segment_columns=detected["segments"], date_column=detected["date"],
             score_column=detected["score"], score_scale=detected["scale"],
-            taxonomy=Taxonomy.load(language.taxonomy_file), include_duplicates=options.include_duplicates)
+            taxonomy=taxonomy, include_duplicates=options.include_duplicates)
     accounting = RunResult()
     sample = TopicSample(seed=options.seed)
     spool = CommentSpool()
