@@ -161,6 +161,18 @@ def test_topics_on_work_orders():
     assert analysis.detected["date"] == "受理时间" and analysis.detected["segments"] == ["地市"]  # not 投诉类型
 
 
+def test_candidate_new_pain_points_are_not_praise():
+    analysis = analyze_files([str(SURVEY)], AnalyzeOptions(topics="auto"), jobs=1)
+    analysis.close()
+    new = analysis.summary["new_topics"]
+    assert new and all(topic["negative_share"] > 0 and topic["negative"] >= 1 for topic in new)
+    shares = [topic["negative_share"] for topic in new]
+    assert shares == sorted(shares, reverse=True)
+    examples = [text for topic in new for text in topic["examples"]]
+    assert "女儿推荐我用的，用着放心，服务周到😊" not in examples
+    assert any("条款说清楚" in text for text in examples)  # a suggestion no category covers
+
+
 def test_a_segment_column_that_names_the_categories_is_refused():
     result = CliRunner().invoke(cli, ["analyze", str(SAMPLES / "complaint_orders.xlsx"), "--segment-column", "投诉类型",
                                       "--topics", "off", "-j", "1"])

@@ -42,7 +42,9 @@ def annotated_rows():
 def workbook_path(tmp_path_factory):
     rows = annotated_rows()
     result = aggregator(segment_columns=["地区类型"], score_scale="0-10").add_many(as_comments(rows)).result(
-        rows_read=len(rows), topics=[{"id": 0, "label": "网速", "words": ["网速", "慢"]}])
+        rows_read=len(rows), topics=[{"id": 0, "label": "网速", "words": [("网速", 0.6), ("慢", 0.4)]}])
+    result.new_topics = [{"id": 1, "label": "5G/耗电", "words": [("5G", 0.5), ("耗电", 0.4)], "size": 12,
+                          "negative": 9, "negative_share": 0.75, "examples": ["5G耗电太快", "一开5G就发烫"]}]
     path = tmp_path_factory.mktemp("xlsx") / "report.xlsx"
     write_workbook(result, path, annotated_rows=rows,
                    columns=["序号", "地区类型", "text", "categories", "sentiment", "score"])
@@ -117,7 +119,20 @@ def test_summary_values(book):
     trends = [r for r in book["趋势与预警"].iter_rows(values_only=True)]
     assert trends[2][:3] == ("计费扣费", "2026-11", 15)
     assert book["明细"].max_row == 241
-    assert [r[1] for r in book["主题"].iter_rows(min_row=2, max_row=2, values_only=True)] == ["网速"]
+    assert [r[:3] for r in book["主题"].iter_rows(min_row=2, max_row=2, values_only=True)] == [(0, "网速", "网速 慢")]
+
+
+def test_segments_sheet_says_how_many_tests_were_made(book):
+    rows = list(book["客群短板"].iter_rows(values_only=True))
+    assert rows[0][8:10] == ("p 值", "校正后 p 值")
+    notes = [row[0] for row in rows if row[0] and str(row[0]).startswith("共 ")]
+    assert notes == ["共 5 次检验（每个分群字段的每个取值 × 每个痛点），Benjamini-Hochberg 校正，错误发现率 5%；短板 2 个。"]
+
+
+def test_topics_sheet_lists_the_candidate_new_pain_points(book):
+    rows = list(book["主题"].iter_rows(values_only=True))
+    header = next(index for index, row in enumerate(rows) if row[5:6] == ("典型评论（已脱敏）",))
+    assert rows[header + 1] == (1, "5G/耗电", "5G 耗电", 12, 0.75, "5G耗电太快\n一开5G就发烫")
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -167,7 +167,8 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
         summary = to_json_summary(result)
     else:
         summary["topics"] = topics
-    summary["new_topics"] = [{key: topic[key] for key in ("id", "label", "words", "size", "examples")}
+    summary["new_topics"] = [{key: topic.get(key) for key in ("id", "label", "words", "size", "negative",
+                                                               "negative_share", "examples")}
                              for topic in new_topics]
     summary["columns"] = dict(detected)
     if model is not None:

@@ -240,10 +240,19 @@ def _write_topics(book, result):
     sheet = _Sheet(book, "主题", (8, 24, 60, 10))
     sheet.header(["编号", "主题", "关键词", "条数"])
     for t in result.topics:
-        sheet.append([t.get("id"), t.get("label"), " ".join(map(str, t.get("words", []))), t.get("size")],
+        sheet.append([t.get("id"), t.get("label"), " ".join(_word(w) for w in t.get("words", [])), t.get("size")],
                      wrap_cols={2})
     if not result.topics:
         sheet.append(["", "未运行主题模型"])
+    new_topics = getattr(result, "new_topics", None) or []
+    if new_topics:
+        sheet.blank()
+        sheet.title("候选新痛点（未被任何类别覆盖、非表扬的评论中的主题，负面占比高的在前）")
+        sheet.header(["编号", "主题", "关键词", "条数", "负面占比", "典型评论（已脱敏）"])
+        for t in new_topics:
+            sheet.append([t.get("id"), t.get("label"), " ".join(_word(w) for w in t.get("words", [])), t.get("size"),
+                          t.get("negative_share"), "\n".join(t.get("examples", [])[:3])],
+                         formats={4: "0.0%"}, wrap_cols={2, 5})
     if result.keywords:
         sheet.blank()
         sheet.title("高频词")
@@ -256,6 +265,11 @@ def _write_topics(book, result):
         sheet.header(["", "词对", "次数"])
         for pair in result.word_pairs:
             sheet.append(["", " + ".join(pair["words"]), pair["count"]])
+
+
+def _word(word):
+    """A topic word, given as a word or as a (word, weight) pair."""
+    return str(word[0] if isinstance(word, (list, tuple)) else word)
 
 
 def _write_verbatims(book, result):

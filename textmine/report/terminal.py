@@ -118,11 +118,13 @@ def topic_lines(summary, topics):
                   "  词：" + _words(topic, 10)]
         lines += [f"  例：{example}" for example in topic.get("examples", [])[:5]]
     new = summary.get("new_topics") or []
-    lines += ["", "候选新痛点（未被任何类别覆盖的评论中的主题）："]
+    lines += ["", "候选新痛点（未被任何类别覆盖、非表扬的评论中的主题，负面占比高的在前）："]
     if not new:
-        lines.append("  （无：未分类评论太少或没有成形的主题）")
+        lines.append("  （无：未分类的非表扬评论太少或没有成形的主题）")
     for topic in new:
-        lines.append(f"  #{topic['id']} {topic['label']}  {topic['size']} 条  词：{_words(topic, 8)}")
+        share = topic.get("negative_share")
+        negative = f"，负面 {share:.0%}" if share is not None else ""
+        lines.append(f"  #{topic['id']} {topic['label']}  {topic['size']} 条{negative}  词：{_words(topic, 8)}")
         lines += [f"    例：{example}" for example in topic.get("examples", [])[:3]]
     return lines
 
