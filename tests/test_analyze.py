@@ -130,6 +130,45 @@ def test_new_issue_with_enough_comments_alerts():
     assert [a["category"] for a in alerts] == ["billing"]
 
 
+def six_weeks(last_week_billing, last_week_days=7):
+    """Six weeks of 2026 from Monday 10-12, 10 comments a day, 1 a day about billing; the last week
+    stops after ``last_week_days`` days, with ``last_week_billing`` billing comments a day."""
+    rows = []
+    for offset in range(35 + last_week_days):
+        day = (dt.date(2026, 10, 12) + dt.timedelta(days=offset)).isoformat()
+        billing = last_week_billing if offset >= 35 else 1
+        rows += [row(["billing"], date=day) for _ in range(billing)] + [row(["speed"], date=day)] * (10 - billing)
+    return aggregator().add_many(as_comments(rows)).result()
+
+
+def test_auto_period_is_week_for_six_weeks_and_a_partial_last_week_is_marked():
+    result = six_weeks(last_week_billing=1, last_week_days=3)
+    assert result.period == {"granularity": "week", "requested": "auto", "first_date": "2026-10-12",
+                             "last_date": "2026-11-18"}
+    week = result.trends["week"]
+    assert week["periods"][-1] == "2026-W47" and week["totals"][-3:] == [70, 70, 30]
+    assert week["partial"] == [False] * 5 + [True] and week["days_covered"] == [7] * 5 + [3]
+    assert result.trends["month"]["partial"] == [True, True]  # 10-12..10-31 and 11-01..11-18
+
+
+def test_a_partial_last_week_is_compared_by_its_own_comments():
+    """Three days of the same mix are no fall and no rise; three days of a billing spike are an alert."""
+    assert [a for a in six_weeks(1, 3).alerts if a["granularity"] == "week"] == []
+    alerts = [a for a in six_weeks(4, 3).alerts if a["granularity"] == "week"]
+    assert [(a["period"], a["count"], a["expected"], a["partial"], a["days_covered"], a["days_in_period"])
+            for a in alerts] == [("2026-W47", 12, 3.0, True, 3, 7)]
+
+
+def test_auto_period_is_month_beyond_half_a_year():
+    rows = [row(["speed"], date=day) for day in ("2026-01-05", "2026-07-20")]
+    assert aggregator().add_many(as_comments(rows)).result().period["granularity"] == "month"
+    rows = [row(["speed"], date=day) for day in ("2026-01-05", "2026-07-04")]  # 181 days
+    assert aggregator().add_many(as_comments(rows)).result().period["granularity"] == "week"
+    assert aggregator(period="month").add_many(as_comments(rows)).result().period["granularity"] == "month"
+    assert aggregator().result().period == {"granularity": "month", "requested": "auto", "first_date": None,
+                                            "last_date": None}
+
+
 def test_weekly_alerts_use_iso_weeks():
     rows = []
     for week in range(10):

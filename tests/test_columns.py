@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 
 from textmine.io.columns import (
-    detect_date_column, detect_score_column, detect_segment_columns, names_categories, number_or_none, parse_date,
-    period_of,
+    auto_period, detect_date_column, detect_score_column, detect_segment_columns, names_categories, number_or_none,
+    parse_date, period_bounds, period_of,
 )
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
 
@@ -136,3 +136,19 @@ def test_a_complaint_type_column_is_not_a_customer_group():
              "投诉内容": "用户来电反映信号差"} for i in range(40)]
     assert detect_segment_columns(header, rows, category_names=CATEGORY_NAMES) == ["地市"]
     assert detect_segment_columns(header, rows) == ["地市", "投诉类型"]  # without the taxonomy, as before
+
+
+@pytest.mark.parametrize("label, first, last", [
+    ("2026-11", dt.date(2026, 11, 1), dt.date(2026, 11, 30)), ("2026-12", dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
+    ("2028-02", dt.date(2028, 2, 1), dt.date(2028, 2, 29)), ("2026-W47", dt.date(2026, 11, 16), dt.date(2026, 11, 22)),
+    ("2026-W01", dt.date(2025, 12, 29), dt.date(2026, 1, 4)), ("2026-W53", dt.date(2026, 12, 28), dt.date(2027, 1, 3)),
+])
+def test_period_bounds(label, first, last):
+    assert period_bounds(label) == (first, last)
+    assert period_of(first, "week" if "W" in label else "month") == label
+
+
+@pytest.mark.parametrize("days, expected", [(1, "week"), (183, "week"), (184, "month"), (400, "month")])
+def test_auto_period(days, expected):
+    first = dt.date(2026, 1, 1)
+    assert auto_period(first, first + dt.timedelta(days=days - 1)) == expected

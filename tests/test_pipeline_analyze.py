@@ -59,19 +59,28 @@ def test_segment_short_boards(summary, column, value, expected):
     assert segment(summary, column, value)["short_board"] in expected
 
 
-def test_billing_alert_in_the_last_month(summary):
-    alerts = [(alert["category"], alert["period"]) for alert in summary["alerts"]]
-    assert ("billing", "2026-11") in alerts
+def test_billing_alert_in_the_last_week_with_default_options(summary):
+    """Dates from 2026-06-01 to 2026-11-22 span 175 days: --period auto compares weeks."""
+    assert summary["period"] == {"granularity": "week", "requested": "auto", "first_date": "2026-06-01",
+                                 "last_date": "2026-11-22"}
+    alerts = [(alert["category"], alert["period"], alert["partial"]) for alert in summary["alerts"]]
+    assert ("billing", "2026-W47", False) in alerts
 
 
-def test_billing_alert_in_the_last_week(run):
-    """Weekly alerts from the same annotated rows, aggregated again (no second annotation run)."""
-    aggregator = Aggregator(date_column="日期")
+def test_billing_alert_in_the_last_month_which_is_partial(run, summary):
+    """Monthly alerts from the same annotated rows, aggregated again (no second annotation run):
+    November holds 22 of its 30 days, and is marked so in the trends and the alert."""
+    aggregator = Aggregator(date_column="日期", period="month")
     for comment, _ in run.comments_with_topics():
         aggregator.add(comment)
-    weekly = [(alert["category"], alert["period"]) for alert in aggregator.result().alerts
-              if alert["granularity"] == "week"]
-    assert ("billing", "2026-W47") in weekly
+    result = aggregator.result()
+    assert result.period["granularity"] == "month"
+    monthly = [alert for alert in result.alerts if alert["granularity"] == "month"]
+    assert [(a["category"], a["period"], a["partial"], a["days_covered"], a["days_in_period"]) for a in monthly] == [
+        ("billing", "2026-11", True, 22, 30)]
+    assert summary["trends"]["month"]["partial"] == [False] * 5 + [True]
+    assert summary["trends"]["month"]["days_covered"] == [30, 31, 31, 30, 31, 22]
+    assert not any(summary["trends"]["week"]["partial"])  # 2026-W23 .. 2026-W47, every one whole
 
 
 RANDOM_SEGMENTS = {"地市": 21, "地区类型": 3, "年龄段": 5, "套餐": 6, "渠道": 5, "品牌": 10}  # 50 values

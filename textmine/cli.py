@@ -300,17 +300,19 @@ def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
               help="Customer-group column to compare (repeatable; default: detected).")
 @click.option("--date-column", help="Date column for trends (default: detected).")
 @click.option("--score-column", help="Satisfaction / NPS score column, 0-10 or 1-5 (default: detected).")
-@click.option("--period", type=click.Choice(["week", "month"]), default="month", show_default=True,
-              help="Period of the trend alerts.")
+@click.option("--period", type=click.Choice(["auto", "week", "month"]), default="auto", show_default=True,
+              help="Period the alerts compare: auto is week when the dates span up to half a year "
+                   "(183 days), month beyond.")
 @click.option("--include-duplicates", is_flag=True, help="Count duplicate comments in the analyses.")
 @click.option("--fail-on-alert", is_flag=True, help="Exit with status 3 when an alert fires (for cron).")
 def analyze(inputs, output, json_path, segment_columns, date_column, score_column, period, topics, seed,
             topic_engine, topics_html, include_duplicates, fail_on_alert, jobs, quiet, **kwargs):
-    """The weekly report: pain points, short boards, trends, alerts, drivers, topics.
+    """The report: pain points, short boards, trends, alerts, drivers, topics.
 
     Writes an Excel workbook with native charts (-o), a JSON summary for
     scripts (--json), and a summary on the terminal. Date, score and segment
-    columns are detected when not given.
+    columns are detected when not given. Alerts compare the last week (the
+    last month when the dates span more than half a year; see --period).
 
     \b
     Example:

@@ -23,12 +23,13 @@ from itertools import combinations
 from textmine.aggregate.stats import (
     _pvalue, _ratio, _round, benjamini_hochberg, rising_alerts, score_drivers, segment_tests, short_board)
 from textmine.memo import BoundedMemo
-from textmine.io.columns import number_or_none, parse_date, period_of
+from textmine.io.columns import auto_period, number_or_none, parse_date, period_bounds, period_of
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
 
 EMPTY_VALUE = "(空)"
 OVERFLOW_VALUE = "(其他值)"
 PERIODS = ("month", "week")
+PERIOD_CHOICES = ("auto", *PERIODS)  # auto: week for dates spanning up to half a year, else month
 
 
 # ---------------------------------------------------------------- aggregation
@@ -54,6 +55,7 @@ class AnalysisResult:
     topics: list = field(default_factory=list)
     category_names: dict = field(default_factory=dict)
     fdr: dict = field(default_factory=dict)  # how the short boards' tests were corrected, and how many
+    period: dict = field(default_factory=dict)  # the granularity of the alerts, and the dates' range
 
     def category_name(self, code):
         """The name a report shows for a category code; an unknown code is its own name."""
@@ -89,8 +91,9 @@ PERIOD_MEMO_SIZE = 100_000  # distinct date cells whose periods are remembered
 
 
 def _periods_of_cell(value):
+    """(the day, then its period of each granularity) for a date cell, or None."""
     day = parse_date(value)
-    return None if day is None else tuple(period_of(day, by) for by in PERIODS)
+    return None if day is None else (day, *(period_of(day, by) for by in PERIODS))
 
 
 class Aggregator:
@@ -109,7 +112,7 @@ class Aggregator:
                  taxonomy=None, verbatims_per_category=20,
                  min_support=5, alpha=0.05, alert_p=0.01, alert_min_count=5, alert_min_ratio=1.5,
                  baseline=None, max_segment_values=100, max_word_pairs=50_000,
-                 include_duplicates=False):
+                 include_duplicates=False, period="auto"):
         self.segment_columns = list(segment_columns)
         self.date_column, self.score_column = date_column, score_column
         self.score_scale = score_scale
@@ -120,6 +123,10 @@ class Aggregator:
         self.baseline = {"month": 6, "week": 8, **(baseline or {})}  # periods before the last one
         self.max_segment_values, self.max_word_pairs = max_segment_values, max_word_pairs
         self.include_duplicates = include_duplicates
+        if period not in PERIOD_CHOICES:
+            raise ValueError(f"period must be one of {', '.join(PERIOD_CHOICES)}, not {period!r}")
+        self.period = period
+        self.first_day = self.last_day = None
         self.received = 0
         self.excluded = Counter()
         self.sentiment = Counter()
@@ -168,11 +175,16 @@ class Aggregator:
             if value not in groups and len(groups) >= self.max_segment_values:
                 value = OVERFLOW_VALUE
             groups[value].add(codes, negative, score)
-        periods = self._periods_of(row.get(self.date_column)) if self.date_column else None
-        if periods is None:
+        dated = self._periods_of(row.get(self.date_column)) if self.date_column else None
+        if dated is None:
             self.undated += 1
         else:
-            for by, period in zip(PERIODS, periods):
+            day = dated[0]
+            if self.first_day is None or day < self.first_day:
+                self.first_day = day
+            if self.last_day is None or day > self.last_day:
+                self.last_day = day
+            for by, period in zip(PERIODS, dated[1:]):
                 self.periods[by][period].add(codes, negative, score)
         self._add_tokens(annotation.content_words, negative)
         self._add_verbatim(codes, comment, label, sent, score)
@@ -184,7 +196,7 @@ class Aggregator:
         return self
 
     def _periods_of(self, value):
-        """The period of each granularity for a date cell, or None."""
+        """(the day, its period of each granularity) for a date cell, or None."""
         try:
             return self._periods[value]
         except TypeError:  # an unhashable cell value: not a date anyway
@@ -235,7 +247,11 @@ class Aggregator:
                 "excluded": sum(self.excluded.values()), "excluded_by_reason": dict(self.excluded)}
         sentiment = {label: self.sentiment.get(label, 0) for label in ("pos", "neu", "neg")}
         segments, fdr = self._segment_tables()
-        return AnalysisResult(
+        granularity = auto_period(self.first_day, self.last_day) if self.period == "auto" else self.period
+        period = {"granularity": granularity, "requested": self.period,
+                  "first_date": self.first_day and self.first_day.isoformat(),
+                  "last_date": self.last_day and self.last_day.isoformat()}
+        return AnalysisResult(period=period,
             rows=rows, overview=self._overview(sentiment), sentiment=sentiment,
             categories=self._category_table(), segments=segments, fdr=fdr,
             trends=self._trends(), alerts=self._alerts(), drivers=self._drivers(),
@@ -345,18 +361,34 @@ class Aggregator:
             codes = [c for c in self._codes() + [OTHER] if any(table[p].cat.get(c) for p in periods)]
             totals = [table[p].rows for p in periods]
             counts = {c: [table[p].cat.get(c, 0) for p in periods] for c in codes}
+            days = [self._days(p) for p in periods]
             trends[by] = {"periods": periods, "totals": totals, "counts": counts,
                           "shares": {c: [_ratio(n, t) for n, t in zip(counts[c], totals)] for c in codes},
                           "negative": [table[p].neg for p in periods],
                           "avg_score": [_round(table[p].score_sum / table[p].score_n) if table[p].score_n else None
-                                        for p in periods]}
+                                        for p in periods],
+                          "days_covered": [covered for covered, _ in days],
+                          "partial": [covered < length for covered, length in days]}
         return trends
 
+    def _days(self, period):
+        """(days of ``period`` within the dates seen, days of the period): a period the data starts
+        or stops inside is partial, and its counts are not comparable with those of a whole one."""
+        start, end = period_bounds(period)
+        covered = (min(end, self.last_day) - max(start, self.first_day)).days + 1
+        return covered, (end - start).days + 1
+
     def _alerts(self):
-        return rising_alerts(self.periods, self._codes(), self.taxonomy.names,
-                             baseline=self.baseline, alert_p=self.alert_p,
-                             alert_min_count=self.alert_min_count,
-                             alert_min_ratio=self.alert_min_ratio)
+        """The alerts of every granularity; a partial last period is marked (its expected count
+        already comes from its own rows, so it is compared fairly)."""
+        alerts = rising_alerts(self.periods, self._codes(), self.taxonomy.names,
+                               baseline=self.baseline, alert_p=self.alert_p,
+                               alert_min_count=self.alert_min_count,
+                               alert_min_ratio=self.alert_min_ratio)
+        for alert in alerts:
+            covered, length = self._days(alert["period"])
+            alert.update(partial=covered < length, days_covered=covered, days_in_period=length)
+        return alerts
 
     def _drivers(self):
         basis, total_n, total_sum, per_cat = "score", self.all.score_n, self.all.score_sum, self.cat_score
@@ -399,7 +431,9 @@ def to_json_summary(result):
                                                  "lift", "p_value", "p_adjusted", "negative_share", "avg_score")}
                               for e in entries] for column, entries in result.segments.items()},
         "fdr": dict(result.fdr),
-        "alerts": [{k: a[k] for k in ("category", "period", "count", "expected", "ratio", "p_value")}
+        "period": dict(result.period),
+        "alerts": [{k: a[k] for k in ("category", "period", "count", "expected", "ratio", "p_value", "partial",
+                                      "days_covered", "days_in_period")}
                    for a in result.alerts],
         "drivers": [{k: d[k] for k in ("category", "impact", "mean_with", "mean_without", "share", "basis")}
                     for d in result.drivers],

@@ -67,6 +67,37 @@ def period_of(day, by="month"):
     return f"{day.year}-{day.month:02d}"
 
 
+# ``--period auto``: weeks while the dates span up to about half a year (26 weeks of
+# points on a chart, each with enough comments), months beyond.
+AUTO_WEEKS_MAX_DAYS = 183
+
+
+def auto_period(first_day, last_day):
+    """'week' when the days from ``first_day`` to ``last_day`` span at most half a year, else 'month'.
+
+        >>> auto_period(dt.date(2026, 6, 1), dt.date(2026, 11, 22))
+        'week'
+    """
+    if first_day is None or last_day is None:
+        return "month"
+    return "week" if (last_day - first_day).days + 1 <= AUTO_WEEKS_MAX_DAYS else "month"
+
+
+def period_bounds(label):
+    """The first and last day of a period named by ``period_of``.
+
+        >>> period_bounds("2026-11"), period_bounds("2026-W47")
+        ((datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)), (datetime.date(2026, 11, 16), datetime.date(2026, 11, 22)))
+    """
+    year, _, rest = label.partition("-")
+    if rest.startswith("W"):
+        start = dt.date.fromisocalendar(int(year), int(rest[1:]), 1)
+        return start, start + dt.timedelta(days=6)
+    start = dt.date(int(year), int(rest), 1)
+    following = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start, following - dt.timedelta(days=1)
+
+
 # ---------------------------------------------------------------- columns
 _DATE_HINT = re.compile(r"日期|时间|date|time|受理|创建|提交|day", re.I)
 _SCORE_HINT = re.compile(r"满意|评分|得分|分数|打分|评价分|score|rating|csat|nps|推荐", re.I)

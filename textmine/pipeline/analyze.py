@@ -14,8 +14,8 @@ comment, never the rows.
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from textmine.aggregate.aggregator import Aggregator, to_json_summary
-from textmine.errors import ConfigError, MissingColumnError, OptionError
+from textmine.aggregate.aggregator import PERIOD_CHOICES, Aggregator, to_json_summary
+from textmine.errors import MissingColumnError, OptionError
 from textmine.io.cells import OutputColumns
 from textmine.io.columns import (
     detect_date_column, detect_score_column, detect_segment_columns, names_categories)
@@ -25,8 +25,6 @@ from textmine.pipeline.executors import LocalExecutor
 from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option
 from textmine.topics.model import DEFAULT_ENGINE
 
-PERIODS = ("month", "week")
-
 
 @dataclass(frozen=True)
 class AnalyzeOptions:
@@ -35,7 +33,7 @@ class AnalyzeOptions:
     segment_columns: tuple = ()  # empty: detected
     date_column: str | None = None
     score_column: str | None = None
-    period: str = "month"
+    period: str = "auto"  # week for dates spanning up to half a year, else month; or "week", "month"
     topics: str = "auto"  # "auto", a number, or "0"/"off" for none
     seed: int = 0
     include_duplicates: bool = False
@@ -116,8 +114,8 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     from textmine.pipeline._spool import CommentSpool
     from textmine.pipeline._topic_pass import TopicSample, fit_topics
 
-    if options.period not in PERIODS:
-        raise ConfigError(f"--period must be week or month, not {options.period!r}")
+    if options.period not in PERIOD_CHOICES:
+        raise OptionError(f"--period must be auto, week or month, not {options.period!r}")
     n_topics = parse_topics_option(options.topics)
     language = replace(language, content_words=True)
     sources = open_sources(paths, read_options, stdin=stdin)
@@ -129,7 +127,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
         aggregator = Aggregator(
             segment_columns=detected["segments"], date_column=detected["date"],
             score_column=detected["score"], score_scale=detected["scale"],
-            taxonomy=taxonomy, include_duplicates=options.include_duplicates)
+            taxonomy=taxonomy, include_duplicates=options.include_duplicates, period=options.period)
     accounting = RunResult()
     sample = TopicSample(seed=options.seed)
     spool = CommentSpool()
@@ -161,8 +159,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     if aggregator is not None:
         result = aggregator.result(rows_read=accounting.rows_read, skipped_by_reason=accounting.skipped_by_reason,
                                    topics=topics)
-        result.alerts = [alert for alert in result.alerts
-                         if alert.get("granularity", options.period) == options.period]
+        result.alerts = [alert for alert in result.alerts if alert["granularity"] == result.period["granularity"]]
         result.new_topics = new_topics
         summary = to_json_summary(result)
     else:

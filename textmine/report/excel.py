@@ -115,6 +115,7 @@ def _write_overview(book, result):
     top = [c for c in result.categories if c["code"] != OTHER and c["count"]][:3]
     lines.append(("最大痛点", "、".join(f"{c['name']}（{c['count']}条，{c['share']:.1%}）" for c in top) or "无"))
     lines.append(("拉低满意度最多", "、".join(f"{d['name']}（{d['impact']:+.2f}）" for d in result.drivers[:3]) or "无"))
+    lines.append(("预警的期间", _period_note(result.period)))
     lines.append(("预警", "；".join(f"{a['name']} {a['period']}：{a['count']} 条，预期 {a['expected']}"
                                      for a in result.alerts) or "无"))
     for label, value in lines:
@@ -131,6 +132,26 @@ def _write_overview(book, result):
         "驱动因素：（无此痛点的平均分 − 有此痛点的平均分）× 提及占比 = 若这些评论与其余评论同分，平均分能提高多少。",
     ):
         sheet.append([note], wrap_cols={0})
+
+
+_UNIT = {"week": "周", "month": "月"}
+
+
+def _period_note(period):
+    """'周（自动：日期 2026-06-01 ~ 2026-11-22，不超过半年按周）' for the 概览 sheet."""
+    period = period or {}
+    unit = _UNIT.get(period.get("granularity"), "月")
+    if not period.get("first_date"):
+        return f"{unit}（无日期）"
+    how = "自动：不超过半年按周，更长按月" if period.get("requested") == "auto" else "指定"
+    return f"{unit}（{how}；日期 {period['first_date']} ~ {period['last_date']}）"
+
+
+def _days_note(alert):
+    """'22/30（不完整）' for an alert on a partial period, else the days of the period."""
+    if alert.get("partial"):
+        return f"{alert['days_covered']}/{alert['days_in_period']}（不完整）"
+    return alert.get("days_in_period")
 
 
 def _write_categories(book, result):
@@ -189,13 +210,14 @@ def _write_segments(book, result):
 
 def _write_trends(book, result):
     sheet = _Sheet(book, "趋势与预警", (14, 10) + (11,) * 12, freeze=None)
-    sheet.title("预警（最后一期显著上升的痛点）")
-    sheet.header(["痛点", "期间", "提及数", "预期", "倍数", "p 值", "基线期间"])
+    sheet.title(f"预警（最后一{_UNIT.get((result.period or {}).get('granularity'), '期')}显著上升的痛点）")
+    sheet.header(["痛点", "期间", "提及数", "预期", "倍数", "p 值", "基线期间", "本期天数"])
     for a in result.alerts:
         sheet.append([a["name"], a["period"], a["count"], a["expected"], a["ratio"], a["p_value"],
-                      " ~ ".join(a["baseline_periods"])])
+                      " ~ ".join(a["baseline_periods"]), _days_note(a)])
     if not result.alerts:
         sheet.append(["无显著上升的痛点"])
+    sheet.append(["预期 = 该痛点在基线期间的占比 × 本期评论数：不完整的一期（数据只覆盖其中几天）按自己的评论数比较。"])
     chart_row = 1  # charts sit right of the tables, stacked so they never overlap
     for by, label in (("month", "按月"), ("week", "按周（ISO）")):
         trend = result.trends.get(by) or {}
@@ -206,8 +228,10 @@ def _write_trends(book, result):
         sheet.blank()
         sheet.title(f"{label}提及数")
         first = sheet.header(["期间", "总条数"] + [result.category_name(c) for c in codes])
+        partial, covered = trend.get("partial") or [False] * len(periods), trend.get("days_covered") or []
         for index, period in enumerate(periods):
-            sheet.append([period, trend["totals"][index]] + [trend["counts"][c][index] for c in codes])
+            label = f"{period}（部分：{covered[index]} 天）" if partial[index] else period
+            sheet.append([label, trend["totals"][index]] + [trend["counts"][c][index] for c in codes])
         last = sheet.row
         chart = _axes_visible(LineChart())
         chart.title = f"{label}各痛点提及数"

@@ -28,7 +28,7 @@ def _tests_note(result):
     fdr = result.fdr or {}
     if not fdr.get("tests"):
         return "未做检验：无分群字段或各组负面评论太少"
-    return f"共 {fdr['tests']} 次检验（分群取值 × 痛点），Benjamini-Hochberg 校正，错误发现率 {fdr['level']:.0%}"
+    return f"共 {fdr['tests']} 次检验：分群取值 × 痛点，Benjamini-Hochberg 校正，错误发现率 {fdr['level']:.0%}"
 
 
 def _overview_line(result):
@@ -47,6 +47,21 @@ def _overview_line(result):
     if overview["nps"] is not None:
         parts.append(f"NPS {overview['nps']:+.1f}")
     return "，".join(parts)
+
+
+def _period_note(result):
+    """'按周比较最后一期，日期 2026-06-01 ~ 2026-11-22' (the period --period auto chose, and why)."""
+    period = result.period or {}
+    unit = {"week": "周", "month": "月"}.get(period.get("granularity"), "月")
+    if not period.get("first_date"):
+        return f"按{unit}，无日期"
+    return f"按{unit}比较最后一期，日期 {period['first_date']} ~ {period['last_date']}"
+
+
+def _partial_note(alert):
+    if not alert.get("partial"):
+        return ""
+    return f"（不完整的一期：{alert['days_covered']}/{alert['days_in_period']} 天，按本期评论数比较）"
 
 
 def summary_lines(result):
@@ -68,9 +83,9 @@ def summary_lines(result):
               for column, e in boards]
     if not boards:
         lines.append("  （无显著短板）")
-    lines += ["", "预警："]
+    lines += ["", f"预警（{_period_note(result)}）："]
     lines += [f"  {a['name']} {a['period']}: {a['count']} 条，预期 {a['expected']:.1f}，"
-              f"{a['ratio']:.1f} 倍，p={a['p_value']:.2g}" for a in result.alerts]
+              f"{a['ratio']:.1f} 倍，p={a['p_value']:.2g}{_partial_note(a)}" for a in result.alerts]
     if not result.alerts:
         lines.append("  （无）")
     lines += ["", "拉低满意度的痛点（若这些评论与其余同分，平均分可提高）："]
@@ -174,15 +189,15 @@ def _render_rich(result, console):
         console.print(f"客群短板：无显著短板（{_escape(_tests_note(result))}）")
 
     if result.alerts:
-        table = Table(title="预警", title_justify="left", style="red")
+        table = Table(title=f"预警（{_period_note(result)}）", title_justify="left", style="red")
         for header in ("痛点", "期间", "提及数", "预期", "倍数", "p 值"):
             table.add_column(header)
         for a in result.alerts:
-            _add_row(table, a["name"], a["period"], str(a["count"]), f"{a['expected']:.1f}", f"{a['ratio']:.1f}",
-                          f"{a['p_value']:.2g}")
+            _add_row(table, a["name"], a["period"] + _partial_note(a), str(a["count"]), f"{a['expected']:.1f}",
+                     f"{a['ratio']:.1f}", f"{a['p_value']:.2g}")
         console.print(table)
     else:
-        console.print("预警：无")
+        console.print(f"预警：无（{_escape(_period_note(result))}）")
 
     if result.drivers:
         table = Table(title="拉低满意度的痛点", title_justify="left")
