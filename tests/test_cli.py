@@ -378,3 +378,26 @@ def test_config_with_an_unknown_key_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(cli, ["annotate", UTF8, "--config", str(tmp_path / "bad.toml")])
     assert result.exit_code == 2
     assert "unknown setting(s) for annotate: segment_column (known: " in result.stderr
+
+
+def test_the_readme_config_example_runs(runner, tmp_path):
+    from conftest import SAMPLES as samples
+
+    readme = (samples.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n# weekly.toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "weekly.toml").write_text(example.replace("/srv/reports", str(tmp_path)), encoding="utf-8")
+    config = ["--config", str(tmp_path / "weekly.toml"), "-j", "1"]
+    analyzed = runner.invoke(cli, ["analyze", *config, str(samples / "survey_export.csv"), "--topics", "off"])
+    assert analyzed.exit_code == 3, analyzed.output  # the billing alert, under fail-on-alert
+    assert analyzed.stdout == "" and analyzed.stderr == "textmine: 1 alert(s) fired\n"
+    summary = json.loads(next(tmp_path.glob("summary-*.json")).read_text(encoding="utf-8"))
+    assert list(summary["segments"]) == ["地区类型", "年龄段"] and next(tmp_path.glob("report-*.xlsx"))
+    annotated = runner.invoke(cli, ["annotate", *config, str(FIXTURES / "utf8.csv")])
+    assert annotated.exit_code == 0 and annotated.output == ""
+    assert len(read_csv_text(next(tmp_path.glob("annotated-*.csv")).read_text(encoding="utf-8-sig"))) == 3
+
+
+def test_analyze_help_is_true_to_the_period(runner):
+    result = runner.invoke(cli, ["analyze", "--help"])
+    assert "--period [auto|week|month]" in result.output and "[default: auto]" in result.output
+    assert "half a year" in result.output and "The weekly report" not in result.output
