@@ -4,7 +4,8 @@ import json
 import pytest
 
 from conftest import aggregator, as_comment, as_comments
-from textmine.aggregate.aggregator import Aggregator, to_json_summary
+from textmine.aggregate.aggregator import Aggregator
+from textmine.aggregate.result import to_json_summary
 from textmine.painpoints.taxonomy import Taxonomy
 
 

@@ -9,19 +9,20 @@ memory does not grow with the input.
     >>> agg = Aggregator(segment_columns=["地区类型"]).add_many(rows)
     >>> summary = to_json_summary(agg.result(rows_read=2000))
 
-This module holds the Aggregator, the AnalysisResult it builds and the JSON
-summary; the statistical tests behind short boards, alerts and drivers (Fisher
-with Benjamini-Hochberg over the run, Poisson, score impact) are in ``stats``.
+This module holds the Aggregator; the AnalysisResult it builds and the JSON
+summary are in ``result``, the statistical tests behind short boards, alerts and
+drivers (Fisher with Benjamini-Hochberg over the run, Poisson, score impact) in
+``stats``.
 """
 
 import heapq
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from itertools import combinations
 
 from textmine.aggregate.stats import (
     _pvalue, _ratio, _round, benjamini_hochberg, rising_alerts, score_drivers, segment_tests, short_board)
+from textmine.aggregate.result import AnalysisResult
 from textmine.memo import BoundedMemo
 from textmine.io.columns import auto_period, number_or_none, parse_date, period_bounds, period_of
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
@@ -33,37 +34,6 @@ PERIOD_CHOICES = ("auto", *PERIODS)  # auto: week for dates spanning up to half 
 
 
 # ---------------------------------------------------------------- aggregation
-@dataclass
-class AnalysisResult:
-    """Everything the reports need; plain data (dicts, lists, numbers, strings).
-
-    ``category_names`` maps every code of the run's taxonomy (and ``other``) to
-    its name, for the codes in trends, segments and verbatims.
-    """
-
-    rows: dict
-    overview: dict
-    sentiment: dict
-    categories: list
-    segments: dict
-    trends: dict
-    alerts: list
-    drivers: list
-    keywords: list = field(default_factory=list)
-    word_pairs: list = field(default_factory=list)
-    verbatims: dict = field(default_factory=dict)
-    topics: list = field(default_factory=list)
-    category_names: dict = field(default_factory=dict)
-    fdr: dict = field(default_factory=dict)  # how the short boards' tests were corrected, and how many
-    period: dict = field(default_factory=dict)  # the granularity of the alerts, and the dates' range
-
-    def category_name(self, code):
-        """The name a report shows for a category code; an unknown code is its own name."""
-        if code in self.category_names:
-            return self.category_names[code]
-        return next((item["name"] for item in self.categories if item["code"] == code), code)
-
-
 class _Stats:
     """Counts and score sums for one slice of the rows (a segment value or a period)."""
 
@@ -413,35 +383,3 @@ class Aggregator:
             out.append(item)
         out.sort(key=lambda t: -(t.get("size") or 0))
         return out
-
-
-def to_json_summary(result):
-    """The machine-readable summary: fixed keys, lists sorted most important first.
-
-        >>> summary = to_json_summary(agg.result())
-        >>> summary["categories"][0]["code"]
-    """
-    return {
-        "rows": {k: result.rows[k] for k in ("read", "analyzed", "skipped", "skipped_by_reason",
-                                             "excluded", "excluded_by_reason")},
-        "sentiment": dict(result.sentiment),
-        "categories": [{k: c[k] for k in ("code", "name", "count", "share", "negative_share",
-                                          "avg_score_with", "avg_score_without")} for c in result.categories],
-        "segments": {column: [{k: e[k] for k in ("value", "rows", "top_pain_point", "short_board",
-                                                 "lift", "p_value", "p_adjusted", "negative_share", "avg_score")}
-                              for e in entries] for column, entries in result.segments.items()},
-        "fdr": dict(result.fdr),
-        "period": dict(result.period),
-        "alerts": [{k: a[k] for k in ("category", "period", "count", "expected", "ratio", "p_value", "partial",
-                                      "days_covered", "days_in_period")}
-                   for a in result.alerts],
-        "drivers": [{k: d[k] for k in ("category", "impact", "mean_with", "mean_without", "share", "basis")}
-                    for d in result.drivers],
-        "topics": [{"id": t.get("id"), "label": t.get("label"), "words": list(t.get("words", [])),
-                    "size": t.get("size"), "negative_share": t.get("negative_share"),
-                    "top_category": t.get("top_category"), "category_overlap": t.get("category_overlap"),
-                    "examples": list(t.get("examples", []))} for t in result.topics],
-        "overview": dict(result.overview),
-        "trends": result.trends,
-        "keywords": result.keywords[:20],
-    }

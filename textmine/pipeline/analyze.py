@@ -14,7 +14,8 @@ comment, never the rows.
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from textmine.aggregate.aggregator import PERIOD_CHOICES, Aggregator, to_json_summary
+from textmine.aggregate.aggregator import PERIOD_CHOICES, Aggregator
+from textmine.aggregate.result import to_json_summary
 from textmine.errors import MissingColumnError, OptionError
 from textmine.io.cells import OutputColumns
 from textmine.io.columns import (

@@ -268,7 +268,7 @@ def _write_topics(book, result):
                      wrap_cols={2})
     if not result.topics:
         sheet.append(["", "未运行主题模型"])
-    new_topics = getattr(result, "new_topics", None) or []
+    new_topics = result.new_topics
     if new_topics:
         sheet.blank()
         sheet.title("候选新痛点（未被任何类别覆盖、非表扬的评论中的主题，负面占比高的在前）")
