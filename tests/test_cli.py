@@ -401,3 +401,9 @@ def test_analyze_help_is_true_to_the_period(runner):
     result = runner.invoke(cli, ["analyze", "--help"])
     assert "--period [auto|week|month]" in result.output and "[default: auto]" in result.output
     assert "half a year" in result.output and "The weekly report" not in result.output
+
+
+@pytest.mark.parametrize("command", ["annotate", "analyze", "topics"])
+def test_every_command_takes_a_config_file(runner, command):
+    result = runner.invoke(cli, [command, "--help"])
+    assert result.exit_code == 0 and "--config FILE" in result.output
