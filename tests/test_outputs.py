@@ -46,6 +46,12 @@ def test_suffix_must_match_the_format(tmp_path, name, fmt, message):
         check_outputs([], [OutputPath("-o", str(tmp_path / name), fmt)])
 
 
+@pytest.mark.parametrize("option, fmt", [("-o", "xlsx"), ("--topics-html", "html")])
+def test_a_workbook_or_a_page_cannot_go_to_stdout(option, fmt):
+    with pytest.raises(OptionError, match=f"^{option} -: .*cannot go to stdout"):
+        check_outputs([], [OutputPath(option, "-", fmt)])
+
+
 def test_missing_or_unwritable_folder(tmp_path):
     with pytest.raises(OptionError, match=f"the folder {tmp_path / 'no'} does not exist"):
         check_outputs([], [OutputPath("--json", str(tmp_path / "no" / "s.json"), "json")])

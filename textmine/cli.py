@@ -108,9 +108,9 @@ def load_config(ctx, param, path):
         return None
     from textmine.io.config import config_defaults
 
+    others = ctx.parent.command.commands.values() if ctx.parent is not None else ()
     defaults = config_defaults(path, ctx.info_name, _typed_names(ctx.command), elsewhere={
-        name for other in ctx.parent.command.commands.values() if other is not ctx.command
-        for name in _typed_names(other)})
+        name for other in others if other is not ctx.command for name in _typed_names(other)})
     ctx.default_map = {**(ctx.default_map or {}), **defaults}
     return path
 

@@ -29,6 +29,7 @@ SUFFIXES = {
     "jsonl": ("JSON Lines rows", (".jsonl", ".json", ".ndjson")),
 }
 ROW_FORMATS = ("csv", "tsv", "jsonl", "xlsx")
+STDOUT_FORMATS = ("csv", "tsv", "jsonl", "json")  # what can be written to ``-``
 
 
 @dataclass(frozen=True)
@@ -82,13 +83,19 @@ def check_outputs(inputs, outputs):
     """Raise OptionError unless every output can be written where it is named, as what it is.
 
     ``inputs``: the input paths (``-`` = stdin); ``outputs``: ``OutputPath``s
-    (a None path is not written; ``-`` is stdout). Names are taken after
-    ``dated_path``.
+    (a None path is not written; ``-`` is stdout, for the formats that can go
+    there). Names are taken after ``dated_path``.
     """
     sources = [Path(path) for path in inputs if str(path) != "-"]
     seen = {}
     for output in outputs:
-        if output.path is None or str(output.path) == "-":
+        if output.path is None:
+            continue
+        if str(output.path) == "-":
+            if output.format not in STDOUT_FORMATS:
+                what, suffixes = SUFFIXES[output.format]
+                raise OptionError(f"{output.option} -: {what}, which cannot go to stdout: "
+                                  f"give a name ending in {suffixes[0]}")
             continue
         path = Path(dated_path(output.path))
         where = f"{output.option} {output.path}"
