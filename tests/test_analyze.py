@@ -4,7 +4,8 @@ import json
 import pytest
 
 from conftest import aggregator, as_comment, as_comments
-from textmine.aggregate.aggregator import Aggregator, to_json_summary
+from textmine.aggregate.aggregator import Aggregator
+from textmine.aggregate.result import to_json_summary
 from textmine.painpoints.taxonomy import Taxonomy
 
 
@@ -42,6 +43,24 @@ def test_short_board_found_when_over_represented_and_significant():
     assert rural["share_in_group"] == 0.6 and rural["share_elsewhere"] == 0.1
     boards = [e["short_board"] is not None for e in result.segments["地区类型"]]
     assert boards == sorted(boards, reverse=True)  # groups with a short board come first
+
+
+def test_short_boards_are_corrected_over_every_test_of_the_run():
+    """Alone, 农村's 9 coverage complaints of 30 against 10 % elsewhere are a short board (p = 0.005,
+    adjusted over 4 tests 0.011); among 20 more segment columns tested in the same run they are not."""
+    rows = segment_rows(30, 9)
+    alone = aggregator(segment_columns=["地区类型"]).add_many(as_comments(rows)).result()
+    assert segment(alone, "农村")["short_board"] == "coverage"
+    assert alone.fdr == {"method": "benjamini-hochberg", "level": 0.05, "tests": 4, "short_boards": 2}  # and 城市
+    noise = [f"字段{i}" for i in range(20)]
+    crowded_rows = [{**r, **{column: str(n % 2) for column in noise}} for n, r in enumerate(rows)]
+    crowded = aggregator(segment_columns=["地区类型", *noise]).add_many(as_comments(crowded_rows)).result()
+    rural = segment(crowded, "农村")
+    assert rural["short_board"] is None
+    assert crowded.fdr["tests"] > 40 and crowded.fdr["short_boards"] == 0
+    summary = to_json_summary(alone)
+    board = next(e for e in summary["segments"]["地区类型"] if e["value"] == "农村")
+    assert board["p_value"] < board["p_adjusted"] < 0.05 and summary["fdr"]["tests"] == 4
 
 
 @pytest.mark.parametrize("group_negative, group_coverage, reason", [
@@ -110,6 +129,45 @@ def test_no_alert_on_flat_falling_or_small_changes(series):
 def test_new_issue_with_enough_comments_alerts():
     alerts = month_alerts(monthly_rows([0, 0, 0, 0, 0, 8]))
     assert [a["category"] for a in alerts] == ["billing"]
+
+
+def six_weeks(last_week_billing, last_week_days=7):
+    """Six weeks of 2026 from Monday 10-12, 10 comments a day, 1 a day about billing; the last week
+    stops after ``last_week_days`` days, with ``last_week_billing`` billing comments a day."""
+    rows = []
+    for offset in range(35 + last_week_days):
+        day = (dt.date(2026, 10, 12) + dt.timedelta(days=offset)).isoformat()
+        billing = last_week_billing if offset >= 35 else 1
+        rows += [row(["billing"], date=day) for _ in range(billing)] + [row(["speed"], date=day)] * (10 - billing)
+    return aggregator().add_many(as_comments(rows)).result()
+
+
+def test_auto_period_is_week_for_six_weeks_and_a_partial_last_week_is_marked():
+    result = six_weeks(last_week_billing=1, last_week_days=3)
+    assert result.period == {"granularity": "week", "requested": "auto", "first_date": "2026-10-12",
+                             "last_date": "2026-11-18"}
+    week = result.trends["week"]
+    assert week["periods"][-1] == "2026-W47" and week["totals"][-3:] == [70, 70, 30]
+    assert week["partial"] == [False] * 5 + [True] and week["days_covered"] == [7] * 5 + [3]
+    assert result.trends["month"]["partial"] == [True, True]  # 10-12..10-31 and 11-01..11-18
+
+
+def test_a_partial_last_week_is_compared_by_its_own_comments():
+    """Three days of the same mix are no fall and no rise; three days of a billing spike are an alert."""
+    assert [a for a in six_weeks(1, 3).alerts if a["granularity"] == "week"] == []
+    alerts = [a for a in six_weeks(4, 3).alerts if a["granularity"] == "week"]
+    assert [(a["period"], a["count"], a["expected"], a["partial"], a["days_covered"], a["days_in_period"])
+            for a in alerts] == [("2026-W47", 12, 3.0, True, 3, 7)]
+
+
+def test_auto_period_is_month_beyond_half_a_year():
+    rows = [row(["speed"], date=day) for day in ("2026-01-05", "2026-07-20")]
+    assert aggregator().add_many(as_comments(rows)).result().period["granularity"] == "month"
+    rows = [row(["speed"], date=day) for day in ("2026-01-05", "2026-07-04")]  # 181 days
+    assert aggregator().add_many(as_comments(rows)).result().period["granularity"] == "week"
+    assert aggregator(period="month").add_many(as_comments(rows)).result().period["granularity"] == "month"
+    assert aggregator().result().period == {"granularity": "month", "requested": "auto", "first_date": None,
+                                            "last_date": None}
 
 
 def test_weekly_alerts_use_iso_weeks():

@@ -1,4 +1,4 @@
-"""Tests for textmine/analyze_stats.py: the statistics on plain counts, without an Aggregator."""
+"""Tests for textmine/aggregate/stats.py: the statistics on plain counts, without an Aggregator."""
 
 import math
 from collections import Counter
@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from textmine.aggregate.stats import rising_alerts, score_drivers, short_board
+from textmine.aggregate.stats import (
+    benjamini_hochberg, rising_alerts, score_drivers, segment_tests, short_board)
 
 NAMES = {"coverage": "信号覆盖", "billing": "计费扣费"}
 
@@ -30,13 +31,40 @@ def counts(rows=0, neg=0, cat=None, cat_neg=None):
     (counts(neg=50, cat_neg={"coverage": 50}), counts(neg=50, cat_neg={"coverage": 50}), None),
 ])
 def test_short_board(group, total, expected):
-    best = short_board(group, total, ["coverage", "billing"], min_support=5, alpha=0.05)
+    tests = segment_tests(group, total, ["coverage", "billing"], min_support=5)
+    best = short_board(tests, benjamini_hochberg([test[2] for test in tests]), alpha=0.05)
     if expected is None:
         assert best is None
     else:
-        code, lift, p, share_in, share_out = best
+        code, lift, p, adjusted, share_in, share_out = best
         assert (code, lift, share_in, share_out) == pytest.approx(expected)
-        assert p < 0.001
+        assert p <= adjusted < 0.001
+
+
+def test_every_category_of_the_group_is_tested_unadjusted():
+    tests = segment_tests(counts(neg=40, cat_neg={"coverage": 24, "billing": 16}),
+                          counts(neg=240, cat_neg={"coverage": 44, "billing": 196}), ["coverage", "billing", "speed"],
+                          min_support=5)
+    assert [test[0] for test in tests] == ["coverage", "billing"]  # speed: none in the group
+    assert tests[1][2] > 0.99  # under-represented: one-sided p near 1
+
+
+@pytest.mark.parametrize("p_values, expected", [
+    ([0.01, 0.04, 0.03, 0.5], [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5]),
+    ([0.001] * 3, [0.001] * 3),
+    ([0.9, 0.02], [0.9, 0.04]),
+    ([0.3, 0.6], [0.6, 0.6]),  # step-up: never above a larger p-value's adjusted value
+    ([], []),
+])
+def test_benjamini_hochberg(p_values, expected):
+    assert benjamini_hochberg(p_values) == pytest.approx(expected)
+
+
+def test_a_short_board_needs_its_adjusted_p_value_below_alpha():
+    tests = [("coverage", 3.0, 0.01, 0.3, 0.1), ("billing", 2.0, 0.001, 0.2, 0.1)]
+    assert short_board(tests, [0.04, 0.004], alpha=0.05)[0] == "coverage"  # significant: the larger lift wins
+    assert short_board(tests, [0.06, 0.004], alpha=0.05)[0] == "billing"
+    assert short_board(tests, [0.06, 0.06], alpha=0.05) is None
 
 
 # ------------------------------------------------------------------ alerts

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import subprocess
 import sys
 
@@ -113,10 +114,10 @@ def test_bad_option_is_a_usage_error(runner):
     assert result.exit_code == 2
 
 
-def test_output_into_missing_folder_exits_1(runner, tmp_path):
+def test_output_into_missing_folder_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(cli, ["annotate", str(FIXTURES / "utf8.csv"), "-o", str(tmp_path / "no" / "x.csv")])
-    assert result.exit_code == 1
-    assert "does not exist" in result.stderr
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: -o {tmp_path / 'no' / 'x.csv'}: the folder {tmp_path / 'no'} does not exist\n"
 
 
 def test_jobs_2_gives_the_same_output_as_jobs_1(runner):
@@ -176,7 +177,8 @@ def custom_taxonomy_run(tmp_path_factory):
     (folder / "my.tsv").write_text(CUSTOM_TAXONOMY, encoding="utf-8")
     result = CliRunner().invoke(cli, [
         "analyze", str(SAMPLES / "survey_export.csv"), "--taxonomy", str(folder / "my.tsv"),
-        "--json", str(folder / "out.json"), "-o", str(folder / "out.xlsx"), "--topics", "off", "-q", "-j", "1"])
+        "--json", str(folder / "out.json"), "-o", str(folder / "out.xlsx"), "--topics", "off", "-j", "1",
+        "--period", "month"])  # the monthly alert puts a name in every section
     assert result.exit_code == 0, result.output
     return result, folder
 
@@ -191,7 +193,7 @@ def test_custom_taxonomy_names_the_json_summary(custom_taxonomy_run):
     assert {d["category"] for d in summary["drivers"]} == {"net", "fee", "svc"}
     boards = [e[key] for entries in summary["segments"].values() for e in entries
               for key in ("top_pain_point", "short_board")]
-    assert set(boards) - {None} == {"net", "fee", "svc"}
+    assert set(boards) - {None} and set(boards) - {None} <= {"net", "fee", "svc"}
     assert {a["category"] for a in summary["alerts"]} <= {"net", "fee", "svc"}
     assert set(summary["trends"]["month"]["counts"]) == set(CUSTOM_NAMES)
     text = json.dumps(summary, ensure_ascii=False)
@@ -241,7 +243,7 @@ def test_custom_taxonomy_names_the_terminal_summary(custom_taxonomy_run):
     import re
 
     result, _ = custom_taxonomy_run
-    sections = terminal_sections(result.output)
+    sections = terminal_sections(result.stdout)
     named = {
         "主要痛点": [line.split(": ")[0] for line in sections["主要痛点"]],
         "客群短板": [re.match(r".+?=.+?: (.+?)（组内", line).group(1) for line in sections["客群短板"]],
@@ -250,4 +252,169 @@ def test_custom_taxonomy_names_the_terminal_summary(custom_taxonomy_run):
     }
     assert sorted(named["主要痛点"]) == sorted(CUSTOM_NAMES.values())
     assert all(named[title] and set(named[title]) <= set(CUSTOM_NAMES.values()) for title in named), named
-    assert [label for label in PACKAGED_LABELS + ("网速",) if label in result.output] == []
+    assert [label for label in PACKAGED_LABELS + ("网速",) if label in result.stdout] == []
+
+
+# --- the command-line contract: exit codes, quiet, outputs checked first, config, BOM -----------------------
+UTF8 = str(FIXTURES / "utf8.csv")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["annotate", UTF8, "--topics", "abc"], "Invalid value for '--topics': must be auto, off or a number"),
+    (["analyze", UTF8, "--topics", "0.5"], "Invalid value for '--topics'"),
+    (["topics", UTF8, "--topics", "99"], "Invalid value for '--topics'"),
+    (["annotate", UTF8, "--format", "xlsx"], "Error: --format xlsx cannot go to stdout: give -o annotated.xlsx\n"),
+    (["annotate", UTF8, "-o", "out.xlsx", "--format", "csv"], "the suffix .xlsx says xlsx, but --format is csv"),
+    (["analyze", UTF8, "-o", "report.csv"], "Error: -o report.csv: the workbook is an Excel file: "
+                                            "give a name ending in .xlsx\n"),
+    (["analyze", UTF8, "--json", "summary.xlsx"], "give a name ending in .json"),
+    (["analyze", UTF8, "--period", "day"], "Invalid value for '--period'"),
+    (["annotate", UTF8, "--config", str(FIXTURES / "utf8.csv")], "not valid TOML"),
+])
+def test_bad_option_values_exit_2(runner, args, message):
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["-o", "{tmp}/ok.xlsx", "--json", "{tmp}/missing/s.json"],
+    ["-o", "{tmp}/missing/r.xlsx", "--json", "{tmp}/s.json"],
+    ["--json", "{tmp}/s.json", "--topics-html", "{tmp}/missing/map.html"],
+])
+def test_analyze_checks_every_output_before_reading(runner, tmp_path, monkeypatch, args):
+    from textmine.pipeline import analyze as pipeline_analyze
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the analysis started before the outputs were checked")
+
+    monkeypatch.setattr(pipeline_analyze, "analyze_files", must_not_run)
+    result = runner.invoke(cli, ["analyze", UTF8, *(arg.format(tmp=tmp_path) for arg in args)])
+    assert result.exit_code == 2, result.output
+    assert "does not exist" in result.stderr and result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command, name, output", [
+    ("annotate", "utf8.csv", "{name}"), ("annotate", "utf8.csv", "link.csv"), ("analyze", "orders.xlsx", "{name}"),
+])
+def test_an_output_never_replaces_an_input(runner, tmp_path, command, name, output):
+    source = tmp_path / name
+    source.write_bytes((FIXTURES / name).read_bytes())
+    (tmp_path / "link.csv").symlink_to(source)
+    result = runner.invoke(cli, [command, str(source), "-o", str(tmp_path / output.format(name=name)), "-j", "1"])
+    assert result.exit_code == 2
+    assert "is also an input" in result.stderr
+    assert source.read_bytes() == (FIXTURES / name).read_bytes()
+
+
+def test_a_closed_stdout_ends_quietly_with_0():
+    """``textmine annotate big.csv | head -1``: head has what it wanted."""
+    process = subprocess.Popen([sys.executable, "-m", "textmine", "annotate", str(SAMPLES / "survey_export.csv")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 0
+    assert first.startswith("序号,".encode("utf-8")) and stderr == b""
+
+
+def test_broken_pipe_exits_0_through_the_runner(runner, monkeypatch):
+    from textmine.pipeline import annotate as pipeline_annotate
+
+    def reader_gone(*args, **kwargs):
+        raise BrokenPipeError
+        yield
+
+    monkeypatch.setattr(pipeline_annotate, "comment_chunks", reader_gone)
+    result = runner.invoke(cli, ["annotate", UTF8, "-j", "1"])
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_quiet_prints_only_what_was_asked_for(runner, tmp_path):
+    orders = str(FIXTURES / "orders.xlsx")
+    to_file = runner.invoke(cli, ["analyze", orders, "--json", str(tmp_path / "s.json"), "-q", "-j", "1"])
+    assert to_file.exit_code == 0 and to_file.stdout == "" and to_file.stderr == ""
+    to_stdout = runner.invoke(cli, ["analyze", orders, "--json", "-", "-q", "-j", "1", "--topics", "off"])
+    assert to_stdout.exit_code == 0 and json.loads(to_stdout.stdout)["rows"]["read"] == 3
+    topics = runner.invoke(cli, ["topics", orders, "-q", "-j", "1"])
+    assert topics.exit_code == 0 and topics.stdout == ""
+    loud = runner.invoke(cli, ["analyze", orders, "-j", "1", "--topics", "off"])
+    assert "概览" in loud.stdout and "textmine: read 3 rows" in loud.stderr
+
+
+def test_quiet_keeps_errors_on_stderr(runner):
+    result = runner.invoke(cli, ["analyze", UTF8, "--text-column", "评论", "-q"])
+    assert result.exit_code == 1 and result.stdout == "" and "column '评论' not found" in result.stderr
+
+
+@pytest.mark.parametrize("args, starts_with_bom", [
+    ([], False), (["--bom"], True), (["-o", "{tmp}/out.csv"], True), (["-o", "{tmp}/out.csv", "--no-bom"], False),
+    (["-o", "{tmp}/out.tsv", "--no-bom"], False), (["-o", "{tmp}/out.jsonl", "--bom"], False),
+])
+def test_bom(runner, tmp_path, args, starts_with_bom):
+    args = [arg.format(tmp=tmp_path) for arg in args]
+    result = runner.invoke(cli, ["annotate", UTF8, "-j", "1", *args])
+    assert result.exit_code == 0, result.output
+    data = next(tmp_path.iterdir()).read_bytes() if "-o" in args else result.stdout_bytes
+    assert data.startswith(b"\xef\xbb\xbf") == starts_with_bom
+    assert data.lstrip(b"\xef\xbb\xbf").startswith(b'{"' if ".jsonl" in str(args) else "序号".encode("utf-8"))
+
+
+def test_config_takes_the_option_names_a_user_types_on_annotate(runner, tmp_path):
+    (tmp_path / "textmine.toml").write_text(
+        f'quiet = true\nperiod = "week"\n[annotate]\noutput = "{tmp_path}/out-{{date}}.tsv"\ntext-column = "意见建议"\n'
+        'no_excel_escape = true\n', encoding="utf-8")
+    result = runner.invoke(cli, ["annotate", UTF8, "--config", str(tmp_path / "textmine.toml"), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and result.stderr == ""  # quiet, from the file
+    written = next(tmp_path.glob("out-*.tsv"))
+    assert written.read_text(encoding="utf-8-sig").startswith("序号\t满意度")
+
+
+def test_config_on_analyze_and_the_command_line_wins(runner, tmp_path):
+    (tmp_path / "weekly.toml").write_text(
+        f'tokens = true\n[analyze]\nsegment_column = "地市"\njson = "{tmp_path}/s.json"\nperiod = "month"\n'
+        'topics = "off"\nquiet = true\n', encoding="utf-8")
+    result = runner.invoke(cli, ["analyze", UTF8, "--config", str(tmp_path / "weekly.toml"), "-j", "1",
+                                 "--period", "week"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert list(summary["segments"]) == ["地市"] and summary["period"]["granularity"] == "week"
+    assert summary["topics"] == [] and result.stdout == ""
+
+
+def test_config_with_an_unknown_key_is_a_usage_error(runner, tmp_path):
+    (tmp_path / "bad.toml").write_text('[annotate]\nsegment_column = "地市"\n', encoding="utf-8")
+    result = runner.invoke(cli, ["annotate", UTF8, "--config", str(tmp_path / "bad.toml")])
+    assert result.exit_code == 2
+    assert "unknown setting(s) for annotate: segment_column (known: " in result.stderr
+
+
+def test_the_readme_config_example_runs(runner, tmp_path):
+    from conftest import SAMPLES as samples
+
+    readme = (samples.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n# weekly.toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "weekly.toml").write_text(example.replace("/srv/reports", str(tmp_path)), encoding="utf-8")
+    config = ["--config", str(tmp_path / "weekly.toml"), "-j", "1"]
+    analyzed = runner.invoke(cli, ["analyze", *config, str(samples / "survey_export.csv"), "--topics", "off"])
+    assert analyzed.exit_code == 3, analyzed.output  # the billing alert, under fail-on-alert
+    assert analyzed.stdout == "" and analyzed.stderr == "textmine: 1 alert(s) fired\n"
+    summary = json.loads(next(tmp_path.glob("summary-*.json")).read_text(encoding="utf-8"))
+    assert list(summary["segments"]) == ["地区类型", "年龄段"] and next(tmp_path.glob("report-*.xlsx"))
+    annotated = runner.invoke(cli, ["annotate", *config, str(FIXTURES / "utf8.csv")])
+    assert annotated.exit_code == 0 and annotated.output == ""
+    assert len(read_csv_text(next(tmp_path.glob("annotated-*.csv")).read_text(encoding="utf-8-sig"))) == 3
+
+
+def test_analyze_help_is_true_to_the_period(runner):
+    result = runner.invoke(cli, ["analyze", "--help"])
+    assert "--period [auto|week|month]" in result.output and "[default: auto]" in result.output
+    assert "half a year" in result.output and "The weekly report" not in result.output
+
+
+@pytest.mark.parametrize("command", ["annotate", "analyze", "topics"])
+def test_every_command_takes_a_config_file(runner, command):
+    result = runner.invoke(cli, [command, "--help"])
+    assert result.exit_code == 0 and "--config FILE" in result.output

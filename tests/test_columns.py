@@ -3,9 +3,12 @@ import datetime as dt
 import pytest
 
 from textmine.io.columns import (
-    period_end,
-    detect_date_column, detect_score_column, detect_segment_columns, number_or_none, parse_date, period_of,
+    auto_period, detect_date_column, detect_score_column, detect_segment_columns, names_categories, number_or_none,
+    parse_date, period_bounds, period_end, period_of,
 )
+from textmine.painpoints.taxonomy import OTHER, Taxonomy
+
+CATEGORY_NAMES = {code: name for code, name in Taxonomy.load().names.items() if code != OTHER}
 
 
 # ------------------------------------------------------------------ dates and columns
@@ -121,3 +124,43 @@ def test_detect_complaint_order_columns():
     assert detect_date_column(header, rows) == "受理时间"
     assert detect_score_column(header, rows) is None
     assert detect_segment_columns(header, rows) == ["地市", "投诉类别"]
+
+
+# ------------------------------------------------------------------ columns that name the categories
+@pytest.mark.parametrize("values, expected", [
+    # 投诉类型 of samples/complaint_orders.xlsx: names and near-names of the categories, some blank.
+    (["计费争议", "服务质量", "装维服务", "资费套餐", "网络质量", "信息安全", "业务办理", "营销问题", ""], True),
+    (["网络", "资费", "服务", "网络"], True),
+    (["billing", "coverage", "speed"], True),
+    (["畅享套餐58元", "畅享套餐128元", "宽带融合套餐", "大王卡", "老年卡"], False),  # all say 套餐: one category
+    (["营业厅", "10086热线", "APP", "短信", "客服热线", "网上营业厅"], False),
+    (["城市", "县城", "农村"], False), (["18-25", "60以上"], False), (["广州", "深圳"], False), ([], False),
+    (["装维服务", "广州", "深圳", "佛山", "东莞"], False),  # one cell of five
+])
+def test_names_categories(values, expected):
+    assert names_categories(values, CATEGORY_NAMES) is expected
+
+
+def test_a_complaint_type_column_is_not_a_customer_group():
+    header = ["工单编号", "地市", "投诉类型", "投诉内容"]
+    types = ["计费争议", "服务质量", "装维服务", "资费套餐", "网络质量", "", "业务办理"]
+    rows = [{"工单编号": f"GD{i}", "地市": ["广州", "深圳", "佛山"][i % 3], "投诉类型": types[i % len(types)],
+             "投诉内容": "用户来电反映信号差"} for i in range(40)]
+    assert detect_segment_columns(header, rows, category_names=CATEGORY_NAMES) == ["地市"]
+    assert detect_segment_columns(header, rows) == ["地市", "投诉类型"]  # without the taxonomy, as before
+
+
+@pytest.mark.parametrize("label, first, last", [
+    ("2026-11", dt.date(2026, 11, 1), dt.date(2026, 11, 30)), ("2026-12", dt.date(2026, 12, 1), dt.date(2026, 12, 31)),
+    ("2028-02", dt.date(2028, 2, 1), dt.date(2028, 2, 29)), ("2026-W47", dt.date(2026, 11, 16), dt.date(2026, 11, 22)),
+    ("2026-W01", dt.date(2025, 12, 29), dt.date(2026, 1, 4)), ("2026-W53", dt.date(2026, 12, 28), dt.date(2027, 1, 3)),
+])
+def test_period_bounds(label, first, last):
+    assert period_bounds(label) == (first, last)
+    assert period_of(first, "week" if "W" in label else "month") == label
+
+
+@pytest.mark.parametrize("days, expected", [(1, "week"), (183, "week"), (184, "month"), (400, "month")])
+def test_auto_period(days, expected):
+    first = dt.date(2026, 1, 1)
+    assert auto_period(first, first + dt.timedelta(days=days - 1)) == expected

@@ -64,8 +64,11 @@ def details_of(comments, result):
 @pytest.fixture(scope="module")
 def result():
     comments = as_comments(annotated_rows())
-    return comments, aggregator(segment_columns=["地区类型"], score_scale="0-10").add_many(comments).result(
+    analysis = aggregator(segment_columns=["地区类型"], score_scale="0-10").add_many(comments).result(
         rows_read=len(comments), topics=TOPICS)
+    analysis.new_topics = [{"id": 1, "label": "5G/耗电", "words": [("5G", 0.5), ("耗电", 0.4)], "size": 12,
+                            "negative": 9, "negative_share": 0.75, "examples": ["5G耗电太快", "一开5G就发烫"]}]
+    return comments, analysis
 
 
 @pytest.fixture(scope="module")
@@ -304,6 +307,19 @@ def test_summary_values(book):
     trends = [r for r in book["趋势与预警"].iter_rows(values_only=True)]
     assert trends[2][:3] == ("计费扣费", "2026-11", 15)
     assert book["明细"].max_row == 241
+
+
+def test_segments_sheet_says_how_many_tests_were_made(book):
+    rows = list(book["客群短板"].iter_rows(values_only=True))
+    assert rows[0][8:10] == ("p 值", "校正后 p 值")
+    notes = [row[0] for row in rows if row[0] and str(row[0]).startswith("共 ")]
+    assert len(notes) == 1 and "Benjamini-Hochberg 校正，错误发现率 5%" in notes[0]
+
+
+def test_topics_sheet_lists_the_candidate_new_pain_points(book):
+    rows = list(book["主题"].iter_rows(values_only=True))
+    header = next(index for index, row in enumerate(rows) if row[6:7] == ("关键词；典型评论（已脱敏）",))
+    assert rows[header + 1] == (1, "5G/耗电", 12, 0.75, None, None, "5G 耗电\n5G耗电太快\n一开5G就发烫")
 
 
 @pytest.mark.parametrize("value, expected", [

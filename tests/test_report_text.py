@@ -32,7 +32,8 @@ def result():
             sentiment = "pos" if i % 7 == 0 else "neg"
             score = 9 if sentiment == "pos" else (1 if "customer_service" in categories else 5)
             rows.append(annotated(categories, sentiment, score, date=day, 地区类型=group))
-    return aggregator(segment_columns=["地区类型"], score_scale="0-10").add_many(as_comments(rows)).result(rows_read=len(rows))
+    return aggregator(segment_columns=["地区类型"], score_scale="0-10", period="month").add_many(
+        as_comments(rows)).result(rows_read=len(rows))
 
 
 def test_plain_lines(result):
@@ -135,6 +136,23 @@ def test_analyze_accepts_full(tmp_path):
     from textmine.cli import cli
 
     completed = CliRunner().invoke(cli, ["analyze", str(SAMPLES / "sms_replies.csv"), "--topics", "off", "--full",
-                                         "-q", "-j", "1"])
+                                         "-j", "1"])
     assert completed.exit_code == 0, completed.output
     assert completed.output.startswith("概览：")  # not a terminal: the plain view, whole
+
+
+def test_plain_lines_say_how_many_tests_and_which_period(result):
+    lines = summary_lines(result)
+    assert "客群短板（共 7 次检验：分群取值 × 痛点，Benjamini-Hochberg 校正，错误发现率 5%）：" in lines
+    assert any(line.startswith("  地区类型=[农村]: 信号覆盖（组内 ") and "，校正后 p=" in line for line in lines)
+    assert "预警（按月比较最后一期，日期 2026-06-15 ~ 2026-11-15）：" in lines  # 154 days, but --period month
+
+
+def test_an_alert_on_a_partial_period_says_so():
+    rows = [annotated(["speed"], date=f"2026-10-{day:02d}") for day in range(1, 32) for _ in range(5)]
+    rows += [annotated(["billing"] if n < 2 else ["speed"], date=f"2026-{month:02d}-10")
+             for month in (6, 7, 8, 9) for n in range(150)]
+    rows += [annotated(["billing"] if n < 20 else ["speed"], date="2026-11-10") for n in range(60)]
+    lines = summary_lines(aggregator(period="month").add_many(as_comments(rows)).result())
+    alert = next(line for line in lines if line.startswith("  计费扣费 2026-11: 20 条"))
+    assert alert.endswith("（不完整的一期：10/30 天，按本期评论数比较）")

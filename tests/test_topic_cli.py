@@ -70,9 +70,9 @@ def test_topics_command_uses_the_engine(small_survey, engine):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_representative_comments_are_masked(small_survey, engine):
     result = CliRunner().invoke(cli, ["topics", str(small_survey), "--topics", "5",
-                                      "--topic-engine", engine, "-j", "1", "-q"])
+                                      "--topic-engine", engine, "-j", "1"])
     assert result.exit_code == 0, result.output
-    examples = [line for line in result.output.splitlines() if line.lstrip().startswith("例：")]
+    examples = [line for line in result.stdout.splitlines() if line.lstrip().startswith("例：")]
     assert len(examples) >= 15  # 3-5 a topic
     assert any("电话" in line for line in examples)  # comments that had a number are shown ...
     assert not any(PHONE.search(line) for line in examples)  # ... without it
@@ -109,7 +109,7 @@ def test_two_processes_with_the_same_seed_agree_exactly(small_survey, engine):
 
 
 def test_topics_command_names_the_closest_pain_point(small_survey):
-    result = CliRunner().invoke(cli, ["topics", str(small_survey), "--topics", "4", "-j", "1", "-q"])
+    result = CliRunner().invoke(cli, ["topics", str(small_survey), "--topics", "4", "-j", "1"])
     assert result.exit_code == 0, result.output
     closest = re.findall(r"最接近痛点 (\S+)（", result.output)
     assert closest and set(closest) <= set(Taxonomy.load().names.values())

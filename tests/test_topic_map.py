@@ -81,10 +81,10 @@ def test_no_topics_still_writes_a_page():
 def test_topics_command_writes_the_map(tmp_path):
     path = tmp_path / "map.html"
     result = CliRunner().invoke(cli, ["topics", str(SAMPLES / "sms_replies.csv"), "--topics", "4",
-                                      "--topics-html", str(path), "-j", "1", "-q"])
+                                      "--topics-html", str(path), "-j", "1"])
     assert result.exit_code == 0, result.output
     page = path.read_text(encoding="utf-8")
-    labels = re.findall(r"^#\d+ (\S+)", result.output, re.M)
+    labels = re.findall(r"^#\d+ (\S+)", result.stdout, re.M)
     assert len(labels) == 4 and all(label in page for label in labels)
     assert external_references(page) == []
 

@@ -210,6 +210,25 @@ def test_new_issue_topics_guards_small_input_and_finds_topics(corpus):
     assert all(f["negative_share"] is None for f in found)  # no sentiments given
 
 
+def test_new_issue_topics_leave_praise_out_and_rank_by_negative_share():
+    """Compliments (here the service words) make no candidate; the coverage comments (all negative)
+    rank before the broadband ones (a quarter negative, the rest neutral suggestions)."""
+    rng = random.Random(1)
+    themes = [("service", "pos"), ("coverage", "neg"), ("broadband", None)]
+    docs, sentiments = [], []
+    for number in range(300):
+        name, label = themes[number % 3]
+        docs.append(rng.sample(PLANTED[name], 5))
+        sentiments.append(label or ("neg" if number % 4 == 0 else "neu"))
+    found = new_issue_topics(docs, [" ".join(d) for d in docs], sentiments=sentiments, n_topics=2, phrases=False)
+    words = [{word for word, _ in topic["words"]} for topic in found]
+    assert not set(PLANTED["service"]) & set().union(*words)
+    assert words[0] <= set(PLANTED["coverage"]) and words[1] <= set(PLANTED["broadband"])
+    assert found[0]["negative_share"] == 1.0 and found[0]["negative"] == found[0]["size"] > 80
+    assert 0.15 < found[1]["negative_share"] < 0.35 and found[1]["negative"] > 15
+    assert sum(topic["size"] for topic in found) <= 200  # the 100 compliments are in no topic
+
+
 def test_npmi_coherence():
     docs = [{"信号", "差"}, {"信号", "差"}, {"网速"}, {"网速", "慢"}]
     assert npmi_coherence([["信号", "差"]], docs) == pytest.approx(1.0)

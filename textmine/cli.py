@@ -1,8 +1,10 @@
 """The command line: option parsing and output only; the work is in the library.
 
-Library errors (textmine.errors) become one line on stderr and exit 1; usage
-errors exit 2; Ctrl-C exits 130 and leaves no partial file; an unexpected error
-shows a traceback only with ``--debug``.
+Exit codes: 0 success; 1 bad data (library errors, textmine.errors, one line on
+stderr); 2 bad usage or option value (Click's own checks and the library's
+OptionError, also one line); 3 an alert fired under ``analyze --fail-on-alert``;
+130 interrupted (no partial file is left). A closed stdout (``| head``) ends
+the run quietly with 0. An unexpected error shows a traceback only with ``--debug``.
 """
 
 import sys
@@ -11,10 +13,12 @@ import traceback
 import click
 
 from textmine import __version__
-from textmine.errors import TextmineError
+from textmine.errors import ConfigError, OptionError, TextmineError
+from textmine.io.outputs import OutputPath, check_outputs, dated_path, rows_format
 from textmine.report.progress import Progress, report_rows
 
-EXIT_DATA_ERROR = 1
+EXIT_USAGE = 2
+EXIT_ALERT = 3
 EXIT_INTERRUPTED = 130
 # textmine.topics.engines.ENGINES, written out: importing it would load numpy on every start.
 TOPIC_ENGINES = ("nmf", "lda")
@@ -25,18 +29,27 @@ topic_engine_option = click.option("--topic-engine", type=click.Choice(TOPIC_ENG
                                    help="Topic model: nmf (best on short comments) or lda (gensim).")
 
 
+class BadOptionValue(click.ClickException):
+    """A bad option value found by the library: one line, like any error, and exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
 class TextmineGroup(click.Group):
     """Turns the library's exceptions into the CLI's error contract."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except OptionError as exc:
+            raise BadOptionValue(str(exc)) from exc
         except TextmineError as exc:
             raise click.ClickException(str(exc)) from exc
         except BrokenPipeError:
-            # The reader of our stdout went away (| head): stop quietly, like other tools.
+            # The reader of our stdout went away (| head): it has what it wanted, so stop
+            # quietly and successfully, like other tools.
             _silence_stdout()
-            ctx.exit(EXIT_DATA_ERROR)
+            ctx.exit(0)
         except KeyboardInterrupt:
             click.echo("textmine: interrupted; no output file was written", err=True)
             ctx.exit(EXIT_INTERRUPTED)
@@ -48,6 +61,21 @@ class TextmineGroup(click.Group):
             raise click.ClickException(
                 f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
             ) from exc
+
+
+class TopicsType(click.ParamType):
+    """``--topics``: auto, off or a number from 1 to 50 (a usage error otherwise)."""
+
+    name = "auto|off|N"
+
+    def convert(self, value, param, ctx):
+        from textmine.pipeline.runner import parse_topics_option
+
+        try:
+            parse_topics_option(value)
+        except ConfigError as exc:
+            self.fail(str(exc).replace("--topics must be ", "must be "), param, ctx)
+        return str(value).strip().lower()
 
 
 def _silence_stdout():
@@ -74,11 +102,39 @@ def cli(ctx, debug):
     ctx.ensure_object(dict)["debug"] = debug
 
 
+def load_config(ctx, param, path):
+    """``--config``: the file's settings become the command's defaults (eager: read before the others)."""
+    if path is None:
+        return None
+    from textmine.io.config import config_defaults
+
+    others = ctx.parent.command.commands.values() if ctx.parent is not None else ()
+    defaults = config_defaults(path, ctx.info_name, _typed_names(ctx.command), elsewhere={
+        name for other in others if other is not ctx.command for name in _typed_names(other)})
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    return path
+
+
+def _typed_names(command):
+    """{name as typed, dashes as underscores: (parameter name, repeatable)} of a command's options."""
+    from textmine.io.config import option_key
+
+    names = {}
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name and param.name != "config":
+            for spelling in [param.name, *(opt for opt in param.opts if opt.startswith("--"))]:
+                names[option_key(spelling)] = (param.name, param.multiple)
+    return names
+
+
 def input_options(command):
     """Options shared by every command that reads feedback."""
     options = [
         click.argument("inputs", nargs=-1, required=True,
                        type=click.Path(exists=True, dir_okay=False, allow_dash=True)),
+        click.option("--config", type=click.Path(exists=True, dir_okay=False), callback=load_config,
+                     is_eager=True, expose_value=False,
+                     help="TOML file with defaults for the options, named as typed (see the README)."),
         click.option("--text-column", "-c", help="Column holding the comments (name or 1-based number)."),
         click.option("--encoding", help="Input encoding (default: detected)."),
         click.option("--sheet", help="Worksheet of an .xlsx input (name or 1-based number)."),
@@ -96,7 +152,9 @@ def input_options(command):
                      show_default=True, help="snownlp keeps the old baseline for comparison."),
         click.option("--no-mask", is_flag=True, help="Keep phone, ID, card numbers and e-mails unmasked."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores)."),
-        click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line."),
+        click.option("--quiet", "-q", is_flag=True,
+                     help="Nothing on stdout but what an option sends there (-o -, --json -); "
+                          "no progress or row counts on stderr unless rows were skipped."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -134,17 +192,20 @@ def resolve_jobs(jobs):
 @cli.command()
 @input_options
 @click.option("--output", "-o", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
-              help="Output file (.csv, .tsv, .jsonl, .xlsx) or - for stdout.")
+              help="Output file (.csv, .tsv, .jsonl, .xlsx; {date} allowed) or - for stdout.")
 @click.option("--format", "output_format", type=click.Choice(["csv", "tsv", "jsonl", "xlsx"]),
               help="Output format (default: from the suffix; CSV on stdout).")
+@click.option("--bom/--no-bom", default=None,
+              help="Start CSV/TSV with a UTF-8 BOM, which Excel needs to read Chinese "
+                   "(default: in files, not on stdout).")
 @click.option("--tokens", is_flag=True, help="Add a tokens column (space-separated words).")
 @click.option("--no-excel-escape", is_flag=True,
               help="Do not prefix formula-like cells with ' in CSV files (for pipelines).")
-@click.option("--topics", "topics", default=None,
+@click.option("--topics", "topics", default=None, type=TopicsType(),
               help="Add a topic column: auto (number chosen by coherence) or a number. Reads the input twice.")
 @seed_option
 @topic_engine_option
-def annotate(inputs, output, output_format, no_excel_escape, topics, seed, topic_engine, jobs, quiet,
+def annotate(inputs, output, output_format, bom, no_excel_escape, topics, seed, topic_engine, jobs, quiet,
              **kwargs):
     """Write every input row back with sentiment, pain points and flags.
 
@@ -156,75 +217,35 @@ def annotate(inputs, output, output_format, no_excel_escape, topics, seed, topic
     \b
     Example:
         textmine annotate survey_export.csv -o annotated.csv
-        cat replies.csv | textmine annotate - --text-column 回复内容 > out.csv
+        cat replies.csv | textmine annotate - --text-column 回复内容 --bom > for_excel.csv
     """
     from textmine.pipeline import annotate_files, parse_topics_option
 
     check_stdin_once(inputs)
+    output = dated_path(output)
+    output_format = rows_format(output, output_format)
+    check_outputs(inputs, [OutputPath("-o", output, output_format)])
     read_options, language = make_options(kwargs)
-    if topics is not None and parse_topics_option(topics) is not None:
-        # Imported here: the topic stage loads gensim, which plain annotate never needs.
-        from textmine.pipeline import annotate_with_topics
-
-        with Progress(quiet) as progress:
-            result = annotate_with_topics(
-                inputs, output, topics, seed=seed, topic_engine=topic_engine,
-                read_options=read_options, language=language,
-                output_format=output_format, excel_escape=not no_excel_escape, jobs=resolve_jobs(jobs),
-                progress=progress, stdin=click.get_binary_stream("stdin"), stdout=click.get_text_stream("stdout"),
-            )
-        report_rows(result, quiet)
-        return
+    writing = dict(output_format=output_format, excel_escape=not no_excel_escape, bom=bom, jobs=resolve_jobs(jobs),
+                   stdin=sys.stdin.buffer, stdout=sys.stdout)
     with Progress(quiet) as progress:
-        result = annotate_files(
-            inputs, output, read_options=read_options, options=language, output_format=output_format,
-            excel_escape=not no_excel_escape, jobs=resolve_jobs(jobs), progress=progress,
-            stdin=click.get_binary_stream("stdin"), stdout=click.get_text_stream("stdout"),
-        )
+        if topics is not None and parse_topics_option(topics) is not None:
+            # Imported here: the topic stage loads gensim, which plain annotate never needs.
+            from textmine.pipeline import annotate_with_topics
+
+            result = annotate_with_topics(inputs, output, topics, seed=seed, topic_engine=topic_engine,
+                                          read_options=read_options, language=language, progress=progress,
+                                          **writing)
+        else:
+            result = annotate_files(inputs, output, read_options=read_options, options=language,
+                                    progress=progress, **writing)
     report_rows(result, quiet)
-
-
-def load_config(ctx, _param, path):
-    """Read defaults for the command's options from a TOML file (eager: before the others).
-
-    Keys are option names with underscores (``segment_column = ["地区类型"]``), at the
-    top level or under a table named after the command (``[analyze]``).
-    """
-    if path is None:
-        return None
-    import tomllib
-
-    try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise click.BadParameter(f"cannot read {path}: {exc}", ctx=ctx, param=_param) from exc
-    section = data.get(ctx.info_name, {})
-    defaults = {key.replace("-", "_"): value for key, value in data.items() if not isinstance(value, dict)}
-    defaults.update({key.replace("-", "_"): value for key, value in section.items()})
-    known = {param.name for param in ctx.command.params}
-    unknown = sorted(set(defaults) - known)
-    if unknown:
-        raise click.BadParameter(f"unknown setting(s) in {path}: {', '.join(unknown)}", ctx=ctx, param=_param)
-    ctx.default_map = {**(ctx.default_map or {}), **defaults}
-    return path
-
-
-def dated(path):
-    """Replace ``{date}`` in an output path with today's date, for cron jobs."""
-    if path is None or "{date}" not in path:
-        return path
-    import datetime
-
-    return path.replace("{date}", datetime.date.today().isoformat())
 
 
 def analysis_options(command):
     """Options shared by analyze and topics."""
     options = [
-        click.option("--config", type=click.Path(exists=True, dir_okay=False), callback=load_config,
-                     is_eager=True, expose_value=False, help="TOML file with defaults for these options."),
-        click.option("--topics", "topics", default="auto", show_default=True,
+        click.option("--topics", "topics", default="auto", show_default=True, type=TopicsType(),
                      help="Number of topics: auto (chosen by coherence), a number, or off."),
         seed_option,
         topic_engine_option,
@@ -238,24 +259,19 @@ def analysis_options(command):
     return command
 
 
-def write_json(summary, path):
-    import json
+def analysis_outputs(inputs, topics, outputs):
+    """The outputs (``OutputPath``s) of analyze or topics, dated and checked before any work.
 
-    from textmine.io.write import atomic_path
-
-    text = json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n"
-    if path == "-":
-        click.echo(text, nl=False)
-        return
-    with atomic_path(path) as temporary:
-        temporary.write_text(text, encoding="utf-8")
-
-
-def check_topics_html(topics_html, topics):
+    Returns {option: path or None}.
+    """
     from textmine.pipeline import parse_topics_option
 
-    if topics_html and parse_topics_option(topics) is None:
+    check_stdin_once(inputs)
+    paths = {output.option: dated_path(output.path) for output in outputs}
+    if paths.get("--topics-html") and parse_topics_option(topics) is None:
         raise click.UsageError("--topics-html needs topics: leave out --topics off")
+    check_outputs(inputs, [OutputPath(output.option, paths[output.option], output.format) for output in outputs])
+    return paths
 
 
 def write_topics_html(run, path):
@@ -263,74 +279,77 @@ def write_topics_html(run, path):
     from textmine.report.topic_map import write_topic_map
 
     model = run.topic_model
-    write_topic_map(dated(path), model.topic_word_ if model is not None else [], run.topics)
+    write_topic_map(path, model.topic_word_ if model is not None else [], run.topics)
 
 
 def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
     from textmine.pipeline.analyze import analyze_files
 
-    check_stdin_once(inputs)
     read_options, language = make_options(kwargs)
     with Progress(quiet) as progress:
         return analyze_files(inputs, analyze_options, read_options=read_options, language=language,
-                             jobs=resolve_jobs(jobs), progress=progress, stdin=click.get_binary_stream("stdin"))
+                             jobs=resolve_jobs(jobs), progress=progress, stdin=sys.stdin.buffer)
 
 
 @cli.command()
 @input_options
 @analysis_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
-              help="Excel workbook to write ({date} allowed, e.g. report-{date}.xlsx).")
+              help="Excel workbook to write (.xlsx; {date} allowed, e.g. report-{date}.xlsx).")
 @click.option("--segment-column", "segment_columns", multiple=True,
               help="Customer-group column to compare (repeatable; default: detected).")
 @click.option("--date-column", help="Date column for trends (default: detected).")
 @click.option("--score-column", help="Satisfaction / NPS score column, 0-10 or 1-5 (default: detected).")
-@click.option("--period", type=click.Choice(["week", "month"]), default="month", show_default=True,
-              help="Period of the trend alerts.")
+@click.option("--period", type=click.Choice(["auto", "week", "month"]), default="auto", show_default=True,
+              help="Period the alerts compare: auto is week when the dates span up to half a year "
+                   "(183 days), month beyond.")
 @click.option("--include-duplicates", is_flag=True, help="Count duplicate comments in the analyses.")
 @click.option("--fail-on-alert", is_flag=True, help="Exit with status 3 when an alert fires (for cron).")
 @click.option("--full", is_flag=True, help="Show every row of the terminal summary (default: the top rows).")
 def analyze(inputs, output, json_path, segment_columns, date_column, score_column, period, topics, seed,
             topic_engine, topics_html, include_duplicates, fail_on_alert, full, jobs, quiet, **kwargs):
-    """The weekly report: pain points, short boards, trends, alerts, drivers, topics.
+    """The report: pain points, short boards, trends, alerts, drivers, topics.
 
     Writes an Excel workbook with native charts (-o), a JSON summary for
     scripts (--json), and a summary on the terminal. Date, score and segment
-    columns are detected when not given.
+    columns are detected when not given. Alerts compare the last week (the
+    last month when the dates span more than half a year; see --period).
 
     \b
     Example:
         textmine analyze survey_export.csv -o report-{date}.xlsx --json summary.json
         textmine analyze orders.xlsx --segment-column 地市 --period week --fail-on-alert
     """
+    from textmine.io.write import write_json_summary
     from textmine.pipeline.analyze import AnalyzeOptions
     from textmine.report.terminal import render_summary
 
-    check_topics_html(topics_html, topics)
+    paths = analysis_outputs(inputs, topics, [OutputPath("-o", output, "xlsx"), OutputPath("--json", json_path, "json"),
+                                              OutputPath("--topics-html", topics_html, "html")])
     options = AnalyzeOptions(segment_columns=tuple(segment_columns), date_column=date_column,
                              score_column=score_column, period=period, topics=topics, seed=seed,
                              topic_engine=topic_engine, include_duplicates=include_duplicates)
     run = run_analysis(inputs, kwargs, options, jobs, quiet)
     try:
-        if output:
+        if paths["-o"]:
             from textmine.report.excel import write_workbook
             from textmine.io.write import atomic_path
 
             details = run.details()
-            with atomic_path(dated(output)) as temporary, Progress(quiet, "workbook", details.count) as progress:
+            with atomic_path(paths["-o"]) as temporary, Progress(quiet, "workbook", details.count) as progress:
                 write_workbook(run.result, temporary, details=details, progress=progress)
-        if json_path:
-            write_json(run.summary, dated(json_path))
-        if topics_html:
-            write_topics_html(run, topics_html)
+        if paths["--json"]:
+            write_json_summary(run.summary, paths["--json"], stdout=sys.stdout)
+        if paths["--topics-html"]:
+            write_topics_html(run, paths["--topics-html"])
     finally:
         run.close()
-    if json_path != "-":
+    if not quiet and json_path != "-":
         render_summary(run.result, plain=not sys.stdout.isatty(), full=full)
     report_rows(run.accounting, quiet)
     if fail_on_alert and run.result.alerts:
         click.echo(f"textmine: {len(run.result.alerts)} alert(s) fired", err=True)
-        sys.exit(3)
+        sys.exit(EXIT_ALERT)
 
 
 @cli.command()
@@ -341,8 +360,8 @@ def topics(inputs, json_path, topics, seed, topic_engine, topics_html, jobs, qui
 
     Prints the coherence curve, each topic's label, words, size, share of
     negative comments, the pain point it overlaps most and typical comments
-    (masked), then candidate new pain points: topics of the comments that no
-    category covers.
+    (masked), then candidate new pain points: topics of the negative comments
+    that no category covers.
 
     \b
     Example:
@@ -350,19 +369,21 @@ def topics(inputs, json_path, topics, seed, topic_engine, topics_html, jobs, qui
         textmine topics orders.xlsx --topics 8 --seed 1 --json topics.json
         textmine topics survey_export.csv --topic-engine lda --topics-html map.html
     """
+    from textmine.io.write import write_json_summary
     from textmine.pipeline.analyze import AnalyzeOptions
     from textmine.report.terminal import topic_lines
 
-    check_topics_html(topics_html, topics)
+    paths = analysis_outputs(inputs, topics, [OutputPath("--json", json_path, "json"),
+                                              OutputPath("--topics-html", topics_html, "html")])
     options = AnalyzeOptions(topics=topics, seed=seed, topic_engine=topic_engine, aggregate=False)
     run = run_analysis(inputs, kwargs, options, jobs, quiet)
     run.close()
-    if topics_html:
-        write_topics_html(run, topics_html)
-    if json_path:
+    if paths["--topics-html"]:
+        write_topics_html(run, paths["--topics-html"])
+    if paths["--json"]:
         keys = ("topic_model", "topics", "new_topics", "rows")
-        write_json({key: run.summary.get(key) for key in keys}, dated(json_path))
-    if json_path != "-":
+        write_json_summary({key: run.summary.get(key) for key in keys}, paths["--json"], stdout=sys.stdout)
+    if not quiet and json_path != "-":
         for line in topic_lines(run.summary, run.topics):
             click.echo(line)
     report_rows(run.accounting, quiet)

@@ -39,3 +39,12 @@ class ConfigError(TextmineError):
 
 class OutputError(TextmineError):
     """An output file cannot be written."""
+
+
+class OptionError(ConfigError):
+    """An option's value cannot be used: a bad usage, which the CLI exits with status 2.
+
+    Raised by the library when a value only turns out to be wrong against the
+    files (an output that would replace an input, a segment column that names
+    the categories), so the message says which option to change.
+    """

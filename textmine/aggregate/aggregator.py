@@ -9,58 +9,31 @@ memory does not grow with the input.
     >>> agg = Aggregator(segment_columns=["地区类型"]).add_many(rows)
     >>> summary = to_json_summary(agg.result(rows_read=2000))
 
-This module holds the Aggregator, the AnalysisResult it builds and the JSON
-summary; the statistical tests behind short boards, alerts and drivers (Fisher,
-Poisson, score impact) are in ``analyze_stats``.
+This module holds the Aggregator; the AnalysisResult it builds and the JSON
+summary are in ``result``, the statistical tests behind short boards, alerts and
+drivers (Fisher with Benjamini-Hochberg over the run, Poisson, score impact) in
+``stats``.
 """
 
 import heapq
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from itertools import combinations
 
 from textmine.aggregate.stats import (
-    _pvalue, _ratio, _round, rising_alerts, score_drivers, short_board)
+    _pvalue, _ratio, _round, benjamini_hochberg, rising_alerts, score_drivers, segment_tests, short_board)
+from textmine.aggregate.result import AnalysisResult
 from textmine.memo import BoundedMemo
-from textmine.io.columns import number_or_none, parse_date, period_end, period_of
+from textmine.io.columns import auto_period, number_or_none, parse_date, period_bounds, period_end, period_of
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
 
 EMPTY_VALUE = "(空)"
 OVERFLOW_VALUE = "(其他值)"
 PERIODS = ("month", "week")
+PERIOD_CHOICES = ("auto", *PERIODS)  # auto: week for dates spanning up to half a year, else month
 
 
 # ---------------------------------------------------------------- aggregation
-@dataclass
-class AnalysisResult:
-    """Everything the reports need; plain data (dicts, lists, numbers, strings).
-
-    ``category_names`` maps every code of the run's taxonomy (and ``other``) to
-    its name, for the codes in trends, segments and verbatims.
-    """
-
-    rows: dict
-    overview: dict
-    sentiment: dict
-    categories: list
-    segments: dict
-    trends: dict
-    alerts: list
-    drivers: list
-    keywords: list = field(default_factory=list)
-    word_pairs: list = field(default_factory=list)
-    verbatims: dict = field(default_factory=dict)
-    topics: list = field(default_factory=list)
-    category_names: dict = field(default_factory=dict)
-
-    def category_name(self, code):
-        """The name a report shows for a category code; an unknown code is its own name."""
-        if code in self.category_names:
-            return self.category_names[code]
-        return next((item["name"] for item in self.categories if item["code"] == code), code)
-
-
 class _Stats:
     """Counts and score sums for one slice of the rows (a segment value or a period)."""
 
@@ -88,7 +61,7 @@ PERIOD_MEMO_SIZE = 100_000  # distinct date cells whose periods are remembered
 
 
 def _periods_of_cell(value):
-    """(day, its month, its week) for a date cell, or None."""
+    """(the day, then its period of each granularity) for a date cell, or None."""
     day = parse_date(value)
     return None if day is None else (day, *(period_of(day, by) for by in PERIODS))
 
@@ -109,7 +82,7 @@ class Aggregator:
                  taxonomy=None, verbatims_per_category=20,
                  min_support=5, alpha=0.05, alert_p=0.01, alert_min_count=5, alert_min_ratio=1.5,
                  baseline=None, max_segment_values=100, max_word_pairs=50_000,
-                 include_duplicates=False):
+                 include_duplicates=False, period="auto"):
         self.segment_columns = list(segment_columns)
         self.date_column, self.score_column = date_column, score_column
         self.score_scale = score_scale
@@ -120,6 +93,10 @@ class Aggregator:
         self.baseline = {"month": 6, "week": 8, **(baseline or {})}  # periods before the last one
         self.max_segment_values, self.max_word_pairs = max_segment_values, max_word_pairs
         self.include_duplicates = include_duplicates
+        if period not in PERIOD_CHOICES:
+            raise ValueError(f"period must be one of {', '.join(PERIOD_CHOICES)}, not {period!r}")
+        self.period = period
+        self.first_day = self.last_day = None
         self.received = 0
         self.excluded = Counter()
         self.sentiment = Counter()
@@ -173,7 +150,11 @@ class Aggregator:
         if dated is None:
             self.undated += 1
         else:
-            self.last_day = max(self.last_day or dated[0], dated[0])
+            day = dated[0]
+            if self.first_day is None or day < self.first_day:
+                self.first_day = day
+            if self.last_day is None or day > self.last_day:
+                self.last_day = day
             for by, period in zip(PERIODS, dated[1:]):
                 self.periods[by][period].add(codes, negative, score)
         self._add_tokens(annotation.content_words, negative)
@@ -186,7 +167,7 @@ class Aggregator:
         return self
 
     def _periods_of(self, value):
-        """(day, the period of each granularity) for a date cell, or None."""
+        """(the day, its period of each granularity) for a date cell, or None."""
         try:
             return self._periods[value]
         except TypeError:  # an unhashable cell value: not a date anyway
@@ -236,9 +217,14 @@ class Aggregator:
                 "analyzed": analysed, "skipped": sum(skipped.values()), "skipped_by_reason": skipped,
                 "excluded": sum(self.excluded.values()), "excluded_by_reason": dict(self.excluded)}
         sentiment = {label: self.sentiment.get(label, 0) for label in ("pos", "neu", "neg")}
-        return AnalysisResult(
+        segments, fdr = self._segment_tables()
+        granularity = auto_period(self.first_day, self.last_day) if self.period == "auto" else self.period
+        period = {"granularity": granularity, "requested": self.period,
+                  "first_date": self.first_day and self.first_day.isoformat(),
+                  "last_date": self.last_day and self.last_day.isoformat()}
+        return AnalysisResult(period=period,
             rows=rows, overview=self._overview(sentiment), sentiment=sentiment,
-            categories=self._category_table(), segments=self._segment_tables(),
+            categories=self._category_table(), segments=segments, fdr=fdr,
             trends=self._trends(), alerts=self._alerts(), drivers=self._drivers(),
             keywords=[{"word": w, "count": n, "negative": self.neg_words.get(w, 0)}
                       for w, n in self.words.most_common(50)],
@@ -303,19 +289,30 @@ class Aggregator:
         return table
 
     def _segment_tables(self):
+        """The segment tables and the ``fdr`` block: every test of the run is corrected together."""
+        codes = self._codes()
+        tests = {(column, value): segment_tests(stats, self.all, codes, min_support=self.min_support)
+                 for column, groups in self.segments.items() for value, stats in groups.items()}
+        adjusted = iter(benjamini_hochberg([test[2] for group in tests.values() for test in group]))
         tables = {}
         for column, groups in self.segments.items():
-            entries = [self._segment_entry(value, stats) for value, stats in groups.items()]
-            entries.sort(key=lambda e: (e["short_board"] is None, 1.0 if e["p_value"] is None else e["p_value"],
-                                        -e["rows"], e["value"]))
+            entries = []
+            for value, stats in groups.items():
+                group_tests = tests[column, value]
+                best = short_board(group_tests, [next(adjusted) for _ in group_tests], alpha=self.alpha)
+                entries.append(self._segment_entry(value, stats, best))
+            entries.sort(key=lambda e: (e["short_board"] is None, 1.0 if e["p_adjusted"] is None else e["p_adjusted"],
+                                        1.0 if e["p_value"] is None else e["p_value"], -e["rows"], e["value"]))
             tables[column] = entries
-        return tables
+        fdr = {"method": "benjamini-hochberg", "level": self.alpha,
+               "tests": sum(map(len, tests.values())),
+               "short_boards": sum(entry["short_board"] is not None for entries in tables.values()
+                                   for entry in entries)}
+        return tables, fdr
 
-    def _segment_entry(self, value, group):
+    def _segment_entry(self, value, group, best):
         pains = [(n, code) for code, n in group.cat_neg.items() if code != OTHER and n]
         top = max(pains, key=lambda item: (item[0], -self._order(item[1])[1]))[1] if pains else None
-        best = short_board(group, self.all, self._codes(),
-                           min_support=self.min_support, alpha=self.alpha)
         return {
             "value": value, "rows": group.rows, "negative": group.neg,
             "negative_share": _ratio(group.neg, group.rows),
@@ -323,8 +320,9 @@ class Aggregator:
             "top_pain_point": top, "short_board": best[0] if best else None,
             "lift": (None if math.isinf(best[1]) else _round(best[1])) if best else None,
             "p_value": _pvalue(best[2]) if best else None,
-            "share_in_group": _round(best[3]) if best else None,
-            "share_elsewhere": _round(best[4]) if best else None,
+            "p_adjusted": _pvalue(best[3]) if best else None,
+            "share_in_group": _round(best[4]) if best else None,
+            "share_elsewhere": _round(best[5]) if best else None,
         }
 
     def _trends(self):
@@ -334,21 +332,37 @@ class Aggregator:
             codes = [c for c in self._codes() + [OTHER] if any(table[p].cat.get(c) for p in periods)]
             totals = [table[p].rows for p in periods]
             counts = {c: [table[p].cat.get(c, 0) for p in periods] for c in codes}
+            days = [self._days(p) for p in periods]
             trends[by] = {"periods": periods, "totals": totals, "counts": counts,
                           "shares": {c: [_ratio(n, t) for n, t in zip(counts[c], totals)] for c in codes},
                           "negative": [table[p].neg for p in periods],
                           "avg_score": [_round(table[p].score_sum / table[p].score_n) if table[p].score_n else None
                                         for p in periods],
+                          "days_covered": [covered for covered, _ in days],
+                          "partial": [covered < length for covered, length in days],
                           # Partial when the data ends before the period does: its counts are not comparable.
                           "last_date": self.last_day.isoformat() if periods else None,
                           "partial_last": bool(periods) and self.last_day < period_end(periods[-1], by)}
         return trends
 
+    def _days(self, period):
+        """(days of ``period`` within the dates seen, days of the period): a period the data starts
+        or stops inside is partial, and its counts are not comparable with those of a whole one."""
+        start, end = period_bounds(period)
+        covered = (min(end, self.last_day) - max(start, self.first_day)).days + 1
+        return covered, (end - start).days + 1
+
     def _alerts(self):
-        return rising_alerts(self.periods, self._codes(), self.taxonomy.names,
-                             baseline=self.baseline, alert_p=self.alert_p,
-                             alert_min_count=self.alert_min_count,
-                             alert_min_ratio=self.alert_min_ratio)
+        """The alerts of every granularity; a partial last period is marked (its expected count
+        already comes from its own rows, so it is compared fairly)."""
+        alerts = rising_alerts(self.periods, self._codes(), self.taxonomy.names,
+                               baseline=self.baseline, alert_p=self.alert_p,
+                               alert_min_count=self.alert_min_count,
+                               alert_min_ratio=self.alert_min_ratio)
+        for alert in alerts:
+            covered, length = self._days(alert["period"])
+            alert.update(partial=covered < length, days_covered=covered, days_in_period=length)
+        return alerts
 
     def _drivers(self):
         basis, total_n, total_sum, per_cat = "score", self.all.score_n, self.all.score_sum, self.cat_score
@@ -373,32 +387,3 @@ class Aggregator:
             out.append(item)
         out.sort(key=lambda t: -(t.get("size") or 0))
         return out
-
-
-def to_json_summary(result):
-    """The machine-readable summary: fixed keys, lists sorted most important first.
-
-        >>> summary = to_json_summary(agg.result())
-        >>> summary["categories"][0]["code"]
-    """
-    return {
-        "rows": {k: result.rows[k] for k in ("read", "analyzed", "skipped", "skipped_by_reason",
-                                             "excluded", "excluded_by_reason")},
-        "sentiment": dict(result.sentiment),
-        "categories": [{k: c[k] for k in ("code", "name", "count", "share", "negative_share",
-                                          "avg_score_with", "avg_score_without")} for c in result.categories],
-        "segments": {column: [{k: e[k] for k in ("value", "rows", "top_pain_point", "short_board",
-                                                 "lift", "p_value", "negative_share", "avg_score")}
-                              for e in entries] for column, entries in result.segments.items()},
-        "alerts": [{k: a[k] for k in ("category", "period", "count", "expected", "ratio", "p_value")}
-                   for a in result.alerts],
-        "drivers": [{k: d[k] for k in ("category", "impact", "mean_with", "mean_without", "share", "basis")}
-                    for d in result.drivers],
-        "topics": [{"id": t.get("id"), "label": t.get("label"), "words": list(t.get("words", [])),
-                    "size": t.get("size"), "negative_share": t.get("negative_share"),
-                    "top_category": t.get("top_category"), "category_overlap": t.get("category_overlap"),
-                    "examples": list(t.get("examples", []))} for t in result.topics],
-        "overview": dict(result.overview),
-        "trends": result.trends,
-        "keywords": result.keywords[:20],
-    }

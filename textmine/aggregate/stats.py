@@ -6,9 +6,12 @@ one-sided: "is this higher than expected?".
 
 * short board: for a segment value and a category, Fisher's exact test of the
   category's share among the group's negative comments against its share among
-  everyone else's negative comments; p-values are Bonferroni-adjusted over the
-  categories tested for that group; a group needs ``min_support`` negative
-  comments, and the winner is the significant category with the largest lift.
+  everyone else's negative comments. A group needs ``min_support`` negative
+  comments; every category its negative comments hold is tested. The p-values
+  of every test of the run (every segment column, value and category) are
+  adjusted together (Benjamini-Hochberg: the false discovery rate is held at
+  ``alpha`` over the run, not per group), and a group's short board is its
+  significant category with the largest lift.
 * alert: for the last period, a Poisson test of the category's count against
   expected = (its share over the previous ``baseline`` periods) x (rows in the
   last period); an alert needs p < ``alert_p``, count >= ``alert_min_count``
@@ -25,28 +28,66 @@ import math
 from textmine.aggregate.significance import fisher_greater, poisson_at_least
 
 
-def short_board(group, total, codes, *, min_support, alpha):
-    """The category a group's negative comments hold far more often than the rest's, or None.
+def segment_tests(group, total, codes, *, min_support):
+    """Every test of one group: ``(code, lift, p, share in the group, share elsewhere)`` per category.
 
     ``group`` and ``total`` are the counts of the group and of every analysed row
     (``.neg`` and ``.cat_neg``); ``codes`` are the categories in report order.
-    Returns (code, lift, adjusted p, share in the group, share elsewhere).
+    A group with fewer than ``min_support`` negative comments, or with all of
+    them, is not tested. ``p`` is the one-sided Fisher p-value, not adjusted.
 
-        >>> short_board(rural, everyone, ["coverage", "pricing"], min_support=5, alpha=0.05)[0]
+        >>> segment_tests(rural, everyone, ["coverage", "pricing"], min_support=5)[0][0]
+        'coverage'
+    """
+    rest_neg = total.neg - group.neg
+    if group.neg < min_support or rest_neg <= 0:
+        return []
+    tests = []
+    for code in codes:
+        a = group.cat_neg.get(code, 0)
+        if not a:
+            continue
+        b = total.cat_neg[code] - a
+        p = fisher_greater([[a, group.neg - a], [b, rest_neg - b]])
+        share_in, share_out = a / group.neg, b / rest_neg
+        tests.append((code, share_in / share_out if share_out else math.inf, p, share_in, share_out))
+    return tests
+
+
+def benjamini_hochberg(p_values):
+    """Benjamini-Hochberg adjusted p-values, in the order given.
+
+    A test whose adjusted p-value is below ``alpha`` is a discovery with the
+    false discovery rate held at ``alpha`` over all the tests passed together.
+
+        >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.5])
+        [0.04, 0.0533..., 0.0533..., 0.5]
+    """
+    count = len(p_values)
+    order = sorted(range(count), key=lambda index: p_values[index])
+    adjusted = [1.0] * count
+    running = 1.0
+    for rank in range(count, 0, -1):  # from the largest p-value down: adjusted values never decrease with p
+        index = order[rank - 1]
+        running = min(running, p_values[index] * count / rank)
+        adjusted[index] = min(1.0, running)
+    return adjusted
+
+
+def short_board(tests, adjusted, *, alpha):
+    """A group's short board from its tests and their adjusted p-values, or None.
+
+    The category that is over-represented (lift > 1) and significant (adjusted
+    p < ``alpha``) with the largest lift. Returns ``(code, lift, p, adjusted p,
+    share in the group, share elsewhere)``.
+
+        >>> short_board(tests, benjamini_hochberg([t[2] for t in tests]), alpha=0.05)[0]
         'coverage'
     """
     best = None
-    rest_neg = total.neg - group.neg
-    if group.neg >= min_support and rest_neg > 0:
-        tested = [code for code in codes if group.cat_neg.get(code, 0)]
-        for code in tested:
-            a, b = group.cat_neg[code], total.cat_neg[code] - group.cat_neg[code]
-            p = fisher_greater([[a, group.neg - a], [b, rest_neg - b]])
-            p = min(1.0, p * len(tested))  # Bonferroni over the categories tested for this group
-            share_in, share_out = a / group.neg, b / rest_neg
-            lift = share_in / share_out if share_out else math.inf
-            if p < alpha and lift > 1 and (best is None or (lift, -p) > (best[1], -best[2])):
-                best = (code, lift, p, share_in, share_out)
+    for (code, lift, p, share_in, share_out), q in zip(tests, adjusted):
+        if q < alpha and lift > 1 and (best is None or (lift, -p) > (best[1], -best[2])):
+            best = (code, lift, p, q, share_in, share_out)
     return best
 
 

@@ -78,6 +78,35 @@ def period_end(period, by="month"):
         return dt.date.fromisocalendar(int(year), int(week), 7)
     year, month = map(int, period.split("-"))
     return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+# ``--period auto``: weeks while the dates span up to about half a year (26 weeks of
+# points on a chart, each with enough comments), months beyond.
+AUTO_WEEKS_MAX_DAYS = 183
+
+
+def auto_period(first_day, last_day):
+    """'week' when the days from ``first_day`` to ``last_day`` span at most half a year, else 'month'.
+
+        >>> auto_period(dt.date(2026, 6, 1), dt.date(2026, 11, 22))
+        'week'
+    """
+    if first_day is None or last_day is None:
+        return "month"
+    return "week" if (last_day - first_day).days + 1 <= AUTO_WEEKS_MAX_DAYS else "month"
+
+
+def period_bounds(label):
+    """The first and last day of a period named by ``period_of``.
+
+        >>> period_bounds("2026-11"), period_bounds("2026-W47")
+        ((datetime.date(2026, 11, 1), datetime.date(2026, 11, 30)), (datetime.date(2026, 11, 16), datetime.date(2026, 11, 22)))
+    """
+    year, _, rest = label.partition("-")
+    if rest.startswith("W"):
+        start = dt.date.fromisocalendar(int(year), int(rest[1:]), 1)
+        return start, start + dt.timedelta(days=6)
+    start = dt.date(int(year), int(rest), 1)
+    following = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start, following - dt.timedelta(days=1)
 
 
 # ---------------------------------------------------------------- columns
@@ -161,10 +190,54 @@ def detect_score_column(header, sample_rows):
     return column, scale
 
 
-def detect_segment_columns(header, sample_rows, *, max_values=30):
+# A column names the categories when this share of its cells name one, and they name this many.
+CATEGORY_CELLS_SHARE = 0.5
+CATEGORY_NAMES_MIN = 3
+
+
+def _named_categories(value, category_names):
+    """The categories a cell names: its code or name, or a name sharing two Chinese characters in a row
+    (计费争议 / 计费扣费, 网络质量 / 网络稳定性, 服务质量 / 客服服务)."""
+    text = str(value).strip().lower()
+    named = set()
+    for code, name in category_names.items():
+        if text in (str(code).lower(), name) or any(
+                _is_cjk(text[i:i + 2]) and text[i:i + 2] in name for i in range(len(text) - 1)):
+            named.add(code)
+    return named
+
+
+def _is_cjk(pair):
+    return all("\u4e00" <= char <= "\u9fff" for char in pair)
+
+
+def names_categories(values, category_names):
+    """True when a column's values are the pain-point categories themselves (a 投诉类型 column).
+
+    Its "short boards" would only restate the category (投诉类型=装维服务: 装维服务 100 %), so it
+    is no customer group. ``category_names``: code -> name. Most cells must name a category, and
+    the cells together several different ones (a 套餐 column whose packages all say 套餐 is a group).
+
+        >>> names_categories(["计费争议", "装维服务", "网络质量", ""], {"billing": "计费扣费",
+        ...     "repair_install": "装维服务", "stability": "网络稳定性"})
+        True
+    """
+    cells = [str(value).strip() for value in values if value is not None and str(value).strip()]
+    if not cells or not category_names:
+        return False
+    named = {cell: _named_categories(cell, category_names) for cell in set(cells)}
+    naming = sum(1 for cell in cells if named[cell])
+    distinct = set().union(*named.values())
+    return naming >= CATEGORY_CELLS_SHARE * len(cells) and len(distinct) >= min(CATEGORY_NAMES_MIN,
+                                                                               len(category_names))
+
+
+def detect_segment_columns(header, sample_rows, *, max_values=30, category_names=None):
     """Low-cardinality categorical columns (地市, 地区类型, 年龄段, 套餐, 渠道), in header order.
 
-    Text, id, date, score and annotation columns are left out.
+    Text, id, date, score and annotation columns are left out, and so is a column
+    whose values name the pain-point categories (``category_names``: code -> name;
+    see ``names_categories``).
         >>> detect_segment_columns(["地区类型", "意见建议"], rows)
         ['地区类型']
     """
@@ -187,5 +260,7 @@ def detect_segment_columns(header, sample_rows, *, max_values=30):
             continue
         if all(number_or_none(t) is not None for t in distinct) and len(distinct) > 12:
             continue  # a numeric measure, not a group
+        if category_names and names_categories(texts, category_names):
+            continue  # the complaint type itself, not a group of customers
         found.append(column)
     return found

@@ -13,6 +13,7 @@ ReadStats. ``textmine.io.read.open_feedback`` is the caller.
 """
 
 import codecs
+import unicodedata
 from itertools import chain, repeat
 from operator import add
 
@@ -123,6 +124,68 @@ def _check_encoding_name(encoding, name):
         codecs.lookup(encoding)
     except LookupError as exc:
         raise InputError(f"{name}: unknown encoding {encoding!r}") from exc
+
+
+# An encoding the user gives may fail on a line or two of a hand-edited export,
+# not on more: beyond this share of the sample's lines it is the wrong encoding.
+DAMAGED_LINES_SHARE = 0.02
+# Characters no text table holds (controls other than whitespace, unassigned,
+# private-use, lone surrogates, replaced bytes): beyond this share of a sample,
+# and this many, it is binary data. Checked where the byte test above cannot
+# tell: UTF-16, and an encoding the user gives (Latin-1 decodes any bytes).
+NOT_TEXT_SHARE = 0.1
+NOT_TEXT_MIN = 20
+
+
+def check_sample_is_text(sample, encoding, name, *, explicit):
+    """Raise InputError when ``sample`` is not text in ``encoding``.
+
+    An ``explicit`` encoding (``--encoding``) that fails on more than a small
+    share of lines, or garbles lines that are valid UTF-8, is refused with the
+    encoding the sample looks like; a sample that, read in ``encoding``, holds
+    many characters no text has is binary data (checked for UTF-16 and for an
+    explicit encoding, which the byte test of ``_looks_binary`` does not cover).
+    """
+    if explicit:
+        damaged, lines = _damaged_lines(sample, encoding)
+        if damaged > max(1, DAMAGED_LINES_SHARE * lines):
+            detected = detect_encoding(sample)
+            looks = (f"the file looks like {detected}: give --encoding {detected} or leave --encoding out"
+                     if detected and _damaged_lines(sample, detected)[0] <= max(1, DAMAGED_LINES_SHARE * lines)
+                     else "the file does not look like text (binary data?)")
+            raise InputError(f"{name}: {damaged} of the first {lines} lines cannot be read as {encoding}; {looks}")
+    if explicit or encoding.replace("_", "-").lower().startswith("utf-16"):
+        text = sample.decode(encoding, errors="replace")
+        junk = sum(map(_not_text, text))
+        if junk >= NOT_TEXT_MIN and junk > NOT_TEXT_SHARE * len(text):
+            hint = "" if explicit else "; give --encoding if it is text"
+            raise InputError(f"{name}: does not look like a text table (binary data?){hint}")
+
+
+def _not_text(char):
+    return char == "\ufffd" or (unicodedata.category(char) in ("Cc", "Cn", "Co", "Cs") and char not in "\t\n\r\f\v")
+
+
+def _damaged_lines(sample, encoding):
+    """(lines that ``encoding`` cannot decode or garbles, lines) among the sample's whole lines."""
+    if encoding.replace("_", "-").lower().startswith("utf-16"):
+        lines = sample.decode(encoding, errors="replace").split("\n")
+        lines = lines[:-1] or lines  # the last one may be cut by the end of the sample
+        return sum("\ufffd" in line for line in lines), len(lines)
+    utf8 = codecs.lookup(encoding).name == "utf-8" or encoding.replace("_", "-").lower() == "utf-8-sig"
+    lines = sample.split(b"\n")
+    lines = lines[:-1] or lines
+    damaged = 0
+    for raw in lines:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            damaged += 1
+            continue
+        # Chinese in UTF-8 read as GB18030 or Big5 often decodes without an error, as nonsense.
+        if not utf8 and max(raw, default=0) > 127 and _is_utf8(raw) and raw.decode("utf-8", "replace") != text:
+            damaged += 1
+    return damaged, len(lines)
 
 
 def _decode_lines(stream, encoding, stats, strict_given):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from textmine.errors import InputError, MissingColumnError
 from textmine.io.encoding import (
-    _check_encoding_name, _decode_lines, _looks_binary, detect_encoding)
+    _check_encoding_name, _decode_lines, _looks_binary, check_sample_is_text, detect_encoding)
 from textmine.io.formats import (
     TEXT_COLUMN_NAMES, RowStream, _open_delimited, _open_jsonl, _open_xlsx)
 
@@ -131,6 +131,7 @@ def open_feedback(path, *, fmt=None, encoding=None, sheet=None, text_column=None
             raise InputError(f"{name}: does not look like a text table (binary data?); "
                              "give --encoding if it is text")
         _check_encoding_name(used_encoding, name)
+        check_sample_is_text(head, used_encoding, name, explicit=encoding is not None)
         lines = _decode_lines(data_stream, used_encoding, stats, strict_given=encoding is not None)
         if fmt == "jsonl":
             columns, rows = _open_jsonl(lines, name, stats)

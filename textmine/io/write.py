@@ -263,17 +263,22 @@ class XlsxRowWriter:
 
 
 @contextmanager
-def open_row_writer(path, columns, *, fmt=None, excel_escape=True, stdout=None):
+def open_row_writer(path, columns, *, fmt=None, excel_escape=True, bom=None, stdout=None):
     """Open a writer for annotated rows at ``path`` (or ``-`` for stdout).
 
-    Files are written atomically; CSV files get a UTF-8 BOM for Excel, stdout
-    does not. Yields an object with ``write_row(dict)``, ``write_rows(dicts)`` and ``rows_written``.
+    Files are written atomically. CSV and TSV start with a UTF-8 BOM, which
+    Excel needs to read them as UTF-8, in files and not on stdout unless
+    ``bom`` says otherwise. Yields an object with ``write_row(dict)``,
+    ``write_rows(dicts)`` and ``rows_written``.
     """
     fmt = format_for(path, fmt)
+    delimited = fmt in ("csv", "tsv")
     if str(path) == "-":
         if fmt == "xlsx":
             raise OutputError("cannot write xlsx to stdout; give -o report.xlsx")
         stream = stdout or sys.stdout
+        if bom and delimited:
+            stream.write("\ufeff")
         writer = _text_writer(stream, columns, fmt, excel_escape=False, line_end="\n")
         yield writer
         stream.flush()
@@ -287,7 +292,7 @@ def open_row_writer(path, columns, *, fmt=None, excel_escape=True, stdout=None):
             else:
                 # The BOM by hand: Python encodes "utf-8" in C but "utf-8-sig" write by write.
                 with open(temporary, "w", encoding="utf-8", newline="", buffering=1 << 16) as stream:
-                    if fmt in ("csv", "tsv"):
+                    if delimited and bom is not False:
                         stream.write("\ufeff")
                     yield _text_writer(stream, columns, fmt, excel_escape=excel_escape)
     except OSError as exc:
@@ -299,3 +304,21 @@ def _text_writer(stream, columns, fmt, *, excel_escape, line_end="\r\n"):
         return JsonlRowWriter(stream, columns)
     return CsvRowWriter(stream, columns, delimiter="\t" if fmt == "tsv" else ",", excel_escape=excel_escape,
                         line_end=line_end)
+
+
+def write_json_summary(summary, path, *, stdout=None):
+    """Write a JSON summary to ``path`` atomically, or to ``stdout`` for ``-`` (UTF-8, indented).
+
+    >>> write_json_summary({"rows": {"read": 3}}, "summary.json")
+    """
+    text = json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n"
+    if str(path) == "-":
+        stream = stdout or sys.stdout
+        stream.write(text)
+        stream.flush()
+        return
+    try:
+        with atomic_path(path) as temporary:
+            temporary.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc

@@ -52,7 +52,7 @@ def fit_topics(sample, spool, n_topics, seed, engine, parallel_map=map, progress
     _, words, texts, sentiments, categories = map(list, zip(*items))
     model = TopicModel(n_topics, random_state=seed, engine=engine).fit(words, parallel_map)
     topics = topic_summary(model, model.assignments_, sentiments, categories, texts)
-    others = [index for index, codes in enumerate(categories) if not codes]
+    others = [index for index, codes in enumerate(categories) if not codes]  # praise is left out there
     new_topics = new_issue_topics([words[i] for i in others], [texts[i] for i in others],
                                   sentiments=[sentiments[i] for i in others], random_state=seed,
                                   engine=engine, parallel_map=parallel_map)

@@ -14,17 +14,17 @@ comment, never the rows.
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from textmine.aggregate.aggregator import Aggregator, to_json_summary
-from textmine.errors import ConfigError, MissingColumnError
+from textmine.aggregate.aggregator import PERIOD_CHOICES, Aggregator
+from textmine.aggregate.result import to_json_summary
+from textmine.errors import MissingColumnError, OptionError
 from textmine.io.cells import DetailRows, OutputColumns, ReadableCells
-from textmine.io.columns import detect_date_column, detect_score_column, detect_segment_columns
-from textmine.painpoints.taxonomy import Taxonomy
+from textmine.io.columns import (
+    detect_date_column, detect_score_column, detect_segment_columns, names_categories)
+from textmine.painpoints.taxonomy import OTHER, Taxonomy
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.pipeline.executors import LocalExecutor
 from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option
 from textmine.topics.model import DEFAULT_ENGINE
-
-PERIODS = ("month", "week")
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class AnalyzeOptions:
     segment_columns: tuple = ()  # empty: detected
     date_column: str | None = None
     score_column: str | None = None
-    period: str = "month"
+    period: str = "auto"  # week for dates spanning up to half a year, else month; or "week", "month"
     topics: str = "auto"  # "auto", a number, or "0"/"off" for none
     seed: int = 0
     include_duplicates: bool = False
@@ -92,7 +92,7 @@ class AnalysisRun:
             self.spool.close()
 
 
-def _resolve_columns(sources, options):
+def _resolve_columns(sources, options, taxonomy):
     """Detect (or check) the date, score and segment columns on the first source."""
     first = sources[0]
     header = first.columns
@@ -100,6 +100,14 @@ def _resolve_columns(sources, options):
     for wanted in [options.date_column, options.score_column, *options.segment_columns]:
         if wanted is not None and wanted not in header:
             raise MissingColumnError(wanted, header, first.name)
+    names = {code: name for code, name in taxonomy.names.items() if code != OTHER}
+    for column in options.segment_columns:
+        values = [row.get(column) for row in sample]
+        if names_categories(values, names):
+            shown = "、".join(sorted({str(v).strip() for v in values if v and str(v).strip()})[:4])
+            raise OptionError(f"--segment-column {column}: its values ({shown} …) name the pain-point "
+                              "categories, so its short boards would only restate them; it is no customer "
+                              "group: leave it out")
     date_column = options.date_column or detect_date_column(header, sample)
     score_column, scale = options.score_column, None
     detected_score = detect_score_column(header, sample)
@@ -108,7 +116,7 @@ def _resolve_columns(sources, options):
     elif detected_score and detected_score[0] == score_column:
         scale = detected_score[1]
     segments = list(options.segment_columns) or [
-        column for column in detect_segment_columns(header, sample)
+        column for column in detect_segment_columns(header, sample, category_names=names)
         if column not in (date_column, score_column, first.text_column)
     ]
     return {"text": first.text_column, "date": date_column, "score": score_column, "scale": scale,
@@ -121,12 +129,13 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     from textmine.pipeline._spool import CommentSpool
     from textmine.pipeline._topic_pass import TopicSample, fit_topics
 
-    if options.period not in PERIODS:
-        raise ConfigError(f"--period must be week or month, not {options.period!r}")
+    if options.period not in PERIOD_CHOICES:
+        raise OptionError(f"--period must be auto, week or month, not {options.period!r}")
     n_topics = parse_topics_option(options.topics)
     language = replace(language, content_words=True)
     sources = open_sources(paths, read_options, stdin=stdin)
-    detected = _resolve_columns(sources, options)
+    taxonomy = Taxonomy.load(language.taxonomy_file)
+    detected = _resolve_columns(sources, options, taxonomy)
     layout = OutputColumns(sources, tokens=language.tokens)
     aggregator = None
     taxonomy = Taxonomy.load(language.taxonomy_file)
@@ -134,7 +143,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
         aggregator = Aggregator(
             segment_columns=detected["segments"], date_column=detected["date"],
             score_column=detected["score"], score_scale=detected["scale"],
-            taxonomy=taxonomy, include_duplicates=options.include_duplicates)
+            taxonomy=taxonomy, include_duplicates=options.include_duplicates, period=options.period)
     accounting = RunResult()
     sample = TopicSample(seed=options.seed)
     spool = CommentSpool()
@@ -169,13 +178,13 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     if aggregator is not None:
         result = aggregator.result(rows_read=accounting.rows_read, skipped_by_reason=accounting.skipped_by_reason,
                                    topics=topics)
-        result.alerts = [alert for alert in result.alerts
-                         if alert.get("granularity", options.period) == options.period]
+        result.alerts = [alert for alert in result.alerts if alert["granularity"] == result.period["granularity"]]
         result.new_topics = new_topics
         summary = to_json_summary(result)
     else:
         summary["topics"] = topics
-    summary["new_topics"] = [{key: topic[key] for key in ("id", "label", "words", "size", "examples")}
+    summary["new_topics"] = [{key: topic.get(key) for key in ("id", "label", "words", "size", "negative",
+                                                               "negative_share", "examples")}
                              for topic in new_topics]
     summary["columns"] = dict(detected)
     if model is not None:

@@ -13,7 +13,7 @@ from textmine.pipeline.runner import CHUNK_SIZE, ReadOptions, RunResult, comment
 
 
 def annotate_files(paths, output, *, read_options=ReadOptions(), options=LanguageOptions(),
-                   output_format=None, excel_escape=True, jobs=1, chunk_size=CHUNK_SIZE,
+                   output_format=None, excel_escape=True, bom=None, jobs=1, chunk_size=CHUNK_SIZE,
                    progress=None, stdin=None, stdout=None):
     """Annotate every row of ``paths`` and write them to ``output`` (``-`` = stdout).
 
@@ -23,7 +23,7 @@ def annotate_files(paths, output, *, read_options=ReadOptions(), options=Languag
     sources = open_sources(paths, read_options, stdin=stdin)
     layout = OutputColumns(sources, tokens=options.tokens)
     result = RunResult()
-    with open_row_writer(output, layout.columns, fmt=output_format, excel_escape=excel_escape,
+    with open_row_writer(output, layout.columns, fmt=output_format, excel_escape=excel_escape, bom=bom,
                          stdout=stdout) as writer:
         with LocalExecutor(options, jobs) as executor:
             for comments in comment_chunks(sources, executor, mask=options.mask, chunk_size=chunk_size,
@@ -39,7 +39,7 @@ def annotate_files(paths, output, *, read_options=ReadOptions(), options=Languag
 
 
 def annotate_with_topics(paths, output, n_topics, *, seed=0, topic_engine=None, read_options=ReadOptions(),
-                         language=LanguageOptions(), output_format=None, excel_escape=True, jobs=1,
+                         language=LanguageOptions(), output_format=None, excel_escape=True, bom=None, jobs=1,
                          progress=None, stdin=None, stdout=None):
     """``annotate`` with a ``topic`` column: topics need every comment before the first row is out.
 
@@ -54,7 +54,7 @@ def annotate_with_topics(paths, output, n_topics, *, seed=0, topic_engine=None, 
                         stdin=stdin)
     try:
         layout = run.layout.with_topic()
-        with open_row_writer(output, layout.columns, fmt=output_format, excel_escape=excel_escape,
+        with open_row_writer(output, layout.columns, fmt=output_format, excel_escape=excel_escape, bom=bom,
                              stdout=stdout) as writer:
             for comment, topic in run.comments_with_topics():
                 writer.write_row(layout.cells(comment, topic))

@@ -43,6 +43,7 @@ def _write_overview(book, result):
     lines = [("读取行数", rows["read"]), ("分析行数", rows["analyzed"]), ("读取时跳过", rows["skipped"])]
     lines += [(f"  跳过原因：{reason}", count) for reason, count in rows["skipped_by_reason"].items()]
     lines += [("重复（未计入分析）", overview["duplicates"]), ("无效/灌水（未计入分析）", overview["flagged"])]
+    lines += [("客群短板的检验次数（Benjamini-Hochberg 校正）", (result.fdr or {}).get("tests", 0))]
     lines += [(f"{SENTIMENT_NAMES[k]}条数", result.sentiment[k]) for k in SENTIMENT_KEYS]
     lines += [("负面占比", overview["sentiment_share"]["neg"]), ("有评分的行数", overview["scored_rows"]),
               ("平均满意度", overview["average_score"]), ("评分刻度", overview["score_scale"]),
@@ -55,6 +56,7 @@ def _write_overview(book, result):
     top = [c for c in result.categories if c["code"] != OTHER and c["count"]][:3]
     lines.append(("最大痛点", "、".join(f"{c['name']}（{c['count']}条，{c['share']:.1%}）" for c in top) or "无"))
     lines.append(("拉低满意度最多", "、".join(f"{d['name']}（{d['impact']:+.2f}）" for d in result.drivers[:3]) or "无"))
+    lines.append(("预警的期间", _period_note(result.period)))
     lines.append(("预警", "；".join(f"{a['name']} {a['period']}：{a['count']} 条，预期 {a['expected']:.1f}"
                                      for a in result.alerts) or "无"))
     notes = (
@@ -77,6 +79,19 @@ def _write_overview(book, result):
     sheet.title("说明")
     for label, note in notes:
         sheet.append([label, note], wrap_cols={1})
+
+
+_UNIT = {"week": "周", "month": "月"}
+
+
+def _period_note(period):
+    """'周（自动：日期 2026-06-01 ~ 2026-11-22，不超过半年按周）' for the 概览 sheet."""
+    period = period or {}
+    unit = _UNIT.get(period.get("granularity"), "月")
+    if not period.get("first_date"):
+        return f"{unit}（无日期）"
+    how = "自动：不超过半年按周，更长按月" if period.get("requested") == "auto" else "指定"
+    return f"{unit}（{how}；日期 {period['first_date']} ~ {period['last_date']}）"
 
 
 def _write_categories(book, result):
@@ -110,22 +125,28 @@ def _write_sentiment(book, result):
 
 def _write_segments(book, result):
     headers = ["分群字段", "取值", "条数", "负面占比", "平均分", "最大痛点", "短板", "提升倍数", "p 值",
-               "组内占比", "组外占比"]
+               "校正后 p 值", "组内占比", "组外占比"]
     entries = [(column, e) for column, items in result.segments.items() for e in items]
     name = result.category_name
     table = [[column, e["value"], e["rows"], e["negative_share"], e["avg_score"],
               name(e["top_pain_point"]) if e["top_pain_point"] else "",
               name(e["short_board"]) if e["short_board"] else "",
-              e["lift"], e["p_value"], e["share_in_group"], e["share_elsewhere"]] for column, e in entries]
+              e["lift"], e["p_value"], e.get("p_adjusted"), e["share_in_group"], e["share_elsewhere"]]
+             for column, e in entries]
     widths = [fitting_width([row[i] for row in table if isinstance(row[i], str)] + [header], least=8, most=24)
               for i, header in enumerate(headers)]
     sheet = SheetWriter(book, "客群短板", widths, freeze="C2")
     sheet.header(headers)
     for values in table:
-        sheet.append(values, formats={3: SHARE, 7: DECIMAL, 8: P_VALUE, 9: SHARE, 10: SHARE})
+        sheet.append(values, formats={3: SHARE, 7: DECIMAL, 8: P_VALUE, 9: P_VALUE, 10: SHARE, 11: SHARE})
     if table:
         last = sheet.row
         sheet.filter(1, last, len(headers))
+        fdr = result.fdr or {}
+        sheet.blank()
+        sheet.append([f"共 {fdr.get('tests', 0)} 次检验（每个分群字段的每个取值 × 每个痛点），"
+                      f"Benjamini-Hochberg 校正，错误发现率 {fdr.get('level', 0.05):.0%}；"
+                      f"短板 {fdr.get('short_boards', 0)} 个。"])
         sheet.ws.conditional_formatting.add(f"D2:D{last}", ColorScaleRule(
             start_type="min", start_color="FFFFFF", end_type="max", end_color="F8696B"))
         sheet.ws.conditional_formatting.add(f"E2:E{last}", ColorScaleRule(
@@ -179,6 +200,17 @@ def _write_topics(book, result):
     sheet.filter(1, max(sheet.row, 2), len(headers))
     if not result.topics:
         sheet.append(["", "未运行主题模型"])
+    new_topics = result.new_topics
+    if new_topics:
+        sheet.blank()
+        sheet.title("候选新痛点（未被任何类别覆盖、非表扬的评论中的主题，负面占比高的在前）")
+        # The columns of the topic table above: 条数 and 负面占比 line up with its own.
+        sheet.header(["编号", "主题", "条数", "负面占比", "", "", "关键词；典型评论（已脱敏）"])
+        for t in new_topics:
+            words = " ".join(_word(w) for w in t.get("words", []))
+            sheet.append([t.get("id"), t.get("label"), t.get("size"), t.get("negative_share"), None, None,
+                          "\n".join([words] + list(t.get("examples", [])[:3]))],
+                         formats={0: "0", 2: "#,##0", 3: SHARE}, wrap_cols={6})
     if result.keywords:
         sheet.blank()
         sheet.title("高频词")
@@ -191,6 +223,11 @@ def _write_topics(book, result):
         sheet.header(["", "词对", "次数"])
         for pair in result.word_pairs:
             sheet.append(["", " + ".join(pair["words"]), pair["count"]])
+
+
+def _word(word):
+    """A topic word, given as a word or as a (word, weight) pair."""
+    return str(word[0] if isinstance(word, (list, tuple)) else word)
 
 
 def _write_verbatims(book, result):

@@ -26,7 +26,15 @@ def _number(value, fmt="{:.2f}"):
 def _short_boards(result):
     """(column, entry) for every segment value with a short board, most significant first."""
     found = [(column, e) for column, entries in result.segments.items() for e in entries if e["short_board"]]
-    return sorted(found, key=lambda item: (item[1]["p_value"], item[0], str(item[1]["value"])))
+    return sorted(found, key=lambda item: (item[1]["p_adjusted"], item[1]["p_value"], item[0], str(item[1]["value"])))
+
+
+def _tests_note(result):
+    """How the short boards were tested: '共 120 次检验，Benjamini-Hochberg 校正，错误发现率 5%'."""
+    fdr = result.fdr or {}
+    if not fdr.get("tests"):
+        return "未做检验：无分群字段或各组负面评论太少"
+    return f"共 {fdr['tests']} 次检验：分群取值 × 痛点，Benjamini-Hochberg 校正，错误发现率 {fdr['level']:.0%}"
 
 
 def _overview_line(result):
@@ -47,6 +55,21 @@ def _overview_line(result):
     return "，".join(parts)
 
 
+def _period_note(result):
+    """'按周比较最后一期，日期 2026-06-01 ~ 2026-11-22' (the period --period auto chose, and why)."""
+    period = result.period or {}
+    unit = {"week": "周", "month": "月"}.get(period.get("granularity"), "月")
+    if not period.get("first_date"):
+        return f"按{unit}，无日期"
+    return f"按{unit}比较最后一期，日期 {period['first_date']} ~ {period['last_date']}"
+
+
+def _partial_note(alert):
+    if not alert.get("partial"):
+        return ""
+    return f"（不完整的一期：{alert['days_covered']}/{alert['days_in_period']} 天，按本期评论数比较）"
+
+
 def summary_lines(result):
     """The summary as plain text lines (what ``plain=True`` prints).
 
@@ -58,16 +81,17 @@ def summary_lines(result):
     lines += [f"  {c['name']}: {c['count']} / {c['share']:.1%} / {c['negative_share']:.1%}" for c in top]
     if not top:
         lines.append("  （无）")
-    lines += ["", "客群短板："]
+    lines += ["", f"客群短板（{_tests_note(result)}）："]
     boards = _short_boards(result)
     lines += [f"  {column}={e['value']}: {result.category_name(e['short_board'])}"
-              f"（组内 {e['share_in_group']:.1%}，其余 {e['share_elsewhere']:.1%}，p={e['p_value']:.2g}）"
+              f"（组内 {e['share_in_group']:.1%}，其余 {e['share_elsewhere']:.1%}，"
+              f"p={e['p_value']:.2g}，校正后 p={e['p_adjusted']:.2g}）"
               for column, e in boards]
     if not boards:
         lines.append("  （无显著短板）")
-    lines += ["", "预警："]
+    lines += ["", f"预警（{_period_note(result)}）："]
     lines += [f"  {a['name']} {a['period']}: {a['count']} 条，预期 {a['expected']:.1f}，"
-              f"{a['ratio']:.1f} 倍，p={a['p_value']:.2g}" for a in result.alerts]
+              f"{a['ratio']:.1f} 倍，p={a['p_value']:.2g}{_partial_note(a)}" for a in result.alerts]
     if not result.alerts:
         lines.append("  （无）")
     lines += ["", "拉低满意度的痛点（若这些评论与其余同分，平均分可提高）："]
@@ -115,11 +139,13 @@ def topic_lines(summary, topics):
                   "  词：" + _words(topic, 10)]
         lines += [f"  例：{example}" for example in topic.get("examples", [])[:5]]
     new = summary.get("new_topics") or []
-    lines += ["", "候选新痛点（未被任何类别覆盖的评论中的主题）："]
+    lines += ["", "候选新痛点（未被任何类别覆盖、非表扬的评论中的主题，负面占比高的在前）："]
     if not new:
-        lines.append("  （无：未分类评论太少或没有成形的主题）")
+        lines.append("  （无：未分类的非表扬评论太少或没有成形的主题）")
     for topic in new:
-        lines.append(f"  #{topic['id']} {topic['label']}  {topic['size']} 条  词：{_words(topic, 8)}")
+        share = topic.get("negative_share")
+        negative = f"，负面 {share:.0%}" if share is not None else ""
+        lines.append(f"  #{topic['id']} {topic['label']}  {topic['size']} 条{negative}  词：{_words(topic, 8)}")
         lines += [f"    例：{example}" for example in topic.get("examples", [])[:3]]
     return lines
 
@@ -172,22 +198,25 @@ def _render_rich(result, console, full=False):
 
     boards = _short_boards(result)
     if boards:
-        console.print(_table("客群短板", [("分群", left), ("取值", left), ("条数", right), ("短板", left),
-                                           ("组内 / 其余", right), ("p 值", right)],
+        console.print(_table(f"客群短板（{_tests_note(result)}）",
+                             [("分群", left), ("取值", left), ("条数", right), ("短板", left),
+                              ("组内 / 其余", right), ("p 值", right), ("校正后 p", right)],
                              [(column, e["value"], e["rows"], result.category_name(e["short_board"]),
-                               f"{e['share_in_group']:.1%} / {e['share_elsewhere']:.1%}", f"{e['p_value']:.2g}")
+                               f"{e['share_in_group']:.1%} / {e['share_elsewhere']:.1%}", f"{e['p_value']:.2g}",
+                               f"{e['p_adjusted']:.2g}")
                               for column, e in boards], SCREEN_ROWS["boards"], full=full))
     else:
-        console.print("[bold]客群短板[/bold]：无显著短板")
+        console.print(f"[bold]客群短板[/bold]：无显著短板（{_escape(_tests_note(result))}）")
 
     if result.alerts:
-        console.print(_table("预警", [("痛点", left), ("期间", left), ("提及数", right), ("预期", right),
-                                       ("倍数", right), ("p 值", right)],
-                             [(a["name"], a["period"], a["count"], f"{a['expected']:.1f}", f"{a['ratio']:.1f}",
-                               f"{a['p_value']:.2g}") for a in result.alerts],
+        console.print(_table(f"预警（{_period_note(result)}）",
+                             [("痛点", left), ("期间", left), ("提及数", right), ("预期", right),
+                              ("倍数", right), ("p 值", right)],
+                             [(a["name"], a["period"] + _partial_note(a), a["count"], f"{a['expected']:.1f}",
+                               f"{a['ratio']:.1f}", f"{a['p_value']:.2g}") for a in result.alerts],
                              SCREEN_ROWS["alerts"], full=full, style="red"))
     else:
-        console.print("[bold]预警[/bold]：无")
+        console.print(f"[bold]预警[/bold]：无（{_escape(_period_note(result))}）")
 
     if result.drivers:
         console.print(_table("拉低满意度的痛点（若这些评论与其余同分，平均分可提高）",

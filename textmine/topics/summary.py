@@ -54,23 +54,36 @@ def topic_summary(model, assignments, sentiments, categories, texts, n_examples=
 
 def new_issue_topics(token_lists, texts, *, sentiments=None, min_docs=30, n_topics="auto",
                      k_range=(2, 8), random_state=0, n_examples=5, parallel_map=map, **params):
-    """Topics of comments no category covers (candidate new pain points).
+    """Topics of comments no category covers (candidate new pain points), most negative first.
 
-    Pass only the 'other' comments. Fewer than ``min_docs`` gives [] because
-    topics of a handful of comments are noise.
+    Pass only the 'other' comments. With ``sentiments`` (one label per comment)
+    praise is left out (a compliment names no problem: it made these topics
+    mostly praise), and each topic carries ``negative`` (its negative comments)
+    and ``negative_share``; topics are ranked by that share, then by size.
+    Fewer than ``min_docs`` comments gives [] because topics of a handful of
+    comments are noise.
 
     >>> others = [i for i, c in enumerate(categories) if not c]
-    >>> new_issue_topics([tokens[i] for i in others], [masked[i] for i in others])
+    >>> new_issue_topics([tokens[i] for i in others], [masked[i] for i in others],
+    ...                  sentiments=[labels[i] for i in others])
     """
     token_lists, texts = list(token_lists), list(texts)
     if len(token_lists) != len(texts):
         raise ConfigError(f"{len(token_lists)} token lists but {len(texts)} texts")
+    if sentiments is not None:
+        kept = [i for i, label in enumerate(sentiments) if label != "pos"]
+        token_lists, texts = [token_lists[i] for i in kept], [texts[i] for i in kept]
+        sentiments = [sentiments[i] for i in kept]
     if len(token_lists) < min_docs:
         return []
     model = TopicModel(n_topics, k_range=k_range, random_state=random_state, **params)
     model.fit(token_lists, parallel_map)
-    return topic_summary(model, model.assignments_, sentiments, [[] for _ in texts], texts,
-                         n_examples)
+    topics = topic_summary(model, model.assignments_, sentiments, [[] for _ in texts], texts, n_examples)
+    if sentiments is not None:
+        for topic in topics:
+            topic["negative"] = round((topic["negative_share"] or 0) * topic["size"])
+        topics.sort(key=lambda topic: (-(topic["negative_share"] or 0), -topic["size"], topic["id"]))
+    return topics
 
 
 def _codes(value):

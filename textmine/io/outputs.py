@@ -1,0 +1,128 @@
+"""Output paths, checked before any work: a run never fails at its end because of its outputs.
+
+Every output a command will write is checked when the command starts: its
+suffix says the format it gets, its folder exists and is writable, and it is
+none of the inputs (resolved through symlinks and hard links: textmine never
+writes over the export it reads). ``{date}`` in a name becomes today's date,
+for cron jobs.
+
+    >>> check_outputs(["survey.csv"], [OutputPath("-o", "report.xlsx", "xlsx")])
+    >>> check_outputs(["survey.csv"], [OutputPath("-o", "report.csv", "xlsx")])
+    Traceback (most recent call last):
+    textmine.errors.OptionError: -o report.csv: the workbook is an Excel file: give a name ending in .xlsx
+"""
+
+import datetime
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from textmine.errors import OptionError
+
+# What each kind of output is, and the suffixes its name may end with (the first is the one to use).
+SUFFIXES = {
+    "xlsx": ("the workbook is an Excel file", (".xlsx",)),
+    "json": ("the summary is JSON", (".json",)),
+    "html": ("the topic map is a web page", (".html", ".htm")),
+    "csv": ("CSV rows", (".csv", ".txt")),
+    "tsv": ("TSV rows", (".tsv", ".tab", ".txt")),
+    "jsonl": ("JSON Lines rows", (".jsonl", ".json", ".ndjson")),
+}
+ROW_FORMATS = ("csv", "tsv", "jsonl", "xlsx")
+STDOUT_FORMATS = ("csv", "tsv", "jsonl", "json")  # what can be written to ``-``
+
+
+@dataclass(frozen=True)
+class OutputPath:
+    """One output of a command: the option that names it, its path (``-`` = stdout) and its format."""
+
+    option: str
+    path: str | None
+    format: str
+
+
+def dated_path(path):
+    """``{date}`` in an output name becomes today's date (``report-{date}.xlsx``), for cron jobs.
+
+    >>> dated_path("report.xlsx")
+    'report.xlsx'
+    """
+    if path is None or "{date}" not in str(path):
+        return path
+    return str(path).replace("{date}", datetime.date.today().isoformat())
+
+
+def rows_format(path, requested=None):
+    """The format ``annotate`` writes to ``path``: ``requested``, else the suffix's; stdout gets CSV.
+
+    A suffix that names another format than ``requested`` is a usage error, and
+    so is a suffix textmine does not write (unless ``requested`` says what to write).
+
+    >>> rows_format("out.jsonl"), rows_format("-"), rows_format("out", "tsv")
+    ('jsonl', 'csv', 'tsv')
+    """
+    if path is None or str(path) == "-":
+        if requested == "xlsx":
+            raise OptionError("--format xlsx cannot go to stdout: give -o annotated.xlsx")
+        return requested or "csv"
+    suffix = Path(str(path)).suffix.lower()
+    named = [fmt for fmt in ROW_FORMATS if suffix in SUFFIXES[fmt][1]]
+    if requested:
+        if named and requested not in named:
+            raise OptionError(f"-o {path}: the suffix {suffix} says {named[0]}, but --format is {requested}")
+        return requested
+    if named:
+        return named[0]
+    if not suffix:
+        return "csv"
+    raise OptionError(f"-o {path}: textmine writes rows as .csv, .tsv, .jsonl or .xlsx, not {suffix} "
+                      "(or give --format)")
+
+
+def check_outputs(inputs, outputs):
+    """Raise OptionError unless every output can be written where it is named, as what it is.
+
+    ``inputs``: the input paths (``-`` = stdin); ``outputs``: ``OutputPath``s
+    (a None path is not written; ``-`` is stdout, for the formats that can go
+    there). Names are taken after ``dated_path``.
+    """
+    sources = [Path(path) for path in inputs if str(path) != "-"]
+    seen = {}
+    for output in outputs:
+        if output.path is None:
+            continue
+        if str(output.path) == "-":
+            if output.format not in STDOUT_FORMATS:
+                what, suffixes = SUFFIXES[output.format]
+                raise OptionError(f"{output.option} -: {what}, which cannot go to stdout: "
+                                  f"give a name ending in {suffixes[0]}")
+            continue
+        path = Path(dated_path(output.path))
+        where = f"{output.option} {output.path}"
+        what, suffixes = SUFFIXES[output.format]
+        if path.suffix.lower() not in suffixes:
+            raise OptionError(f"{where}: {what}: give a name ending in {suffixes[0]}")
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise OptionError(f"{where}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise OptionError(f"{where}: the folder {folder} is not writable")
+        if path.is_dir():
+            raise OptionError(f"{where}: is a folder; give a file name")
+        for source in sources:
+            if _same_file(path, source):
+                raise OptionError(f"{where}: is also an input; textmine never writes over its input, "
+                                  "give another name")
+        key = os.path.realpath(path)
+        if key in seen:
+            raise OptionError(f"{where}: {seen[key]} writes the same file; give another name")
+        seen[key] = output.option
+
+
+def _same_file(output, source):
+    if os.path.realpath(output) == os.path.realpath(source):
+        return True
+    try:
+        return output.exists() and os.path.samefile(output, source)  # hard links
+    except OSError:
+        return False
