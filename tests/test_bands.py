@@ -5,7 +5,7 @@ import random
 import pytest
 
 from textmine.aggregate.bands import ValueBands, numeric_column, round_edge
-from textmine.errors import ConfigError
+from textmine.errors import OptionError as ConfigError
 
 
 @pytest.mark.parametrize("value, edge", [(37, 50), (74, 50), (160, 200), (430, 500), (1, 1), (0, 0), (12, 10)])

@@ -23,7 +23,7 @@ from conftest import SAMPLES
 
 SURVEY = SAMPLES / "survey_export.csv"
 CATEGORY_CODES = set(Taxonomy.load().codes)
-SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "主题", "典型原声", "明细", "字段说明"]
+SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "KANO", "主题", "典型原声", "明细", "字段说明"]
 PERIOD = re.compile(r"^\d{4}-(?:\d{2}|W\d{2})$")
 
 
@@ -214,7 +214,7 @@ def test_analyze_command_writes_workbook_and_json_and_fails_on_alert(small_surve
     assert json.loads(summary.read_text(encoding="utf-8"))["alerts"][0]["category"] == "billing"
     book = load_workbook(report)
     assert book.sheetnames == SHEETS
-    for sheet, charts in [("痛点", 1), ("情感", 1), ("趋势与预警", 2), ("驱动因素", 1)]:
+    for sheet, charts in [("痛点", 1), ("情感", 1), ("趋势与预警", 2), ("驱动因素", 1), ("KANO", 1)]:
         assert len(book[sheet]._charts) == charts, sheet
     formulas = [cell.coordinate for sheet in book for row in sheet.iter_rows() for cell in row
                 if cell.data_type == "f"]

@@ -19,7 +19,7 @@ from textmine.painpoints.taxonomy import Taxonomy
 from textmine.report import excel as report_excel
 from textmine.report.excel import safe_xlsx_value, topic_keywords, write_workbook
 
-SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "主题", "典型原声", "明细", "字段说明"]
+SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "KANO", "主题", "典型原声", "明细", "字段说明"]
 DAYS = ["2026-06-10", "2026-07-10", "2026-08-10", "2026-09-10", "2026-10-10", "2026-11-10"]
 TOPICS = [{"id": 0, "label": "网速/慢", "words": [("网速", 0.3012), ("慢", 0.2)], "size": 120, "negative_share": 0.7,
            "top_category": "speed", "category_overlap": 0.8},

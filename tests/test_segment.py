@@ -9,6 +9,7 @@ import jieba
 import pytest
 from jieba import finalseg
 
+from textmine.text import segment
 from textmine.text.lexicon import load_lexicon
 from textmine.text.segment import MEANINGFUL_CHARS, Segmenter
 
@@ -187,6 +188,17 @@ def test_user_extension_words_are_kept(tmp_path):
 def test_hmm_can_be_switched_off(lexicon):
     plain = Segmenter(lexicon, hmm=False)
     assert plain.cut("携号转网以后网速很慢") == ["携号转网", "以后", "网速", "很", "慢"]
+
+
+def test_full_token_memos_empty_and_cut_the_same(monkeypatch, lexicon, segmenter):
+    monkeypatch.setattr(segment, "TOKEN_CACHE_SIZE", 3)
+    small = Segmenter(lexicon)
+    texts = ["携号转网以后网速很慢", "宽频经常断线[怒]", "光猫坏了", "携号转网以后网速很慢", "10086打不通"]
+    for text in texts:
+        tokens = small.cut(text)
+        assert tokens == segmenter.cut(text)
+        assert small.content_words(tokens) == segmenter.content_words(tokens)
+    assert len(small._done) <= 3 and len(small._content) <= 3
 
 
 def test_segmenter_survives_pickling(segmenter):

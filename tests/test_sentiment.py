@@ -10,6 +10,7 @@ from textmine.text.clean import clean_text
 from textmine.errors import ConfigError
 from textmine.text.lexicon import load_lexicon
 from textmine.text.segment import Segmenter
+from textmine.sentiment import scorer as sentiment_scorer
 from textmine.sentiment.scorer import SentimentScorer, answer_score, split_clauses
 from textmine.sentiment.rules import is_sarcastic, tokens_by_clause
 
@@ -128,6 +129,23 @@ def test_aspects_same_with_or_without_scoring_first(segmenter):
     # Other tokens for the same text give the same labels here.
     other = [["客服", "态度", "很", "好", "但是", "信号", "太差"]] + tokens[1:]
     assert warm.aspect_sentiment_batch(texts, other, categories, overall) == expected
+
+
+def test_a_full_clause_score_memo_empties_and_aspects_stay_the_same(monkeypatch, segmenter):
+    texts = ["客服态度很好但是信号太差", "网速很快，就是套餐太贵", "宽带老是掉线，师傅上门很及时"]
+    tokens = [segmenter.cut(t) for t in texts]
+    categories = [[("customer_service", ("客服",)), ("coverage", ("信号",))],
+                  [("speed", ("网速",)), ("pricing", ("贵",))],
+                  [("stability", ("掉线",)), ("repair_install", ("师傅",))]]
+    overall = SentimentScorer().score_batch(texts, tokens)
+    expected = SentimentScorer().aspect_sentiment_batch(texts, tokens, categories, overall)
+    monkeypatch.setattr(sentiment_scorer, "CLAUSE_SCORE_CACHE_SIZE", 2)
+    small = SentimentScorer()
+    for i in range(len(texts)):  # two clauses each: every comment empties the memo
+        one = slice(i, i + 1)
+        assert small.aspect_sentiment_batch(texts[one], tokens[one], categories[one], overall[one]) \
+            == expected[one]
+    assert small.aspect_sentiment_batch(texts, tokens, categories, overall) == expected
 
 
 def test_scores_are_probabilities_in_order(scorer, segmenter):

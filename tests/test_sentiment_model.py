@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from textmine.sentiment import model as sentiment_model
 from textmine.sentiment.features import sentiment_features
 from textmine.sentiment.model import SentimentModel, _BigramRows, load_model
 from textmine.sentiment.rules import apply_rules, is_sarcastic
@@ -74,6 +75,17 @@ def test_fast_scores_equal_reference_scores(model_name, dense_model):
     assert np.array_equal(warm, reference)
     one_by_one = [model.scores([t], [toks])[0] for t, toks in FIXTURE]
     assert np.array_equal(np.array(one_by_one), reference)
+
+
+def test_a_full_clause_memo_empties_and_scores_stay_the_same(monkeypatch, dense_model):
+    monkeypatch.setattr(sentiment_model, "CLAUSE_CACHE_SIZE", 3)
+    features = sorted(dense_model.index, key=dense_model.index.get)
+    small = SentimentModel(features, dense_model.weights, dense_model.bias, dense_model.band)
+    texts, tokens = map(list, zip(*FIXTURE))
+    reference = reference_scores(texts, tokens, small)
+    assert np.array_equal(small.scores(texts, tokens), reference)
+    assert np.array_equal(small.scores(texts, tokens), reference)
+    assert len(small._clauses) <= 3
 
 
 def test_fast_scores_match_a_plain_sum(dense_model):

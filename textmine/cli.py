@@ -298,6 +298,8 @@ def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
               help="Excel workbook to write (.xlsx; {date} allowed, e.g. report-{date}.xlsx).")
 @click.option("--segment-column", "segment_columns", multiple=True,
               help="Customer-group column to compare (repeatable; default: detected).")
+@click.option("--bins", multiple=True, callback=lambda ctx, param, values: _bins(values), metavar="COLUMN=EDGES",
+              help="Value bands of a numeric group column, e.g. 月ARPU=0,50,100,200,500 (default: from quantiles).")
 @click.option("--date-column", help="Date column for trends (default: detected).")
 @click.option("--score-column", help="Satisfaction / NPS score column, 0-10 or 1-5 (default: detected).")
 @click.option("--period", type=click.Choice(["auto", "week", "month"]), default="auto", show_default=True,
@@ -306,7 +308,7 @@ def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
 @click.option("--include-duplicates", is_flag=True, help="Count duplicate comments in the analyses.")
 @click.option("--fail-on-alert", is_flag=True, help="Exit with status 3 when an alert fires (for cron).")
 @click.option("--full", is_flag=True, help="Show every row of the terminal summary (default: the top rows).")
-def analyze(inputs, output, json_path, segment_columns, date_column, score_column, period, topics, seed,
+def analyze(inputs, output, json_path, segment_columns, bins, date_column, score_column, period, topics, seed,
             topic_engine, topics_html, include_duplicates, fail_on_alert, full, jobs, quiet, **kwargs):
     """The report: pain points, short boards, trends, alerts, drivers, topics.
 
@@ -326,7 +328,7 @@ def analyze(inputs, output, json_path, segment_columns, date_column, score_colum
 
     paths = analysis_outputs(inputs, topics, [OutputPath("-o", output, "xlsx"), OutputPath("--json", json_path, "json"),
                                               OutputPath("--topics-html", topics_html, "html")])
-    options = AnalyzeOptions(segment_columns=tuple(segment_columns), date_column=date_column,
+    options = AnalyzeOptions(segment_columns=tuple(segment_columns), bins=bins, date_column=date_column,
                              score_column=score_column, period=period, topics=topics, seed=seed,
                              topic_engine=topic_engine, include_duplicates=include_duplicates)
     run = run_analysis(inputs, kwargs, options, jobs, quiet)
@@ -387,6 +389,18 @@ def topics(inputs, json_path, topics, seed, topic_engine, topics_html, jobs, qui
         for line in topic_lines(run.summary, run.topics):
             click.echo(line)
     report_rows(run.accounting, quiet)
+
+
+def _bins(values):
+    """``("月ARPU=0,50,100",)`` -> ``(("月ARPU", "0,50,100"),)``; a usage error for anything else."""
+    parsed = []
+    for value in values:
+        column, sep, edges = value.partition("=")
+        if not sep or not column.strip() or not edges.strip():
+            raise click.BadParameter(f"expected COLUMN=EDGES such as 月ARPU=0,50,100, not {value!r}",
+                                     param_hint="--bins")
+        parsed.append((column.strip(), edges.strip()))
+    return tuple(parsed)
 
 
 def main():

@@ -23,6 +23,7 @@ from itertools import combinations
 from textmine.aggregate.stats import (
     _pvalue, _ratio, _round, benjamini_hochberg, rising_alerts, score_drivers, segment_tests, short_board)
 from textmine.aggregate.result import AnalysisResult
+from textmine.aggregate.insights import GroupInsights
 from textmine.memo import BoundedMemo
 from textmine.io.columns import auto_period, number_or_none, parse_date, period_bounds, period_end, period_of
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
@@ -82,7 +83,7 @@ class Aggregator:
                  taxonomy=None, verbatims_per_category=20,
                  min_support=5, alpha=0.05, alert_p=0.01, alert_min_count=5, alert_min_ratio=1.5,
                  baseline=None, max_segment_values=100, max_word_pairs=50_000,
-                 include_duplicates=False, period="auto"):
+                 include_duplicates=False, period="auto", bands=None):
         self.segment_columns = list(segment_columns)
         self.date_column, self.score_column = date_column, score_column
         self.score_scale = score_scale
@@ -106,7 +107,8 @@ class Aggregator:
         self.cat_sent = Counter()
         self.score_hist = Counter()
         self.undated = 0
-        self.last_day = None  # the latest date seen: a last period that ends after it is partial
+        self.bands = dict(bands or {})  # segment column -> ValueBands: numbers read in bands
+        self.insights = GroupInsights(self.segment_columns, [code for code in self.taxonomy.codes if code != OTHER])
         self.segments = {column: defaultdict(_Stats) for column in self.segment_columns}
         self.periods = {by: defaultdict(_Stats) for by in PERIODS}
         self.words, self.neg_words, self.pairs = Counter(), Counter(), Counter()
@@ -139,13 +141,18 @@ class Aggregator:
                 self.cat_score[code][1] += score
         if score is not None:
             self.score_hist[score] += 1
+        groups_of = {}
         for column in self.segment_columns:
             value = row.get(column)
+            if column in self.bands:
+                value = self.bands[column].label(value)
             value = EMPTY_VALUE if value is None or str(value).strip() == "" else str(value).strip()
             groups = self.segments[column]
             if value not in groups and len(groups) >= self.max_segment_values:
                 value = OVERFLOW_VALUE
             groups[value].add(codes, negative, score)
+            groups_of[column] = value
+        self.insights.add(groups_of, codes, annotation, score, comment.text)
         dated = self._periods_of(row.get(self.date_column)) if self.date_column else None
         if dated is None:
             self.undated += 1
@@ -232,6 +239,7 @@ class Aggregator:
             verbatims={code: [item for _, _, item in sorted(heap, reverse=True)]
                        for code, heap in sorted(self._verbatims.items(), key=lambda kv: self._order(kv[0]))},
             topics=self._topics(topics), category_names=self.taxonomy.names,
+            kano=self.insights.kano(self.taxonomy.names),
         )
 
     def _order(self, code):
@@ -300,9 +308,15 @@ class Aggregator:
             for value, stats in groups.items():
                 group_tests = tests[column, value]
                 best = short_board(group_tests, [next(adjusted) for _ in group_tests], alpha=self.alpha)
-                entries.append(self._segment_entry(value, stats, best))
-            entries.sort(key=lambda e: (e["short_board"] is None, 1.0 if e["p_adjusted"] is None else e["p_adjusted"],
-                                        1.0 if e["p_value"] is None else e["p_value"], -e["rows"], e["value"]))
+                entry = self._segment_entry(value, stats, best)
+                entry["short_board_reasons"] = self.insights.reasons(column, value, entry["short_board"]) \
+                    if entry["short_board"] else []
+                entries.append(entry)
+            if column in self.bands:  # bands low to high, as a reader expects
+                entries.sort(key=lambda e: self.bands[column].order(e["value"]))
+            else:
+                entries.sort(key=lambda e: (e["short_board"] is None, 1.0 if e["p_adjusted"] is None else e["p_adjusted"],
+                                            1.0 if e["p_value"] is None else e["p_value"], -e["rows"], e["value"]))
             tables[column] = entries
         fdr = {"method": "benjamini-hochberg", "level": self.alpha,
                "tests": sum(map(len, tests.values())),

@@ -13,7 +13,7 @@ the column's quantiles, each rounded to a 1-2-5 step (…, 20, 50, 100, 200, …
 import math
 from bisect import bisect_right
 
-from textmine.errors import ConfigError
+from textmine.errors import OptionError
 from textmine.io.columns import number_or_none
 
 DEFAULT_BANDS = 5  # bands chosen from quantiles when no edges are given
@@ -47,7 +47,7 @@ class ValueBands:
     def __init__(self, edges):
         edges = sorted(set(float(edge) for edge in edges))
         if not edges:
-            raise ConfigError("value bands need at least one edge")
+            raise OptionError("value bands need at least one edge")
         self.edges = edges
         texts = [_format(edge) for edge in edges]
         self.labels = [f"<{texts[0]}"] + [f"{low}-{high}" for low, high in zip(texts, texts[1:])] \
@@ -58,7 +58,7 @@ class ValueBands:
         """Edges at the quantiles of ``values`` (numbers), rounded to 1-2-5 steps."""
         numbers = sorted(values)
         if not numbers:
-            raise ConfigError("value bands need numbers")
+            raise OptionError("value bands need numbers")
         edges = []
         for step in range(1, bands):
             edge = round_edge(numbers[min(len(numbers) - 1, len(numbers) * step // bands)])
@@ -72,7 +72,7 @@ class ValueBands:
         try:
             edges = [float(part) for part in text.split(",") if part.strip()]
         except ValueError:
-            raise ConfigError(f"--bins edges must be numbers separated by commas, not {text!r}") from None
+            raise OptionError(f"--bins edges must be numbers separated by commas, not {text!r}") from None
         return cls(edges)
 
     def label(self, value):

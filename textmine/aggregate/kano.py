@@ -97,7 +97,9 @@ class KanoModel:
                  "reward": None, "reward_low": None, "reward_high": None, "n_pos": n_pos, "n_neg": n_neg}
         if reward is None:
             return entry
-        for key, (value, error) in (("reward", reward), ("penalty", penalty)):
+        for key, (value, error), mentions in (("reward", reward, n_pos), ("penalty", penalty, n_neg)):
+            if not mentions:  # never mentioned this way: there is nothing to estimate
+                continue
             entry[key] = round(float(value), 3)
             entry[f"{key}_low"] = round(float(value - T_CRITICAL * error), 3)
             entry[f"{key}_high"] = round(float(value + T_CRITICAL * error), 3)

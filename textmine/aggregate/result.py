@@ -35,6 +35,7 @@ class AnalysisResult:
     fdr: dict = field(default_factory=dict)  # how the short boards' tests were corrected, and how many
     period: dict = field(default_factory=dict)  # the granularity of the alerts, and the dates' range
     new_topics: list = field(default_factory=list)  # candidate new pain points (set by the topic pass)
+    kano: list = field(default_factory=list)  # each mentioned category's KANO class (textmine.aggregate.kano)
 
     def category_name(self, code):
         """The name a report shows for a category code; an unknown code is its own name."""
@@ -57,7 +58,13 @@ def to_json_summary(result):
                                           "avg_score_with", "avg_score_without")} for c in result.categories],
         "segments": {column: [{k: e[k] for k in ("value", "rows", "top_pain_point", "short_board",
                                                  "lift", "p_value", "p_adjusted", "negative_share", "avg_score")}
+                              | {"short_board_reasons": [{k: r[k] for k in ("term", "score", "count")}
+                                                         for r in e.get("short_board_reasons", [])],
+                                 "short_board_examples": _examples(e.get("short_board_reasons", []))}
                               for e in entries] for column, entries in result.segments.items()},
+        "kano": [{k: entry[k] for k in ("category", "class", "penalty", "reward", "n_pos", "n_neg",
+                                        "penalty_low", "penalty_high", "reward_low", "reward_high")}
+                 for entry in result.kano],
         "fdr": dict(result.fdr),
         "period": dict(result.period),
         "alerts": [{k: a[k] for k in ("category", "period", "count", "expected", "ratio", "p_value", "partial",
@@ -73,3 +80,13 @@ def to_json_summary(result):
         "trends": result.trends,
         "keywords": result.keywords[:20],
     }
+
+
+def _examples(reasons, count=2):
+    """Up to ``count`` masked comments that use the short board's distinctive terms."""
+    examples = []
+    for reason in reasons:
+        for text in reason.get("examples", []):
+            if text not in examples and len(examples) < count:
+                examples.append(text)
+    return examples

@@ -18,8 +18,9 @@ from textmine.aggregate.aggregator import PERIOD_CHOICES, Aggregator
 from textmine.aggregate.result import to_json_summary
 from textmine.errors import MissingColumnError, OptionError
 from textmine.io.cells import DetailRows, OutputColumns, ReadableCells
+from textmine.aggregate.bands import ValueBands, numeric_column
 from textmine.io.columns import (
-    detect_date_column, detect_score_column, detect_segment_columns, names_categories)
+    detect_date_column, detect_score_column, detect_segment_columns, names_categories, number_or_none)
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.pipeline.executors import LocalExecutor
@@ -40,6 +41,7 @@ class AnalyzeOptions:
     include_duplicates: bool = False
     topic_engine: str | None = DEFAULT_ENGINE  # "nmf" or "lda" (textmine.topics.engines)
     aggregate: bool = True  # False: topics only (annotate --topics), no aggregates
+    bins: tuple = ()  # ((column, "0,50,100"), ...): value bands of numeric segment columns
 
 
 @dataclass
@@ -119,8 +121,22 @@ def _resolve_columns(sources, options, taxonomy):
         column for column in detect_segment_columns(header, sample, category_names=names)
         if column not in (date_column, score_column, first.text_column)
     ]
+    bands = {}
+    given = dict(options.bins)
+    for column in given:
+        if column not in header:
+            raise MissingColumnError(column, header, first.name)
+        if column not in segments:
+            segments.append(column)
+    for column in segments:
+        values = [row.get(column) for row in sample]
+        if column in given:
+            bands[column] = ValueBands.parse(given[column])
+        elif numeric_column(values):  # amounts, ages, months: a few bands, not one group per number
+            bands[column] = ValueBands.from_values([number for number in map(number_or_none, values)
+                                                    if number is not None])
     return {"text": first.text_column, "date": date_column, "score": score_column, "scale": scale,
-            "segments": segments}
+            "segments": segments, "bands": {column: band.labels for column, band in bands.items()}}, bands
 
 
 def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions(),
@@ -135,7 +151,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     language = replace(language, content_words=True)
     sources = open_sources(paths, read_options, stdin=stdin)
     taxonomy = Taxonomy.load(language.taxonomy_file)
-    detected = _resolve_columns(sources, options, taxonomy)
+    detected, bands = _resolve_columns(sources, options, taxonomy)
     layout = OutputColumns(sources, tokens=language.tokens)
     aggregator = None
     taxonomy = Taxonomy.load(language.taxonomy_file)
@@ -143,7 +159,8 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
         aggregator = Aggregator(
             segment_columns=detected["segments"], date_column=detected["date"],
             score_column=detected["score"], score_scale=detected["scale"],
-            taxonomy=taxonomy, include_duplicates=options.include_duplicates, period=options.period)
+            taxonomy=taxonomy, include_duplicates=options.include_duplicates, period=options.period,
+            bands=bands)
     accounting = RunResult()
     sample = TopicSample(seed=options.seed)
     spool = CommentSpool()

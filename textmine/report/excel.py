@@ -26,6 +26,7 @@ from textmine.io.cells import FLAG_NAMES, SENTIMENT_NAMES, DetailRows
 from textmine.io.write import EXCEL_MAX_ROWS, safe_xlsx_value  # noqa: F401 (safe_xlsx_value: public here)
 from textmine.io.xlsx_stream import SheetRows, save_with_rows
 from textmine.painpoints.taxonomy import OTHER
+from textmine.report._kano import write_kano
 from textmine.report._sheet import (
     COUNT, DECIMAL, ONE_DECIMAL, P_VALUE, SENTIMENT_COLOURS, SHARE, SIGNED, SheetWriter, fitting_width,
     horizontal_bar_chart, sentiment_pie)
@@ -125,20 +126,23 @@ def _write_sentiment(book, result):
 
 def _write_segments(book, result):
     headers = ["分群字段", "取值", "条数", "负面占比", "平均分", "最大痛点", "短板", "提升倍数", "p 值",
-               "校正后 p 值", "组内占比", "组外占比"]
+               "校正后 p 值", "组内占比", "组外占比", "该群体特有的说法（得分，条数）", "例句（已脱敏）"]
     entries = [(column, e) for column, items in result.segments.items() for e in items]
     name = result.category_name
     table = [[column, e["value"], e["rows"], e["negative_share"], e["avg_score"],
               name(e["top_pain_point"]) if e["top_pain_point"] else "",
               name(e["short_board"]) if e["short_board"] else "",
-              e["lift"], e["p_value"], e.get("p_adjusted"), e["share_in_group"], e["share_elsewhere"]]
+              e["lift"], e["p_value"], e.get("p_adjusted"), e["share_in_group"], e["share_elsewhere"],
+              "、".join(f"{r['term']}（{r['score']:.1f}，{r['count']}）" for r in e.get("short_board_reasons", [])),
+              "\n".join(_reason_examples(e))]
              for column, e in entries]
     widths = [fitting_width([row[i] for row in table if isinstance(row[i], str)] + [header], least=8, most=24)
               for i, header in enumerate(headers)]
     sheet = SheetWriter(book, "客群短板", widths, freeze="C2")
     sheet.header(headers)
     for values in table:
-        sheet.append(values, formats={3: SHARE, 7: DECIMAL, 8: P_VALUE, 9: P_VALUE, 10: SHARE, 11: SHARE})
+        sheet.append(values, formats={3: SHARE, 7: DECIMAL, 8: P_VALUE, 9: P_VALUE, 10: SHARE, 11: SHARE},
+                     wrap_cols={12, 13})
     if table:
         last = sheet.row
         sheet.filter(1, last, len(headers))
@@ -155,6 +159,13 @@ def _write_segments(book, result):
     else:
         sheet.append(["未指定或未发现分群字段（如 地市、年龄段、套餐）。"])
         sheet.filter(1, 1, len(headers))
+
+
+def _reason_examples(entry, count=2):
+    examples = []
+    for reason in entry.get("short_board_reasons", []):
+        examples += [text for text in reason.get("examples", []) if text not in examples]
+    return examples[:count]
 
 
 def _write_drivers(book, result):
@@ -321,7 +332,7 @@ def write_workbook(result, path, details=None, *, progress=None):
     with handle:
         book = Workbook(write_only=True)
         for write in (_write_overview, _write_categories, _write_sentiment, _write_segments, write_trends,
-                      _write_drivers, _write_topics, _write_verbatims):
+                      _write_drivers, write_kano, _write_topics, _write_verbatims):
             write(book, result)
         try:
             sheet, rows = _write_details(book, details, progress)

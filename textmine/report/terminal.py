@@ -15,7 +15,7 @@ SENTIMENT_NAMES = {"pos": "正面", "neu": "中性", "neg": "负面"}
 TOP_CATEGORIES = 10
 TOP_DRIVERS = 5
 # Rows of each rich table on a terminal (without --full): the summary of 20k comments fits 50 lines.
-SCREEN_ROWS = {"categories": 8, "boards": 5, "alerts": 5, "drivers": 5, "topics": 6}
+SCREEN_ROWS = {"categories": 8, "boards": 5, "alerts": 5, "drivers": 5, "topics": 6, "kano": 6}
 TOPIC_WORDS_SHOWN = 6
 
 
@@ -83,10 +83,12 @@ def summary_lines(result):
         lines.append("  （无）")
     lines += ["", f"客群短板（{_tests_note(result)}）："]
     boards = _short_boards(result)
-    lines += [f"  {column}={e['value']}: {result.category_name(e['short_board'])}"
-              f"（组内 {e['share_in_group']:.1%}，其余 {e['share_elsewhere']:.1%}，"
-              f"p={e['p_value']:.2g}，校正后 p={e['p_adjusted']:.2g}）"
-              for column, e in boards]
+    for column, e in boards:
+        lines.append(f"  {column}={e['value']}: {result.category_name(e['short_board'])}"
+                     f"（组内 {e['share_in_group']:.1%}，其余 {e['share_elsewhere']:.1%}，"
+                     f"p={e['p_value']:.2g}，校正后 p={e['p_adjusted']:.2g}）")
+        if e.get("short_board_reasons"):
+            lines.append(f"    该群体特有的说法：{_reasons(e)}")
     if not boards:
         lines.append("  （无显著短板）")
     lines += ["", f"预警（{_period_note(result)}）："]
@@ -99,10 +101,30 @@ def summary_lines(result):
               f"占 {d['share']:.1%}）" for d in result.drivers[:TOP_DRIVERS]]
     if not result.drivers:
         lines.append("  （评分不足）")
+    lines += ["", "KANO 分类（惩罚-奖励对比分析：负面提及对评分的拉低 / 正面提及的提升）："]
+    lines += [f"  {_kano_line(entry)}" for entry in result.kano]
+    if not result.kano:
+        lines.append("  （评分不足）")
     if result.topics:
         lines += ["", "主题："]
         lines += [f"  #{t.get('id')} {t.get('label')}（{t.get('size')} 条）: {_words(t)}" for t in result.topics]
     return lines
+
+
+KANO_NAMES = {"must-be": "必备型", "one-dimensional": "期望型", "attractive": "魅力型",
+              "indifferent": "无差异型", "insufficient": "数据不足"}
+
+
+def _reasons(entry, count=5):
+    """``老人 (3.3, 23 条)、排队 (2.9, 12 条)``: a short board's distinctive terms."""
+    return "、".join(f"{r['term']}（{r['score']:.1f}，{r['count']} 条）" for r in entry["short_board_reasons"][:count])
+
+
+def _kano_line(entry):
+    def effect(key):
+        return "-" if entry[key] is None else f"{entry[key]:+.2f}"
+    return (f"{entry['name']}: {KANO_NAMES.get(entry['class'], entry['class'])}"
+            f"（拉低 {effect('penalty')}，提升 {effect('reward')}；负面 {entry['n_neg']} 条，正面 {entry['n_pos']} 条）")
 
 
 def _words(topic, count=8):
@@ -227,6 +249,16 @@ def _render_rich(result, console, full=False):
                              SCREEN_ROWS["drivers"], full=full))
     else:
         console.print("[bold]拉低满意度的痛点[/bold]：评分不足")
+    reasons = [(column, e) for column, e in boards if e.get("short_board_reasons")]
+    for column, e in reasons[:SCREEN_ROWS["boards"]]:
+        console.print(f"  {_escape(column)}={_escape(e['value'])} 特有的说法：{_escape(_reasons(e, 3))}")
+    if result.kano:
+        console.print(_table("KANO 分类", [("痛点", left), ("类别", left), ("拉低", right), ("提升", right),
+                                          ("负面", right), ("正面", right)],
+                             [(k["name"], KANO_NAMES.get(k["class"], k["class"]),
+                               "-" if k["penalty"] is None else f"{k['penalty']:+.2f}",
+                               "-" if k["reward"] is None else f"{k['reward']:+.2f}", k["n_neg"], k["n_pos"])
+                              for k in result.kano], SCREEN_ROWS["kano"], full=full))
 
     if result.topics:
         console.print(_table("主题", [("#", right), ("主题", left), ("条数", right), ("负面", right),
