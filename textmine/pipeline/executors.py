@@ -158,7 +158,16 @@ class LocalExecutor:
         if self._pool is None:
             if self.jobs == 1 or self._chars_before_workers > 0:
                 self._chars_before_workers -= sum(map(len, texts))
-                return Finished(_analyse(texts))
+                annotations = _analyse(texts)
+                # What a chunk leaves behind in this process (the runner's cache, the
+                # stages' memos) lives on; frozen, the collector stops walking it at
+                # every young collection. analyse makes no reference cycles (20,000
+                # distinct comments left none to collect), so nothing is kept that the
+                # collector would have freed. annotate -j 1 on 20,000 distinct comments:
+                # 4.08 -> 3.78 CPU s (-7 %). Done in worker processes and in the parent
+                # of workers, it made no difference (200,000 comments), so it is not.
+                gc.freeze()
+                return Finished(annotations)
             self._start_workers()
         return _PoolResult(self._pool.apply_async(_analyse, (texts,)))
 
