@@ -203,9 +203,9 @@ class PainPointClassifier:
 
         The texts are joined by NULs, which no word holds, so no match spans two
         texts. Matches come in the order of their ends, every overlapping match
-        (信号 and 信号差), as from pyahocorasick's ``iter``, which took three times
-        as long a comment (one call each); a batch of 20,000 review-length
-        comments went from 25 to 17 µs a comment.
+        (信号 and 信号差), as from pyahocorasick's ``iter``, which was used before
+        one comment at a time: on 20,000 review-length comments the matching
+        itself took 12.4 µs a comment that way, 3.8 µs in one pass (CPU time).
         """
         lowered = [text.lower() for text in texts]
         matches = self._matcher.find_matches_as_indexes("\x00".join(lowered), overlapping=True)
