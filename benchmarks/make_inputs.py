@@ -1,18 +1,23 @@
-"""Build survey-like benchmark inputs of N comments from samples/survey_export.csv.
+"""Build benchmark inputs of N comments, of two kinds, with the nine columns of samples/survey_export.csv.
 
-The benchmarks need inputs of 10k to 1M comments that look like a real survey
-export: the same nine columns, a spread of dates, and comments that repeat the
-way real ones do without every row being an exact copy of one of the 2,000
-sample rows (an input of exact copies would flatter the duplicate finder and
-any cache). Rows are resampled from the sample file with a fixed seed and
-lightly varied: about a quarter join two comments, some name a city or add a
-closing phrase, and the date is redrawn over six months. Same N, same bytes.
+``survey``: comments that repeat the way a survey's do, without every row being
+an exact copy of one of the 2,000 sample rows (an input of exact copies would
+flatter the duplicate finder and any cache). Rows are resampled from the sample
+file with a fixed seed and lightly varied: about a quarter join two comments,
+some name a city or add a closing phrase, and the date is redrawn over six
+months. 200,000 rows hold about 78,000 distinct comments of 28 characters.
 
+``distinct``: every comment different and of review length (about 70
+characters), as complaint work orders, app reviews and social posts are
+(``distinct_comments``): the per-text cache of the runner saves nothing on it.
+
+Same kind and N, same bytes; a smaller input is the first rows of a larger one.
 Files are written as UTF-8 with a BOM (what Excel saves as "CSV UTF-8") to
-benchmarks/data/survey_<size>.csv, which git ignores.
+benchmarks/data/<kind>_<size>.csv, which git ignores.
 
-    python benchmarks/make_inputs.py              # 10k 20k 100k 200k 1M
-    python benchmarks/make_inputs.py 20k 5000     # only these sizes
+    python benchmarks/make_inputs.py                       # both kinds: 10k 20k 100k 200k 1M
+    python benchmarks/make_inputs.py 20k 5000              # only these sizes
+    python benchmarks/make_inputs.py --kind distinct 200k  # one kind
 """
 
 import argparse
@@ -23,7 +28,10 @@ import random
 import sys
 from pathlib import Path
 
+from distinct_comments import distinct_comments
+
 ROOT = Path(__file__).resolve().parent.parent
+KINDS = ("survey", "distinct")
 SAMPLE = ROOT / "samples" / "survey_export.csv"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_SIZES = ("10k", "20k", "100k", "200k", "1M")
@@ -65,8 +73,8 @@ def size_label(size):
     return str(size)
 
 
-def input_path(size):
-    return DATA_DIR / f"survey_{size_label(size)}.csv"
+def input_path(size, kind="survey"):
+    return DATA_DIR / f"{kind}_{size_label(size)}.csv"
 
 
 def read_sample(path=SAMPLE):
@@ -107,18 +115,39 @@ def generate_rows(sample, size, seed=SEED):
         yield row
 
 
-def write_input(size, *, sample=None, path=None, force=False):
-    """Write the input of ``size`` rows (unless it exists) and return its path."""
-    path = Path(path) if path else input_path(size)
+def generate_distinct_rows(sample, size, seed=SEED):
+    """Yield ``size`` rows whose comments all differ (``distinct_comments``).
+
+    The other eight cells are those of a sample row drawn with a fixed seed,
+    the date redrawn over six months as in ``generate_rows``.
+    """
+    rng = random.Random(seed)
+    iso_dates = [datetime.date.fromordinal(FIRST_DAY.toordinal() + day).isoformat() for day in range(DAYS)]
+    count = len(sample)
+    for number, comment in enumerate(distinct_comments(size, seed=seed), 1):
+        row = list(sample[int(rng.random() * count)])
+        row[0] = str(number)
+        if row[7][:1] == "2" and len(row[7]) == 10 and row[7][4] == "-":
+            row[7] = iso_dates[int(rng.random() * DAYS)]
+        row[8] = comment
+        yield row
+
+
+def write_input(size, *, kind="survey", sample=None, path=None, force=False):
+    """Write the input of ``size`` rows of ``kind`` (unless it exists) and return its path."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown input kind {kind!r}; choose one of {', '.join(KINDS)}")
+    path = Path(path) if path else input_path(size, kind)
     if path.exists() and not force:
         return path
     sample = sample if sample is not None else read_sample()
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".csv.tmp")
+    rows = generate_rows(sample, size) if kind == "survey" else generate_distinct_rows(sample, size)
     with open(partial, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
-        writer.writerows(generate_rows(sample, size))
+        writer.writerows(rows)
     partial.replace(path)
     return path
 
@@ -127,13 +156,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sizes", nargs="*", type=parse_size,
                         help="numbers of comments, e.g. 20k 1M (default: 10k 20k 100k 200k 1M)")
+    parser.add_argument("--kind", choices=KINDS + ("both",), default="both",
+                        help="survey-like repeats, distinct review-length comments, or both (default)")
     parser.add_argument("--force", action="store_true", help="rebuild files that already exist")
     args = parser.parse_args(argv)
     sizes = args.sizes or [parse_size(size) for size in DEFAULT_SIZES]
+    kinds = KINDS if args.kind == "both" else (args.kind,)
     sample = read_sample()
-    for size in sizes:
-        path = write_input(size, sample=sample, force=args.force)
-        print(f"{path.relative_to(ROOT)}  {size:,} comments  {path.stat().st_size / 1e6:.1f} MB")
+    for kind in kinds:
+        for size in sizes:
+            path = write_input(size, kind=kind, sample=sample, force=args.force)
+            print(f"{path.relative_to(ROOT)}  {size:,} comments  {path.stat().st_size / 1e6:.1f} MB")
     return 0
 
 

@@ -132,6 +132,18 @@ def test_evidence_of_rule_hits_is_the_matched_keywords(classifier, segmenter):
     assert "信号差" in evidence and "信号" not in evidence
 
 
+def test_rule_hits_of_a_batch_are_those_of_each_text_alone(rules):
+    # Texts are matched in one pass; no match may run from one text into the next
+    # (宽带 + 经常断 across the join), and offsets must stay right after a text whose
+    # lower case is longer than itself (İ lowers to two characters).
+    texts = ["宽带", "经常断网", "", "İ信号还行就是网速慢", "跟网速没关系", "满意", "没有掉线过，信号差"]
+    batch = rules.rule_hits_batch(texts)
+    assert batch == [rules.rule_hits(text) for text in texts]
+    levels = {rules.codes[index]: level for index, (level, _) in batch[3].items()}
+    assert levels == {"coverage": VETO, "speed": STRONG}
+    assert batch[2] == {} and rules.rule_hits_batch([]) == []
+
+
 def test_evidence_of_model_only_hits_is_contributing_words(lexicon, segmenter):
     model_only = PainPointClassifier(lexicon.taxonomy, mode="model")
     text = "宽带动不动就断，网速也慢"

@@ -12,7 +12,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def _comments(jobs, chunk_size, paths=(SURVEY,), options=LanguageOptions()):
     sources = open_sources([str(path) for path in paths], ReadOptions())
-    with LocalExecutor(options, jobs) as executor:
+    with LocalExecutor(options, jobs, workers_after_chars=0) as executor:  # workers from the first chunk
         return [comment for chunk in comment_chunks(sources, executor, mask=options.mask, chunk_size=chunk_size)
                 for comment in chunk]
 
@@ -66,7 +66,7 @@ def test_workers_are_stopped_when_a_consumer_fails():
 
     sources = open_sources([str(SURVEY)], ReadOptions())
     try:
-        with LocalExecutor(LanguageOptions(), 2) as executor:
+        with LocalExecutor(LanguageOptions(), 2, workers_after_chars=0) as executor:
             for _ in comment_chunks(sources, executor, chunk_size=100):
                 raise RuntimeError("the writer failed")
     except RuntimeError:

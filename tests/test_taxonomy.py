@@ -84,6 +84,6 @@ def test_an_empty_name_stands_for_the_code():
 
 def test_importing_painpoints_loads_no_heavy_library():
     code = ("import sys, textmine.painpoints; "
-            "print(sorted(m for m in ('numpy', 'ahocorasick', 'jieba', 'scipy') if m in sys.modules))")
+            "print(sorted(m for m in ('numpy', 'ahocorasick_rs', 'jieba', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
