@@ -23,7 +23,7 @@ from textmine.io.write import open_row_writer
 from conftest import FIXTURES
 
 INPUTS = sorted(path.name for path in FIXTURES.iterdir() if path.suffix in (".csv", ".txt", ".tsv", ".jsonl", ".xlsx"))
-ACCOUNTING = re.compile(r"^textmine: read ([\d,]+) rows, wrote ([\d,]+), skipped ([\d,]+)")
+ACCOUNTING = re.compile(r"^textmine: read ([\d,]+) rows, wrote ([\d,]+), skipped ([\d,]+)", re.M)
 
 
 def number(text):
@@ -36,7 +36,7 @@ def test_every_fixture_is_processed_or_refused_cleanly(name, tmp_path):
     result = CliRunner().invoke(cli, ["annotate", str(FIXTURES / name), "-o", str(target), "-j", "1"])
     assert "Traceback" not in result.output
     if result.exit_code == 0:
-        read, written, skipped = map(number, ACCOUNTING.match(result.stderr).groups())
+        read, written, skipped = map(number, ACCOUNTING.search(result.stderr).groups())
         assert read == written + skipped
         with open(target, encoding="utf-8-sig", newline="") as handle:
             assert len(list(csv.DictReader(handle))) == written

@@ -315,8 +315,12 @@ def analyze(inputs, output, json_path, segment_columns, date_column, score_colum
             from textmine.report.excel import write_workbook
             from textmine.io.write import atomic_path
 
+            from textmine.pipeline.annotate import note_columns_left_out
+
             with atomic_path(dated(output)) as temporary:
-                write_workbook(run.result, temporary, annotated_rows=run.annotated_rows(), columns=run.columns)
+                left_out = write_workbook(run.result, temporary, annotated_rows=run.annotated_rows(),
+                                          columns=run.columns, keep_columns=run.layout.essential, name=dated(output))
+            note_columns_left_out(run.accounting, dated(output), left_out)
         if json_path:
             write_json(run.summary, dated(json_path))
         if topics_html:

@@ -148,10 +148,15 @@ def detect_score_column(header, sample_rows):
     return column, scale
 
 
-def detect_segment_columns(header, sample_rows, *, max_values=30):
+MAX_SEGMENT_COLUMNS = 20  # detected customer-group columns: beyond this a report compares nothing readable
+
+
+def detect_segment_columns(header, sample_rows, *, max_values=30, max_columns=MAX_SEGMENT_COLUMNS):
     """Low-cardinality categorical columns (地市, 地区类型, 年龄段, 套餐, 渠道), in header order.
 
-    Text, id, date, score and annotation columns are left out.
+    Text, id, date, score and annotation columns are left out; at most
+    ``max_columns`` are found (a wide export would otherwise get a table per
+    column: ``--segment-column`` names more).
         >>> detect_segment_columns(["地区类型", "意见建议"], rows)
         ['地区类型']
     """
@@ -175,4 +180,6 @@ def detect_segment_columns(header, sample_rows, *, max_values=30):
         if all(number_or_none(t) is not None for t in distinct) and len(distinct) > 12:
             continue  # a numeric measure, not a group
         found.append(column)
+        if len(found) >= max_columns:
+            break
     return found

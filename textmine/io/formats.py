@@ -18,6 +18,7 @@ from itertools import chain
 from datetime import date, datetime, time
 
 from textmine.errors import InputError
+from textmine.io.names import unique_names
 
 DELIMITERS = [",", "\t", ";", "|"]
 
@@ -62,16 +63,16 @@ class RowStream:
         return next(self._generator)
 
 
-def _unique_columns(header, stats):
-    """Blank and repeated header names get a suffix, so no column is overwritten."""
-    columns, seen = [], Counter()
-    for index, raw in enumerate(header, 1):
-        name = (raw or "").strip() or f"column_{index}"
-        seen[name] += 1
-        if seen[name] > 1:
+def _unique_columns(header, stats, name):
+    """Blank and repeated header names get a suffix, so no column is overwritten; a note says which."""
+    raw = [(str(value or "")).strip() or f"column_{index}" for index, value in enumerate(header, 1)]
+    columns = unique_names(raw)
+    renamed = [f"{old!r} -> {new!r}" for old, new in zip(raw, columns) if old != new]
+    if renamed:
+        for _ in renamed:
             stats.warn("duplicate_column_renamed")
-            name = f"{name}_{seen[name]}"
-        columns.append(name)
+        shown = ", ".join(renamed[:5]) + (f" and {len(renamed) - 5:,} more" if len(renamed) > 5 else "")
+        stats.note(f"{name}: repeated column names renamed, every value kept: {shown}")
     return columns
 
 
@@ -102,7 +103,7 @@ def _open_delimited(lines, name, stats, delimiter):
         header = next(reader)
     except csv.Error as exc:
         raise InputError(f"{name}: line 1: cannot parse the header: {exc}") from exc
-    columns = _unique_columns(header, stats)
+    columns = _unique_columns(header, stats, name)
 
     def rows():
         width = len(columns)
@@ -142,11 +143,7 @@ def _open_jsonl(lines, name, stats):
     first = parsed.peek(1000)
     if not first and stats.rows_read == 0:
         raise InputError(f"{name}: file is empty")
-    columns = []
-    for record in first:
-        for key in record:
-            if key not in columns:
-                columns.append(key)
+    columns = list(dict.fromkeys(key for record in first for key in record))  # in order of appearance
 
     def rows():
         known = set(columns)
@@ -198,7 +195,7 @@ def _open_xlsx(stream, name, sheet, stats):
         raise InputError(f"{name}: sheet {worksheet.title!r} is empty")
     while header and header[-1] == "":
         header.pop()
-    columns = _unique_columns(header, stats)
+    columns = _unique_columns(header, stats, name)
 
     def rows():
         width = len(columns)

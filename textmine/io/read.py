@@ -38,20 +38,31 @@ _FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".xlsx":
 
 @dataclass
 class ReadStats:
-    """What happened while reading: every row read is either yielded or skipped."""
+    """What happened while reading: every row read is either yielded or skipped.
+
+    ``first_line_of`` keeps the line of the first row skipped or repaired for
+    each reason, so the summary can point at it; ``notes`` are warnings that
+    are not about a row (a column renamed), shown even with ``--quiet``.
+    """
 
     rows_read: int = 0
     skipped_by_reason: Counter = field(default_factory=Counter)
     warnings: Counter = field(default_factory=Counter)
     first_line_of: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
 
     def skip(self, reason, line=None):
         self.skipped_by_reason[reason] += 1
-        self.first_line_of.setdefault(reason, line)
+        if line is not None:
+            self.first_line_of.setdefault(reason, line)
 
     def warn(self, reason, line=None):
         self.warnings[reason] += 1
-        self.first_line_of.setdefault(reason, line)
+        if line is not None:
+            self.first_line_of.setdefault(reason, line)
+
+    def note(self, message):
+        self.notes.append(message)
 
     @property
     def rows_skipped(self):
@@ -69,6 +80,17 @@ class FeedbackSource:
     text_column: str
     rows: "RowStream"  # iterator of dicts, column -> str, with peek()
     stats: ReadStats
+
+    def rename_columns(self, names):
+        """Give the columns the new ``names`` (same order), in the rows still to come too."""
+        mapping = dict(zip(self.columns, names))
+        if all(old == new for old, new in mapping.items()):
+            return
+        rows = self.rows
+        self.columns = list(names)
+        self.text_column = mapping.get(self.text_column, self.text_column)
+        self.rows = RowStream({mapping.get(column, column): value for column, value in row.items()}
+                              for row in rows)
 
 
 def detect_format(path, head=b""):

@@ -29,7 +29,7 @@ from pathlib import Path
 from textmine.errors import OutputError
 # What an xlsx cell can hold, shared with xlsx_stream; public here.
 from textmine.io._xlsx_values import (  # noqa: F401
-    EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER, safe_xlsx_value)
+    EXCEL_MAX_CELL_CHARS, EXCEL_MAX_COLUMNS, TRUNCATION_MARKER, columns_that_fit, safe_xlsx_value)
 
 EXCEL_MAX_ROWS = 1_048_576
 FORMATS = ("csv", "tsv", "jsonl", "xlsx")
@@ -228,14 +228,18 @@ class JsonlRowWriter:
 
 
 class XlsxRowWriter:
-    """One 明细 sheet capped at Excel's row limit; rows stream to disk (``textmine.io.xlsx_stream``)."""
+    """One 明细 sheet capped at Excel's row and column limits; rows stream to disk (``textmine.io.xlsx_stream``).
 
-    def __init__(self, path, columns, *, sheet_title="明细"):
+    Past 16,384 columns the ``keep_columns`` stay and the first others fill the
+    rest (``columns_left_out`` counts the others).
+    """
+
+    def __init__(self, path, columns, *, sheet_title="明细", keep_columns=()):
         from openpyxl import Workbook
 
         from textmine.io.xlsx_stream import SheetRows
 
-        self.columns = list(columns)
+        self.columns, self.columns_left_out = columns_that_fit(columns, keep_columns)
         self._path = path
         self._workbook = Workbook(write_only=True)
         self._sheet = self._workbook.create_sheet(sheet_title)
@@ -261,13 +265,21 @@ class XlsxRowWriter:
 
         save_with_rows(self._workbook, self._sheet, self._rows, self._path)
 
+    def discard(self):
+        """Drop the workbook after a failure, quietly (see ``discard_workbook``)."""
+        from textmine.io.xlsx_stream import discard_workbook
+
+        self._rows.close()
+        discard_workbook(self._workbook)
+
 
 @contextmanager
-def open_row_writer(path, columns, *, fmt=None, excel_escape=True, stdout=None):
+def open_row_writer(path, columns, *, fmt=None, excel_escape=True, stdout=None, keep_columns=()):
     """Open a writer for annotated rows at ``path`` (or ``-`` for stdout).
 
     Files are written atomically; CSV files get a UTF-8 BOM for Excel, stdout
     does not. Yields an object with ``write_row(dict)``, ``write_rows(dicts)`` and ``rows_written``.
+    ``keep_columns``: the columns an xlsx sheet keeps when there are more than Excel holds.
     """
     fmt = format_for(path, fmt)
     if str(path) == "-":
@@ -281,9 +293,13 @@ def open_row_writer(path, columns, *, fmt=None, excel_escape=True, stdout=None):
     try:
         with atomic_path(path) as temporary:
             if fmt == "xlsx":
-                writer = XlsxRowWriter(temporary, columns)
-                yield writer
-                writer.close()
+                writer = XlsxRowWriter(temporary, columns, keep_columns=keep_columns)
+                try:
+                    yield writer
+                    writer.close()
+                except BaseException:
+                    writer.discard()
+                    raise
             else:
                 # The BOM by hand: Python encodes "utf-8" in C but "utf-8-sig" write by write.
                 with open(temporary, "w", encoding="utf-8", newline="", buffering=1 << 16) as stream:

@@ -224,3 +224,21 @@ def _split_at_row_end(sheet_xml):
     if match is None:
         raise RuntimeError("openpyxl wrote a sheet without sheetData")
     return sheet_xml[:match.start()] + b"<sheetData>", b"</sheetData>" + sheet_xml[match.end():]
+
+
+def discard_workbook(book):
+    """Close the sheet writers of an unsaved write-only workbook after a failure, quietly.
+
+    openpyxl streams each write-only sheet through generators inside lxml
+    writers; left to the garbage collector after an error or Ctrl-C, each
+    prints "Exception ignored ... LxmlSyntaxError". Closed here, in order,
+    their complaints are swallowed instead: the workbook is being dropped.
+    """
+    for sheet in getattr(book, "_sheets", ()):
+        writer = getattr(sheet, "_writer", None)
+        for generator in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
+            if generator is not None:
+                try:
+                    generator.close()
+                except Exception:  # noqa: BLE001 - lxml complains about the half-written sheet
+                    pass

@@ -111,7 +111,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
         raise ConfigError(f"--period must be week or month, not {options.period!r}")
     n_topics = parse_topics_option(options.topics)
     language = replace(language, content_words=True)
-    sources = open_sources(paths, read_options, stdin=stdin)
+    sources = open_sources(paths, read_options, stdin=stdin, mask=language.mask)
     detected = _resolve_columns(sources, options)
     layout = OutputColumns(sources, tokens=language.tokens)
     aggregator = None
@@ -147,6 +147,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
             model, topics, new_topics = fit_topics(sample, spool, n_topics, options.seed,
                                                    options.topic_engine or DEFAULT_ENGINE, executor.map)
             layout = layout.with_topic()
+    accounting.add_notes(layout.notes)
     result, summary = None, {"rows": _rows_summary(accounting, excluded)}
     if aggregator is not None:
         result = aggregator.result(rows_read=accounting.rows_read, skipped_by_reason=accounting.skipped_by_reason,

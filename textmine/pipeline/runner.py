@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from textmine.errors import ConfigError
+from textmine.io.names import unique_names
 from textmine.io.read import open_feedback
 from textmine.memo import BoundedMemo
 from textmine.record import Comment
 from textmine.text.dedupe import DuplicateFinder
-from textmine.text.mask import CellMasker
+from textmine.text.mask import CellMasker, mask_personal_data
 
 CACHE_SIZE = 200_000  # distinct texts whose annotations the runner keeps
 CHUNK_SIZE = 2000  # rows a chunk; the first chunks are smaller so that every worker starts at once
@@ -47,6 +48,8 @@ class RunResult:
     flagged: Counter = field(default_factory=Counter)
     duplicates: int = 0
     rows_over_limit: int = 0
+    notes: list = field(default_factory=list)  # warnings not about a row (a column renamed): always shown
+    first_place: dict = field(default_factory=dict)  # reason -> "file line N" of its first row
 
     @property
     def rows_skipped(self):
@@ -63,9 +66,16 @@ class RunResult:
     def add_read_stats(self, sources):
         """Add what the readers counted: rows read, skipped and repaired."""
         for source in sources:
-            self.rows_read += source.stats.rows_read
-            self.skipped_by_reason.update(source.stats.skipped_by_reason)
-            self.warnings.update(source.stats.warnings)
+            stats = source.stats
+            self.rows_read += stats.rows_read
+            self.skipped_by_reason.update(stats.skipped_by_reason)
+            self.warnings.update(stats.warnings)
+            self.notes += [note for note in stats.notes if note not in self.notes]
+            for reason, line in stats.first_line_of.items():
+                self.first_place.setdefault(reason, f"{source.name} line {line:,}")
+
+    def add_notes(self, notes):
+        self.notes += [note for note in notes if note not in self.notes]
 
 
 def parse_topics_option(value):
@@ -84,13 +94,30 @@ def parse_topics_option(value):
     raise ConfigError(f"--topics must be auto, off or a number from 1 to 50, not {value!r}")
 
 
-def open_sources(paths, read_options, stdin=None):
-    """Open every input; fail before writing anything if one cannot be read."""
-    return [
+def open_sources(paths, read_options, stdin=None, *, mask=False):
+    """Open every input; fail before writing anything if one cannot be read.
+
+    With ``mask``, column names are masked too (a JSONL key or a header can
+    hold a phone number): every later stage sees only the masked names.
+    """
+    sources = [
         open_feedback(path, fmt=read_options.input_format, encoding=read_options.encoding,
                       sheet=read_options.sheet, text_column=read_options.text_column, stdin=stdin)
         for path in paths
     ]
+    if mask:
+        for source in sources:
+            _mask_column_names(source)
+    return sources
+
+
+def _mask_column_names(source):
+    masked = [mask_personal_data(column) for column in source.columns]
+    if masked == source.columns:
+        return
+    changed = sum(old != new for old, new in zip(source.columns, masked))
+    source.rename_columns(unique_names(masked))  # two names can become one: 电话<手机号>
+    source.stats.note(f"{source.name}: {changed:,} column name(s) held personal data and are masked")
 
 
 def _row_chunks(sources, size):
@@ -157,6 +184,8 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progr
     pending, so memory stays bounded however long the input is.
     """
     masker = CellMasker() if mask else None
+    # The source_file cell: a file exported per customer may be named after a phone number.
+    source_names = {id(source): mask_personal_data(source.name) if mask else source.name for source in sources}
     cache = _AnnotationCache(masker)
     duplicates = DuplicateFinder()
     pending = deque()
@@ -176,7 +205,7 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progr
             number += 1
             annotation = annotations[text]
             duplicate_of = duplicates.check_signature(number, annotation.signature)
-            comments.append(Comment(number, source.name, row, annotation.masked_text or text,
+            comments.append(Comment(number, source_names[id(source)], row, annotation.masked_text or text,
                                     annotation, duplicate_of))
         if progress is not None:
             progress(len(comments))

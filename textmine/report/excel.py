@@ -20,8 +20,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from textmine.errors import OutputError
-from textmine.io.write import EXCEL_MAX_ROWS, safe_xlsx_value
-from textmine.io.xlsx_stream import SheetRows, save_with_rows
+from textmine.io.write import EXCEL_MAX_ROWS, columns_that_fit, safe_xlsx_value
+from textmine.io.xlsx_stream import SheetRows, discard_workbook, save_with_rows
 from textmine.painpoints.taxonomy import OTHER
 
 SENTIMENT_NAMES = {"pos": "正面", "neu": "中性", "neg": "负面"}
@@ -263,22 +263,30 @@ def _write_verbatims(book, result):
                          + [item.get(column) for column in segment_columns] + [item["text"]], wrap_cols={text_col})
 
 
-def _write_details(book, annotated_rows, columns):
-    """The 明细 sheet: openpyxl writes its header; the rows stream as XML (see ``xlsx_stream``)."""
+def _write_details(book, annotated_rows, columns, keep_columns=()):
+    """The 明细 sheet: openpyxl writes its header; the rows stream as XML (see ``xlsx_stream``).
+
+    Returns the sheet, its rows and how many columns Excel's limit left out.
+    """
     sheet = _Sheet(book, "明细")
     rows = iter(annotated_rows)
     first = next(rows, None)
     if columns is None:
         columns = list(first) if first else []
+    columns, left_out = columns_that_fit(columns, keep_columns)
     for index, column in enumerate(columns, 1):
         sheet.ws.column_dimensions[get_column_letter(index)].width = 40 if column in ("text", "evidence") else 14
     sheet.header(columns)
     details = SheetRows(sheet.ws, first_row=sheet.row + 1, last_row=EXCEL_MAX_ROWS)
     if first is None:
-        return sheet.ws, details
-    for row in _chain(first, rows):
-        details.append(list(map(row.get, columns)))
-    return sheet.ws, details
+        return sheet.ws, details, left_out
+    try:
+        for row in _chain(first, rows):
+            details.append(list(map(row.get, columns)))
+    except BaseException:
+        details.close()
+        raise
+    return sheet.ws, details, left_out
 
 
 def _chain(first, rest):
@@ -286,24 +294,33 @@ def _chain(first, rest):
     yield from rest
 
 
-def write_workbook(result, path, annotated_rows=None, columns=None):
+def write_workbook(result, path, annotated_rows=None, columns=None, keep_columns=(), name=None):
     """Write the analysis (and, if given, the annotated rows on 明细) as an xlsx file at ``path``.
 
-    ``columns`` orders the 明细 columns (default: the keys of the first row).
+    ``columns`` orders the 明细 columns (default: the keys of the first row);
+    past Excel's 16,384 columns the ``keep_columns`` stay. Returns how many
+    columns that limit left out of 明细 (0 almost always). ``name``: the file
+    to name in errors, when ``path`` is a temporary file standing in for it.
         >>> write_workbook(agg.result(), "report.xlsx", annotated_rows=rows, columns=["text", "sentiment"])
     """
+    name = path if name is None else name
     try:
         # Opened first, so an unwritable path fails before any work (and leaves no temp sheets behind).
         handle = open(path, "wb")
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write the workbook: {exc.strerror or exc}") from exc
+        raise OutputError(f"{name}: cannot write the workbook: {exc.strerror or exc}") from exc
     with handle:
         book = Workbook(write_only=True)
-        for write in (_write_overview, _write_categories, _write_sentiment, _write_segments, _write_trends,
-                      _write_drivers, _write_topics, _write_verbatims):
-            write(book, result)
         try:
-            sheet, details = _write_details(book, annotated_rows if annotated_rows is not None else [], columns)
+            for write in (_write_overview, _write_categories, _write_sentiment, _write_segments, _write_trends,
+                          _write_drivers, _write_topics, _write_verbatims):
+                write(book, result)
+            sheet, details, left_out = _write_details(
+                book, annotated_rows if annotated_rows is not None else [], columns, keep_columns)
             save_with_rows(book, sheet, details, handle)
-        except OSError as exc:  # a full disk, for the rows' temporary file or the workbook
-            raise OutputError(f"{path}: cannot write the workbook: {exc.strerror or exc}") from exc
+        except BaseException as exc:
+            discard_workbook(book)  # no "Exception ignored" from openpyxl's half-written sheets
+            if isinstance(exc, OSError):  # a full disk, for the rows' temporary file or the workbook
+                raise OutputError(f"{name}: cannot write the workbook: {exc.strerror or exc}") from exc
+            raise
+    return left_out
