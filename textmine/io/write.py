@@ -20,6 +20,7 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -34,12 +35,17 @@ from textmine.io._xlsx_values import (  # noqa: F401
 EXCEL_MAX_ROWS = 1_048_576
 FORMATS = ("csv", "tsv", "jsonl", "xlsx")
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST = frozenset(_FORMULA_START)
+# What a spreadsheet may read as the start of a formula: = + - @ (also full-width,
+# which some spreadsheets fold to ASCII), tab and CR; and what it may skip before
+# one: spaces, a BOM, zero-width characters.
+_FORMULA_MARKS = "=+\\-@\t\r＝＋－＠"
+_SKIPPED_BEFORE = " \u00a0\u3000\ufeff\u200b-\u200d\u2060"
+_FORMULA_START = re.compile(f"[{_SKIPPED_BEFORE}]*[{_FORMULA_MARKS}]")
+_FORMULA_FIRST = frozenset("=+-@\t\r＝＋－＠ \u00a0\u3000\ufeff\u200b\u200c\u200d\u2060")
 # Cells of a column joined after a newline: where a cell may start a formula
 # (or a cell holds a newline; both are then checked one by one). A search for a
 # pattern that starts with a plain character skips ahead in C.
-_FORMULA_AFTER_NEWLINE = re.compile("\n[=+\\-@\t\r]")
+_FORMULA_AFTER_NEWLINE = re.compile(f"\n[{_SKIPPED_BEFORE}]*[{_FORMULA_MARKS}]")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?\Z")
 
 
@@ -63,11 +69,13 @@ def escape_formula(value):
     """Neutralise a cell a spreadsheet would evaluate, with a leading apostrophe.
 
     Plain numbers such as -5 or +86 stay as they are: they are not formulas.
+    Full-width ＝＋－＠ count too, and so does a formula after leading spaces,
+    a BOM or a zero-width space.
 
     >>> escape_formula('=HYPERLINK("http://x","点我")')
     '\\'=HYPERLINK("http://x","点我")'
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+    if isinstance(value, str) and _FORMULA_START.match(value) and not _PLAIN_NUMBER.match(value.lstrip(" ")):
         return "'" + value
     return value
 
@@ -86,14 +94,28 @@ def string_cell(worksheet, value):
 def atomic_path(path):
     """Yield a temporary path beside ``path``; rename it over ``path`` on success.
 
-    On any error, KeyboardInterrupt included, the temporary file is removed and
-    ``path`` is left untouched.
+    On any error, KeyboardInterrupt and SIGTERM (``textmine.cli``) included,
+    the temporary file is removed and ``path`` is left untouched; an OSError
+    (a full disk) becomes an OutputError naming ``path``. A symbolic link is
+    written through: its target is replaced, the link stays. A FIFO or a
+    device (``-o /dev/null``) is written directly, never replaced by a file.
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    if _is_special(target):
+        try:
+            yield target
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        return
+    if target.is_dir():
+        raise OutputError(f"{path}: is a folder")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"{path}: folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write in {folder}: {exc.strerror or exc}") from exc
     os.close(handle)
     try:
         yield Path(temporary)
@@ -101,9 +123,20 @@ def atomic_path(path):
         # (the umask's), or the one the file it replaces had.
         os.chmod(temporary, _mode_for(target))
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
         raise
+
+
+def _is_special(path):
+    """True for an existing FIFO, device or socket: written in place, as ``tee`` or a shell would."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _mode_for(target):
