@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textmine.errors import InputError, MissingColumnError
-from textmine.io.encoding import (
-    _check_encoding_name, _decode_lines, _looks_binary, detect_encoding)
-from textmine.io.formats import (
-    TEXT_COLUMN_NAMES, RowStream, _open_delimited, _open_jsonl, _open_xlsx)
+from textmine.io.encoding import check_encoding_name, detect_encoding, looks_binary
+from textmine.io.lines import decoded_lines, line_end_of
+from textmine.io.formats import TEXT_COLUMN_NAMES, RowStream, open_delimited, open_jsonl
+from textmine.io.xlsx_input import open_xlsx
 
 # Moved to read_encoding / read_formats; still importable from here.
 
@@ -125,20 +125,21 @@ def open_feedback(path, *, fmt=None, encoding=None, sheet=None, text_column=None
     fmt = fmt or detect_format(name, head)
     stats = ReadStats()
     if fmt == "xlsx":
-        columns, rows, used_encoding = _open_xlsx(data_stream, name, sheet, stats)
+        columns, rows, used_encoding = open_xlsx(data_stream, name, sheet, stats)
     else:
         if not head.strip(b"\xef\xbb\xbf\xff\xfe \r\n\t\x00"):
             raise InputError(f"{name}: file is empty")
         used_encoding = encoding or detect_encoding(head)
-        if used_encoding is None or _looks_binary(head, used_encoding):
+        if used_encoding is None or looks_binary(head, used_encoding):
             raise InputError(f"{name}: does not look like a text table (binary data?); "
                              "give --encoding if it is text")
-        _check_encoding_name(used_encoding, name)
-        lines = _decode_lines(data_stream, used_encoding, stats, strict_given=encoding is not None)
+        check_encoding_name(used_encoding, name)
+        lines = decoded_lines(data_stream, used_encoding, stats, name=name, strict_given=encoding is not None,
+                              line_end=line_end_of(head, used_encoding))
         if fmt == "jsonl":
-            columns, rows = _open_jsonl(lines, name, stats)
+            columns, rows = open_jsonl(lines, name, stats)
         else:
-            columns, rows = _open_delimited(lines, name, stats, "\t" if fmt == "tsv" else None)
+            columns, rows = open_delimited(lines, name, stats, "\t" if fmt == "tsv" else None)
     chosen = resolve_text_column(columns, text_column, rows_peek=rows, source=name)
     return FeedbackSource(name, fmt, used_encoding, columns, chosen, rows, stats)
 

@@ -46,6 +46,13 @@ class LanguageOptions:
     content_words: bool = False  # keep the words that can name an issue (analyses and topics)
 
 
+# The analysis reads at most this much of one comment: a work order runs to a few
+# hundred characters, and some rule stages grow faster than the text (a cell of
+# 10 million characters took over a quarter of an hour). The cell itself is
+# masked and written whole; only its annotation comes from this start.
+MAX_ANALYSED_CHARS = 20_000
+
+
 def _unchanged(text):
     return text
 
@@ -67,12 +74,12 @@ class CommentAnnotator:
     def analyse(self, texts):
         """The ``Annotation`` of each comment text, in order; one per text given."""
         mask = mask_personal_data if self.options.mask else _unchanged
-        cleaned = [mask(text) for text in clean_texts(texts)]
+        cleaned = [mask(text) for text in clean_texts([text[:MAX_ANALYSED_CHARS] for text in texts])]
         token_lists = self.segmenter.cut_many(cleaned)
         scores, clauses = self.scorer.score_batch_with_clauses(cleaned, token_lists)
         found = self.classifier.classify_batch(cleaned, token_lists)
         aspects_list = self.scorer.aspect_sentiment_batch(cleaned, token_lists, found, scores, clauses)
-        flags = [junk_reason(text) or "" for text in texts]
+        flags = [junk_reason(text[:MAX_ANALYSED_CHARS]) or "" for text in texts]
         # Duplicates are compared on the cleaned, masked text; flagged texts never are.
         compared = [index for index, flag in enumerate(flags) if not flag]
         signatures = [None] * len(texts)

@@ -17,10 +17,11 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from itertools import islice
 
-from textmine.errors import ConfigError
+from textmine.errors import ConfigError, InputError, TextmineError
 from textmine.io.names import unique_names
 from textmine.io.read import open_feedback
 from textmine.memo import BoundedMemo
+from textmine.pipeline.annotator import MAX_ANALYSED_CHARS
 from textmine.record import Comment
 from textmine.text.dedupe import DuplicateFinder
 from textmine.text.mask import CellMasker, mask_personal_data
@@ -56,8 +57,10 @@ class RunResult:
         return sum(self.skipped_by_reason.values())
 
     def count_comments(self, comments):
-        """Count the flags and duplicate marks of comments."""
+        """Count the flags and duplicate marks of comments, and those analysed on their start only."""
         for comment in comments:
+            if len(comment.text) > MAX_ANALYSED_CHARS:
+                self.warnings[f"analysed_on_first_{MAX_ANALYSED_CHARS}_chars"] += 1
             if comment.annotation.flag:
                 self.flagged[comment.annotation.flag] += 1
             if comment.duplicate_of is not None:
@@ -128,11 +131,18 @@ def _row_chunks(sources, size):
     """
     chunk, limit = [], max(1, size // 8)
     for source in sources:
-        rows = iter(source.rows)
+        rows, done = iter(source.rows), 0
         while True:
-            block = list(islice(rows, limit - len(chunk)))
+            try:
+                block = list(islice(rows, limit - len(chunk)))
+            except (TextmineError, MemoryError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - whatever a reader hits, the message names the file
+                raise InputError(f"{source.name}: cannot read the rows after row {done:,} "
+                                 f"({type(exc).__name__}: {exc})") from exc
             if not block:
                 break
+            done += len(block)
             chunk += [(source, row) for row in block]
             if len(chunk) >= limit:
                 yield chunk
