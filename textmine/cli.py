@@ -11,7 +11,7 @@ import traceback
 import click
 
 from textmine import __version__
-from textmine.errors import TextmineError
+from textmine.errors import Terminated, TextmineError
 from textmine.report.progress import Progress, report_rows
 
 EXIT_DATA_ERROR = 1
@@ -40,6 +40,9 @@ class TextmineGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("textmine: interrupted; no output file was written", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except Terminated as exc:
+            click.echo(f"textmine: terminated (signal {exc.signal_number}); no output file was written", err=True)
+            ctx.exit(128 + exc.signal_number)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence
@@ -74,6 +77,15 @@ def cli(ctx, debug):
     ctx.ensure_object(dict)["debug"] = debug
 
 
+def check_jobs(ctx, param, jobs):
+    """A usage error for more worker processes than the machine can use (4 per core)."""
+    from textmine.cores import max_jobs
+
+    if jobs is not None and jobs > max_jobs():
+        raise click.BadParameter(f"{jobs} is more than {max_jobs()}, 4 worker processes per core", ctx, param)
+    return jobs
+
+
 def input_options(command):
     """Options shared by every command that reads feedback."""
     options = [
@@ -95,7 +107,8 @@ def input_options(command):
         click.option("--sentiment-engine", type=click.Choice(["textmine", "snownlp"]), default="textmine",
                      show_default=True, help="snownlp keeps the old baseline for comparison."),
         click.option("--no-mask", is_flag=True, help="Keep phone, ID, card numbers and e-mails unmasked."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), callback=check_jobs,
+                     help="Worker processes (default: all cores; at most 4 per core)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line."),
     ]
     for option in reversed(options):
@@ -126,7 +139,7 @@ def check_stdin_once(inputs):
 
 
 def resolve_jobs(jobs):
-    from textmine.pipeline import default_jobs
+    from textmine.cores import default_jobs
 
     return jobs or default_jobs()
 
@@ -370,6 +383,22 @@ def topics(inputs, json_path, topics, seed, topic_engine, topics_html, jobs, qui
     report_rows(run.accounting, quiet)
 
 
+def _raise_terminated(signal_number, _frame):
+    raise Terminated(signal_number)
+
+
 def main():
-    """Console-script entry point."""
-    cli(prog_name="textmine")
+    """Console-script entry point.
+
+    SIGTERM (timeout, cron, systemd, docker stop) is turned into an exception
+    that unwinds like Ctrl-C: temporary files are removed, one line is printed
+    and the exit status is 143.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        cli(prog_name="textmine")
+    except Terminated as exc:  # before a command started (while the options were parsed)
+        click.echo("textmine: terminated", err=True)
+        sys.exit(128 + exc.signal_number)

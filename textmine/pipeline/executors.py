@@ -18,10 +18,14 @@ A cluster executor offers the same three things; the stages never see which.
 
 import gc
 import multiprocessing
-import os
+import signal
 from contextlib import contextmanager
 
+from textmine.cores import default_jobs, max_jobs
+from textmine.errors import ConfigError
 from textmine.pipeline.annotator import CommentAnnotator
+
+__all__ = ["Finished", "LocalExecutor", "default_jobs"]
 
 # Set in each worker process (and in this one for one job).
 _ANNOTATOR = None
@@ -32,6 +36,19 @@ def _load_annotator(options):
     if _ANNOTATOR is None or _ANNOTATOR.options != options:
         _ANNOTATOR = CommentAnnotator(options)
     return _ANNOTATOR
+
+
+def _start_worker(options):
+    """A worker leaves Ctrl-C and SIGTERM to the parent, which stops it.
+
+    Ctrl-C in a terminal reaches every process of the group: a worker that
+    took it would print a KeyboardInterrupt traceback of its own. The parent's
+    SIGTERM handler (``textmine.cli``) is inherited across the fork; a worker
+    ends on SIGTERM quietly instead, as ``Pool.terminate`` expects.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _load_annotator(options)
 
 
 def _analyse(texts):
@@ -54,14 +71,6 @@ class _PoolResult:
 
     def result(self):
         return self._async_result.get()
-
-
-def default_jobs():
-    """All cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 # 100,000 rather than 20,000: on 200,000 comments the parent's collections took
@@ -101,6 +110,9 @@ class LocalExecutor:
     def __init__(self, options, jobs=1):
         self.options = options
         self.jobs = max(1, int(jobs))
+        if self.jobs > max_jobs():
+            raise ConfigError(f"--jobs {self.jobs} is more than {max_jobs()} "
+                              f"(4 worker processes per core); give fewer")
         self.in_flight = 1 if self.jobs == 1 else 2 * self.jobs
         self._pool = None
         self._frozen = None
@@ -113,7 +125,7 @@ class LocalExecutor:
             # fork shares the already-loaded dictionaries and models with the workers.
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             context = multiprocessing.get_context(method)
-            self._pool = context.Pool(self.jobs, initializer=_load_annotator, initargs=(self.options,))
+            self._pool = context.Pool(self.jobs, initializer=_start_worker, initargs=(self.options,))
         return self
 
     def __exit__(self, exc_type, exc, traceback):
