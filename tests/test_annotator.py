@@ -1,5 +1,6 @@
 """The per-text stages: every text gets an Annotation, the same one however it is reached."""
 
+import re
 import subprocess
 import sys
 
@@ -9,6 +10,8 @@ from hypothesis import strategies as st
 from textmine.pipeline import CommentAnnotator, LanguageOptions
 from textmine.record import Annotation
 from textmine.text.dedupe import DuplicateFinder
+from textmine.text import mask
+from textmine.text.invisible import visible_view
 from textmine.text.mask import mask_personal_data
 
 _ANNOTATOR = {}
@@ -84,3 +87,101 @@ def test_annotating_loads_neither_scipy_nor_rjiebas_default_tokenizer():
             "print('scipy' in sys.modules, 'rjieba' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_tokens_come_from_the_masked_text():
+    # A phone and an ID in the text: the tokens show the tags, never the digits.
+    annotation, = annotator(LanguageOptions(tokens=True, content_words=True)).analyse(
+        ["我的电话13812345678，身份证110101199003071234"])
+    assert "<手机号>" in annotation.tokens and "<身份证号>" in annotation.tokens
+    assert not any(char.isdigit() for token in annotation.tokens for char in token)
+    assert annotation.masked_text == "我的电话<手机号>，身份证<身份证号>"
+
+
+def test_control_characters_cannot_hide_a_number_from_the_masker():
+    annotation, = annotator(LanguageOptions(tokens=True)).analyse(["电话138\x0012345678"])
+    assert annotation.masked_text == "电话<手机号>" and "<手机号>" in annotation.tokens
+
+
+def test_no_masking_keeps_the_digits_in_the_tokens():
+    annotation, = annotator(LanguageOptions(tokens=True, mask=False)).analyse(["电话13812345678"])
+    assert "13812345678" in "".join(annotation.tokens)
+
+
+# Personal data as people type it: the number itself, then how it is written.
+_MOBILES = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
+_IDS = st.from_regex(r"[1-6][0-9]{5}(19[5-9][0-9]|200[0-9])(0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])[0-9]{3}[0-9X]",
+                     fullmatch=True)
+_SEPARATORS = st.sampled_from(["", " ", "  ", "\u00a0", "\t", ".", "-", " - ", "\u3000", "\u200b", "\x00", "\u2060"])
+_FILLER = st.sampled_from(["网速太慢了", "信号很差，", "客服态度不好", "乱扣费，请退款", "宽带经常掉线", "打了10086",
+                           "每月38.5元", "5G套餐", "2026-09-03", "满意", "，", "。", " ", "联系"])
+
+
+@st.composite
+def _personal_datum(draw):
+    """(how it is written, its digits or letters that must not come out)."""
+    kind = draw(st.sampled_from(["mobile", "id", "email", "broadband"]))
+    if kind in ("mobile", "id"):
+        digits = draw(_MOBILES if kind == "mobile" else _IDS)
+        cuts = (3, 7) if kind == "mobile" else (6, 14)
+        if draw(st.booleans()):
+            cuts = tuple(sorted(draw(st.lists(st.integers(2, len(digits) - 2), min_size=1, max_size=3, unique=True))))
+        pieces, last = [], 0
+        for cut in cuts:
+            pieces.append(digits[last:cut])
+            last = cut
+        pieces.append(digits[last:])
+        separator = draw(_SEPARATORS)
+        written = separator.join(pieces)
+        return ("电话" if kind == "mobile" else "身份证") + written, digits
+    name = draw(st.from_regex(r"[a-z]{3,8}[0-9]{0,4}", fullmatch=True))
+    if kind == "email":
+        return f"邮箱{name}@{draw(st.sampled_from(['qq.com', '163.com', '公司.中国']))}，", name
+    account = "ad" + draw(st.from_regex(r"[0-9]{8}", fullmatch=True))
+    return f"宽带{draw(st.sampled_from(['账号', '的账号是', '帐号：']))}{account}，", account
+
+
+def _hidden_pieces(text):
+    """What the masker hides in ``text``: runs of 7 digits of each masked number, and its names (4+ letters)."""
+    view, _ = visible_view(text)
+    pieces = []
+    for match in mask._PERSONAL.finditer(view):
+        if mask._replace(match) == match.group():
+            continue  # an order number the masker keeps
+        hidden = match.group("bb") if match.lastgroup == "broadband" else match.group()
+        digits = "".join(char for char in hidden if char.isdigit())
+        pieces += [digits[start:start + 7] for start in range(len(digits) - 6)]
+        pieces += [word for word in re.findall(r"[A-Za-z]{4,}", hidden.split("@")[0])]
+    return pieces
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_FILLER.map(lambda text: (text, None)), _personal_datum()), min_size=1, max_size=6))
+def test_nothing_derived_from_a_comment_holds_what_the_masker_hides(parts):
+    text = "".join(written for written, _ in parts)
+    annotation, = annotator(LanguageOptions(tokens=True, content_words=True)).analyse([text])
+    evidence = [word for _, words in annotation.categories for word in words]
+    derived = {
+        "masked text": annotation.masked_text or text,
+        # Digits of consecutive tokens are joined: a number cut into tokens (138 12345 678) is still a leak.
+        "tokens": "".join(annotation.tokens),
+        "content words": "".join(annotation.content_words),
+        "evidence": "".join(evidence),
+    }
+    # A piece is hidden unless it also shows in what the masker keeps (the same
+    # number written again inside a longer one, which is no phone number).
+    kept = mask_personal_data(text)
+    kept_digits = "".join(char for char in kept if char.isdigit())
+    for piece in _hidden_pieces(text):
+        if piece in (kept_digits if piece.isdigit() else kept):
+            continue
+        for name, value in derived.items():
+            shown = value if not piece.isdigit() else "".join(char for char in value if char.isdigit())
+            assert piece not in shown, (name, piece, text, value)
+
+
+def test_the_generated_personal_data_is_masked_when_nothing_touches_it():
+    # The property above is only as good as the masker: check it hides what the generator writes.
+    for written, secret in [("电话138 1234 5678", "1381234"), ("身份证110101\x0019900307123X", "1101011"),
+                            ("邮箱abcd@公司.中国，", "abcd"), ("宽带的账号是ad12345678，", "1234567")]:
+        assert secret in _hidden_pieces(written)

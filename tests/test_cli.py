@@ -418,3 +418,23 @@ def test_analyze_help_is_true_to_the_period(runner):
 def test_every_command_takes_a_config_file(runner, command):
     result = runner.invoke(cli, [command, "--help"])
     assert result.exit_code == 0 and "--config FILE" in result.output
+    assert [label for label in PACKAGED_LABELS + ("网速",) if label in result.output] == []
+
+
+def test_jobs_beyond_four_per_core_is_a_usage_error(runner):
+    # -j 100000 forked until the kernel killed the run (exit 137, thousands of orphans).
+    from textmine.cores import max_jobs
+
+    result = runner.invoke(cli, ["annotate", str(FIXTURES / "utf8.csv"), "-j", "100000"])
+    assert result.exit_code == 2
+    assert f"100000 is more than {max_jobs()}, 4 worker processes per core" in result.output
+    assert runner.invoke(cli, ["annotate", str(FIXTURES / "utf8.csv"), "-j", str(max_jobs()), "-q"]).exit_code == 0
+
+
+def test_the_library_refuses_too_many_jobs_too():
+    from textmine.cores import max_jobs
+    from textmine.errors import ConfigError
+    from textmine.pipeline import LanguageOptions, LocalExecutor
+
+    with pytest.raises(ConfigError, match="4 worker processes per core"):
+        LocalExecutor(LanguageOptions(), jobs=max_jobs() + 1)

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import re
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -20,10 +21,10 @@ from textmine.pipeline import annotate as pipeline_annotate
 from textmine.cli import cli
 from textmine.io.write import open_row_writer
 
-from conftest import FIXTURES
+from conftest import FIXTURES, SAMPLES
 
 INPUTS = sorted(path.name for path in FIXTURES.iterdir() if path.suffix in (".csv", ".txt", ".tsv", ".jsonl", ".xlsx"))
-ACCOUNTING = re.compile(r"^textmine: read ([\d,]+) rows, wrote ([\d,]+), skipped ([\d,]+)")
+ACCOUNTING = re.compile(r"^textmine: read ([\d,]+) rows, wrote ([\d,]+), skipped ([\d,]+)", re.M)
 
 
 def number(text):
@@ -36,7 +37,7 @@ def test_every_fixture_is_processed_or_refused_cleanly(name, tmp_path):
     result = CliRunner().invoke(cli, ["annotate", str(FIXTURES / name), "-o", str(target), "-j", "1"])
     assert "Traceback" not in result.output
     if result.exit_code == 0:
-        read, written, skipped = map(number, ACCOUNTING.match(result.stderr).groups())
+        read, written, skipped = map(number, ACCOUNTING.search(result.stderr).groups())
         assert read == written + skipped
         with open(target, encoding="utf-8-sig", newline="") as handle:
             assert len(list(csv.DictReader(handle))) == written
@@ -128,3 +129,40 @@ def test_written_xlsx_keeps_every_row(tmp_path_factory, texts):
             writer.write_row({"text": text})
     rows = list(openpyxl.load_workbook(target).active.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(texts)
+
+
+def test_a_full_disk_during_analyze_names_the_temporary_folder(monkeypatch, tmp_path):
+    # The spool of analyze filled /tmp: "unexpected error OSError" named no file.
+    from textmine.pipeline import _spool
+
+    monkeypatch.setattr(_spool, "tempfile", SimpleNamespace(TemporaryFile=lambda: open("/dev/full", "w+b"),
+                                                            gettempdir=_spool.tempfile.gettempdir))
+    result = CliRunner().invoke(cli, ["analyze", str(SAMPLES / "survey_export.csv"), "-j", "1", "--topics", "off"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: temporary file in ") and "No space left on device" in result.stderr
+    assert "unexpected" not in result.stderr
+
+
+def test_a_full_disk_while_writing_the_workbook_names_it(monkeypatch, tmp_path):
+    from textmine.io import xlsx_stream
+
+    monkeypatch.setattr(xlsx_stream, "tempfile", SimpleNamespace(
+        TemporaryFile=lambda *args, **kwargs: open("/dev/full", "w+", encoding="utf-8", newline="")))
+    target = tmp_path / "report.xlsx"
+    result = CliRunner().invoke(cli, ["analyze", str(FIXTURES / "utf8.csv"), "-o", str(target), "-j", "1",
+                                      "--topics", "off"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {target}: cannot write the workbook: No space left on device\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unexpected_reading_error_names_the_file(monkeypatch):
+    from textmine.io import formats
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(formats, "cell_text", broken)  # used for every JSON Lines cell
+    result = CliRunner().invoke(cli, ["annotate", str(FIXTURES / "comments.jsonl"), "-j", "1"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {FIXTURES / 'comments.jsonl'}: cannot read the rows after row 0")

@@ -27,6 +27,26 @@ def test_escape_formula(value, expected):
 
 
 @pytest.mark.parametrize("value, expected", [
+    # full-width marks, and a formula after a space, a BOM or a zero-width space
+    ("＝1+1", "'＝1+1"), ("＋cmd", "'＋cmd"), ("－2+3", "'－2+3"), ("＠SUM(A1)", "'＠SUM(A1)"),
+    (" =1+1", "' =1+1"), ("\ufeff=1+1", "'\ufeff=1+1"), ("\u200b=HYPERLINK(\"x\")", "'\u200b=HYPERLINK(\"x\")"),
+    ("\u3000＝1", "'\u3000＝1"), ("\u00a0@SUM(A1)", "'\u00a0@SUM(A1)"),
+    # still plain: numbers after spaces, text with = inside, a lone space
+    (" -5", " -5"), ("  3.5", "  3.5"), ("a=b", "a=b"), (" ", " "), ("网速 = 慢", "网速 = 慢"),
+])
+def test_escape_formula_sees_through_width_and_leading_blanks(value, expected):
+    assert escape_formula(value) == expected
+
+
+def test_csv_batches_escape_the_hidden_formulas_too(tmp_path):
+    target = tmp_path / "out.csv"
+    with open_row_writer(target, ["a"]) as writer:
+        writer.write_rows([{"a": "ok"}, {"a": "＝1+1"}, {"a": "\u200b=1"}, {"a": " -5"}])
+    with open(target, encoding="utf-8-sig", newline="") as handle:
+        assert [row["a"] for row in csv.DictReader(handle)] == ["ok", "'＝1+1", "'\u200b=1", " -5"]
+
+
+@pytest.mark.parametrize("value, expected", [
     ("信号\x00差\x07了\x1b", "信号差了"), ("tab\tand\nnewline", "tab\tand\nnewline"), (3, 3),
     ("长" * (EXCEL_MAX_CELL_CHARS + 10), "长" * (EXCEL_MAX_CELL_CHARS - len(TRUNCATION_MARKER)) + TRUNCATION_MARKER),
     # Excel counts UTF-16 units: an emoji is two, and is never cut in half.
@@ -138,6 +158,67 @@ def test_atomic_path_leaves_old_file_on_interrupt(tmp_path):
             raise KeyboardInterrupt
     assert target.read_text(encoding="utf-8") == "old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_symlink_is_written_through_to_its_target(tmp_path):
+    real = tmp_path / "real.csv"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    with open_row_writer(link, ["a"]) as writer:
+        writer.write_row({"a": "new"})
+    assert link.is_symlink() and link.resolve() == real
+    assert real.read_text(encoding="utf-8-sig").splitlines() == ["a", "new"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["link.csv", "real.csv"]
+
+
+def test_a_dangling_symlink_gets_its_target_made(tmp_path):
+    link = tmp_path / "link.csv"
+    link.symlink_to(tmp_path / "made.csv")
+    with atomic_path(link) as temporary:
+        temporary.write_text("x", encoding="utf-8")
+    assert link.is_symlink() and (tmp_path / "made.csv").read_text(encoding="utf-8") == "x"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_fifo_is_written_into_not_replaced(tmp_path, fmt):
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    with open_row_writer(fifo, ["a"], fmt=fmt) as writer:
+        writer.write_row({"a": "网速慢"})
+    reader.join(10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert received and (b"PK" if fmt == "xlsx" else "网速慢".encode()) in received[0]
+    assert [path.name for path in tmp_path.iterdir()] == ["pipe"]
+
+
+def test_dev_null_stays_a_device():
+    import os
+    import stat
+
+    with open_row_writer("/dev/null", ["a"]) as writer:
+        writer.write_row({"a": "x"})
+    with atomic_path("/dev/null") as temporary:
+        assert str(temporary) == "/dev/null"
+        temporary.write_text("y", encoding="utf-8")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_a_full_disk_is_an_output_error_naming_the_file(tmp_path):
+    target = tmp_path / "out.json"
+    with pytest.raises(OutputError, match=r"out.json: cannot write: No space left on device"):
+        with atomic_path(target):
+            with open("/dev/full", "w") as full:
+                full.write("x")
+                full.flush()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_output_folder_is_a_clear_error(tmp_path):

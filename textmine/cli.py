@@ -13,7 +13,7 @@ import traceback
 import click
 
 from textmine import __version__
-from textmine.errors import ConfigError, OptionError, TextmineError
+from textmine.errors import ConfigError, OptionError, Terminated, TextmineError
 from textmine.io.outputs import OutputPath, check_outputs, dated_path, rows_format
 from textmine.report.progress import Progress, report_rows
 
@@ -53,6 +53,9 @@ class TextmineGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("textmine: interrupted; no output file was written", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except Terminated as exc:
+            click.echo(f"textmine: terminated (signal {exc.signal_number}); no output file was written", err=True)
+            ctx.exit(128 + exc.signal_number)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence
@@ -125,6 +128,13 @@ def _typed_names(command):
             for spelling in [param.name, *(opt for opt in param.opts if opt.startswith("--"))]:
                 names[option_key(spelling)] = (param.name, param.multiple)
     return names
+def check_jobs(ctx, param, jobs):
+    """A usage error for more worker processes than the machine can use (4 per core)."""
+    from textmine.cores import max_jobs
+
+    if jobs is not None and jobs > max_jobs():
+        raise click.BadParameter(f"{jobs} is more than {max_jobs()}, 4 worker processes per core", ctx, param)
+    return jobs
 
 
 def input_options(command):
@@ -151,7 +161,8 @@ def input_options(command):
         click.option("--sentiment-engine", type=click.Choice(["textmine", "snownlp"]), default="textmine",
                      show_default=True, help="snownlp keeps the old baseline for comparison."),
         click.option("--no-mask", is_flag=True, help="Keep phone, ID, card numbers and e-mails unmasked."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores)."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), callback=check_jobs,
+                     help="Worker processes (default: all cores; at most 4 per core)."),
         click.option("--quiet", "-q", is_flag=True,
                      help="Nothing on stdout but what an option sends there (-o -, --json -); "
                           "no progress or row counts on stderr unless rows were skipped."),
@@ -184,7 +195,7 @@ def check_stdin_once(inputs):
 
 
 def resolve_jobs(jobs):
-    from textmine.pipeline import default_jobs
+    from textmine.cores import default_jobs
 
     return jobs or default_jobs()
 
@@ -339,7 +350,7 @@ def analyze(inputs, output, json_path, segment_columns, bins, date_column, score
 
             details = run.details()
             with atomic_path(paths["-o"]) as temporary, Progress(quiet, "workbook", details.count) as progress:
-                write_workbook(run.result, temporary, details=details, progress=progress)
+                write_workbook(run.result, temporary, details=details, progress=progress, name=paths["-o"])
         if paths["--json"]:
             write_json_summary(run.summary, paths["--json"], stdout=sys.stdout)
         if paths["--topics-html"]:
@@ -401,8 +412,22 @@ def _bins(values):
                                      param_hint="--bins")
         parsed.append((column.strip(), edges.strip()))
     return tuple(parsed)
+def _raise_terminated(signal_number, _frame):
+    raise Terminated(signal_number)
 
 
 def main():
-    """Console-script entry point."""
-    cli(prog_name="textmine")
+    """Console-script entry point.
+
+    SIGTERM (timeout, cron, systemd, docker stop) is turned into an exception
+    that unwinds like Ctrl-C: temporary files are removed, one line is printed
+    and the exit status is 143.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        cli(prog_name="textmine")
+    except Terminated as exc:  # before a command started (while the options were parsed)
+        click.echo("textmine: terminated", err=True)
+        sys.exit(128 + exc.signal_number)

@@ -48,3 +48,14 @@ class OptionError(ConfigError):
     files (an output that would replace an input, a segment column that names
     the categories), so the message says which option to change.
     """
+class Terminated(BaseException):
+    """The run was asked to stop by a signal (SIGTERM from timeout, cron, systemd, docker stop).
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception``
+    swallows it and every cleanup (``finally``, the atomic writes) runs on
+    the way out. The CLI exits with 128 + the signal's number.
+    """
+
+    def __init__(self, signal_number):
+        self.signal_number = signal_number
+        super().__init__(f"terminated by signal {signal_number}")

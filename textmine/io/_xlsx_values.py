@@ -14,6 +14,7 @@ import math
 import re
 
 EXCEL_MAX_CELL_CHARS = 32_767
+EXCEL_MAX_COLUMNS = 16_384  # column XFD
 TRUNCATION_MARKER = "…[截断]"
 # The characters XML 1.0 cannot hold: control characters, lone surrogates (from
 # undecodable bytes), U+FFFE and U+FFFF.
@@ -72,3 +73,28 @@ def wrapped_height(text, column_width):
         units = (len(part) + len(part.encode("utf-8", "surrogatepass"))) / 2
         lines += max(1, math.ceil(units / usable))
     return min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT)
+def columns_that_fit(columns, keep=()):
+    """``(columns, left_out)``: at most Excel's 16,384 columns for a sheet of rows.
+
+    The ``keep`` columns (the comment and its annotation) always stay, then the
+    first others; a last column's header says how many were left out (its
+    cells stay empty: rows are read by column name).
+
+    >>> columns_that_fit(["a", "b"])
+    (['a', 'b'], 0)
+    """
+    columns = list(columns)
+    if len(columns) <= EXCEL_MAX_COLUMNS:
+        return columns, 0
+    keep = set(keep)
+    room = EXCEL_MAX_COLUMNS - 1 - sum(1 for column in columns if column in keep)
+    chosen = []
+    for column in columns:
+        if column in keep:
+            chosen.append(column)
+        elif room > 0:
+            chosen.append(column)
+            room -= 1
+    left_out = len(columns) - len(chosen)
+    chosen.append(f"另有 {left_out:,} 列未写入（Excel 最多 {EXCEL_MAX_COLUMNS:,} 列），完整结果请输出为 CSV 或 JSONL")
+    return chosen, left_out

@@ -17,8 +17,10 @@ that gives each header's CSV column).
 import datetime
 import re
 from dataclasses import dataclass
+from itertools import chain
 from typing import Iterable
 
+from textmine.io.names import UniqueNames
 from textmine.memo import BoundedMemo
 from textmine.record import OTHER
 
@@ -61,41 +63,55 @@ class OutputColumns:
 
     The input columns come first (their union over every input, in order of
     appearance), then the annotation columns. An input column whose name is
-    that of an annotation column keeps its values under ``<name>_input``, so
-    nothing the analyst had is overwritten. With several inputs a
-    ``source_file`` column comes first.
+    that of a column textmine adds (an annotation column, or ``source_file``
+    with several inputs) keeps its values under ``<name>_input``, or
+    ``<name>_input_2`` when that is taken too, so nothing the analyst had is
+    overwritten; ``notes`` says which were renamed. With several inputs a
+    ``source_file`` column comes first. Linear in the number of columns.
     """
 
     def __init__(self, sources, *, tokens=False, topic=False):
-        inputs = []
-        for source in sources:
-            for column in source.columns:
-                if column not in inputs:
-                    inputs.append(column)
-        self.annotation = list(ANNOTATION_COLUMNS) + (["tokens"] if tokens else []) + (["topic"] if topic else [])
-        self.renamed = {column: f"{column}_input" for column in inputs if column in self.annotation}
-        self.several_sources = len(sources) > 1
-        # The columns holding the comments (one a source): their cells stay text, however they look.
-        self.text_columns = list(dict.fromkeys(self.renamed.get(source.text_column, source.text_column)
-                                               for source in sources))
-        self.columns = ([SOURCE_COLUMN] if self.several_sources else []) \
-            + [self.renamed.get(column, column) for column in inputs] + self.annotation
+        inputs = list(dict.fromkeys(chain.from_iterable(source.columns for source in sources)))
+        self._texts = [source.text_column for source in sources]
+        self._lay_out(inputs, len(sources) > 1, tokens, topic)
+
+    def _lay_out(self, inputs, several_sources, tokens, topic):
+        self._inputs = inputs
+        self.several_sources = several_sources
         self.tokens = tokens
+        self.annotation = list(ANNOTATION_COLUMNS) + (["tokens"] if tokens else []) + (["topic"] if topic else [])
+        added = ([SOURCE_COLUMN] if several_sources else []) + self.annotation
+        clashing = set(added).intersection(inputs)
+        names = UniqueNames(added + [column for column in inputs if column not in clashing])
+        self.renamed, self.notes = {}, []
+        for column in inputs:
+            if column in clashing:
+                self.renamed[column] = names.claim(f"{column}_input")
+                self.notes.append(f"input column {column!r} is written as {self.renamed[column]!r}: "
+                                  f"textmine writes a column {column!r} of its own")
+        self.columns = ([SOURCE_COLUMN] if several_sources else []) \
+            + [self.renamed.get(column, column) for column in inputs] + self.annotation
+        # The columns holding the comments (one a source): their cells stay text, however they look.
+        self.text_columns = list(dict.fromkeys(self.renamed.get(column, column) for column in self._texts))
         # id(annotation) -> (annotation, its cells). Rows with the same text share one
         # Annotation object, so its cells are formatted once, not once a row (the
         # 200k survey input holds 79k distinct texts). The memo holds the annotation
         # itself, so its id cannot be reused while the entry lives.
         self._formatted = BoundedMemo(FORMATTED_MEMO_SIZE)
 
+    @property
+    def essential(self):
+        """The columns a sheet keeps when there are more than Excel holds: the comment and its annotation."""
+        return [self.renamed.get(column, column) for column in self._texts] + self.annotation \
+            + ([SOURCE_COLUMN] if self.several_sources else [])
+
     def with_topic(self):
-        """The same layout with a ``topic`` column at the end."""
+        """The same layout with a ``topic`` column at the end (an input ``topic`` column is renamed)."""
         if "topic" in self.annotation:
             return self
         layout = object.__new__(OutputColumns)
-        layout.__dict__.update(self.__dict__)
-        layout._formatted = BoundedMemo(FORMATTED_MEMO_SIZE)
-        layout.annotation = self.annotation + ["topic"]
-        layout.columns = self.columns + ["topic"]
+        layout._texts = self._texts
+        layout._lay_out(self._inputs, self.several_sources, self.tokens, topic=True)
         return layout
 
     def cells(self, comment, topic=None):

@@ -190,6 +190,8 @@ def detect_score_column(header, sample_rows):
     return column, scale
 
 
+MAX_SEGMENT_COLUMNS = 20  # detected customer-group columns: beyond this a report compares nothing readable
+
 # A column names the categories when this share of its cells name one, and they name this many.
 CATEGORY_CELLS_SHARE = 0.5
 CATEGORY_NAMES_MIN = 3
@@ -232,12 +234,14 @@ def names_categories(values, category_names):
                                                                                len(category_names))
 
 
-def detect_segment_columns(header, sample_rows, *, max_values=30, category_names=None):
+def detect_segment_columns(header, sample_rows, *, max_values=30, category_names=None,
+                           max_columns=MAX_SEGMENT_COLUMNS):
     """Low-cardinality categorical columns (地市, 地区类型, 年龄段, 套餐, 渠道), in header order.
 
     Text, id, date, score and annotation columns are left out, and so is a column
     whose values name the pain-point categories (``category_names``: code -> name;
-    see ``names_categories``).
+    see ``names_categories``); at most ``max_columns`` are found (a wide export
+    would otherwise get a table per column: ``--segment-column`` names more).
         >>> detect_segment_columns(["地区类型", "意见建议"], rows)
         ['地区类型']
     """
@@ -263,4 +267,6 @@ def detect_segment_columns(header, sample_rows, *, max_values=30, category_names
         if category_names and names_categories(texts, category_names):
             continue  # the complaint type itself, not a group of customers
         found.append(column)
+        if len(found) >= max_columns:
+            break
     return found

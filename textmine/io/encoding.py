@@ -1,12 +1,13 @@
-"""Encoding of a text export: detect it from a byte sample, then decode it line by line.
+"""Encoding of a text export, detected from a byte sample.
 
 Chinese exports come as UTF-8 (with or without a BOM), GB18030/GBK, Big5 or
-UTF-16, and files edited by hand can mix UTF-8 and GBK lines.
-:func:`detect_encoding` names the encoding of a sample (BOM, then strict UTF-8,
-then charset-normalizer among CANDIDATE_ENCODINGS, GB18030 and Big5 settled by
-how common the decoded characters are); ``_decode_lines`` then decodes the
-stream so that one bad line costs one line, counting each repair in the
-ReadStats. ``textmine.io.read.open_feedback`` is the caller.
+UTF-16 (with or without a BOM), and files edited by hand can mix UTF-8 and GBK
+lines. :func:`detect_encoding` names the encoding of a sample (BOM, then strict
+UTF-8, then UTF-16 that reads as a table, then the encoding most lines are
+in, with charset-normalizer among CANDIDATE_ENCODINGS in between, GB18030 and
+Big5 settled by how common the decoded characters are); ``textmine.io.lines``
+then decodes the stream so that one bad line costs one line.
+``textmine.io.read.open_feedback`` is the caller.
 
     >>> detect_encoding("意见".encode("gb18030"))
     'gb18030'
@@ -14,8 +15,7 @@ ReadStats. ``textmine.io.read.open_feedback`` is the caller.
 
 import codecs
 import unicodedata
-from itertools import chain, repeat
-from operator import add
+import re
 
 from textmine.errors import InputError
 
@@ -36,24 +36,34 @@ def detect_encoding(sample):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if _is_utf8(sample):
+    utf8 = _is_utf8(sample)
+    # UTF-16 without a BOM: ASCII in it is valid UTF-8 (with NULs), so NULs send it here too.
+    utf16 = _bomless_utf16(sample) if not utf8 or b"\x00" in sample else None
+    if utf16:
+        return utf16
+    if utf8:
         return "utf-8"
-    if _looks_like_bomless_utf16(sample):
-        return "utf-16-le" if sample[1:2] == b"\x00" else "utf-16-be"
+    lines = _lines_with_high_bytes(sample)
+    if _share_decoding(lines, "utf-8") > 0.5:
+        # A UTF-8 export with a few lines pasted in from a GBK file: read it as
+        # UTF-8; textmine.io.lines retries the odd lines in GB18030.
+        return "utf-8"
     import charset_normalizer
 
-    if _mostly_utf8_lines(sample):
-        # A UTF-8 export with a few lines pasted in from a GBK file: read it as
-        # UTF-8; _decode_lines retries the odd lines in GB18030.
-        return "utf-8"
     best = charset_normalizer.from_bytes(sample, cp_isolation=CANDIDATE_ENCODINGS).best()
-    if best is None:
-        return None
-    encoding = best.encoding.replace("_", "-")
-    if encoding in ("big5", "gb18030"):
-        encoding = _gb_or_big5(sample, encoding)
-    # GBK and GB2312 are subsets of GB18030: reading as GB18030 never loses a character.
-    return "gb18030" if encoding in ("gbk", "gb2312", "cp936") else encoding
+    if best is not None:
+        encoding = best.encoding.replace("_", "-")
+        if encoding in ("big5", "gb18030"):
+            encoding = _gb_or_big5(sample, encoding)
+        # GBK and GB2312 are subsets of GB18030: reading as GB18030 never loses a character.
+        return "gb18030" if encoding in ("gbk", "gb2312", "cp936") else encoding
+    # charset-normalizer gives up on a GBK export with a few UTF-8 lines and on a
+    # short GB18030 file dense in four-byte characters (emoji, rare names): the
+    # encoding most lines are in decides, and the odd lines are retried.
+    for encoding in ("gb18030", "big5"):
+        if _share_decoding(lines, encoding) > 0.5:
+            return _gb_or_big5(b"\n".join(line for line in lines if _decodes(line, encoding)), encoding)
+    return None
 
 
 def _gb_or_big5(sample, guess):
@@ -98,19 +108,59 @@ def _is_utf8(sample):
         return exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data"
 
 
-def _mostly_utf8_lines(sample):
-    lines = [line for line in sample.split(b"\n")[:-1] if max(line, default=0) > 127]
-    good = sum(1 for line in lines if _is_utf8(line))
-    return bool(lines) and good * 2 > len(lines)
+def _lines_with_high_bytes(sample):
+    """The lines of a sample (cut at CR or LF, the last one left out: it may be cut) that are not ASCII."""
+    return [line for line in re.split(rb"[\r\n]", sample)[:-1] if max(line, default=0) > 127]
 
 
-def _looks_like_bomless_utf16(sample):
-    head = sample[:200]
-    return len(head) >= 4 and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4)
+def _decodes(line, encoding):
+    try:
+        line.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
-def _looks_binary(sample, encoding):
-    if encoding and encoding.startswith("utf-16"):
+def _share_decoding(lines, encoding):
+    """The share of ``lines`` that decode strictly in ``encoding`` (0 for none)."""
+    if not lines:
+        return 0.0
+    return sum(_decodes(line, encoding) for line in lines) / len(lines)
+
+
+def _bomless_utf16(sample):
+    """``"utf-16-le"`` or ``"utf-16-be"`` when the sample reads as a table in it, else None.
+
+    A table has line ends, and its characters are mostly ASCII, Chinese,
+    punctuation or emoji; text in another encoding read as UTF-16 gives neither
+    (GB18030 or UTF-8 bytes never make the two bytes of an LF, 0A 00).
+    """
+    even = sample[: len(sample) // 2 * 2]
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = even.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if exc.start < len(even) - 4:  # not just a surrogate pair cut by the end of the sample
+                continue
+            text = even[: exc.start].decode(encoding)
+        if ("\n" in text or "\r" in text) and _share_of_table_chars(text) >= 0.9:
+            return encoding
+    return None
+
+
+def _share_of_table_chars(text):
+    plausible = sum(1 for char in text if char in "\t\r\n" or _TABLE_CHARS.match(char))
+    return plausible / max(1, len(text))
+
+
+_TABLE_CHARS = re.compile("[\x20-\x7e\u00a0-\u024f\u2000-\u206f\u2190-\u27bf\u2e80-\u2fdf\u3000-\u33ff"
+                          "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+                          "\U0001f000-\U0001faff\U00020000-\U0002fa1f]")
+
+
+def looks_binary(sample, encoding):
+    """True when a sample is mostly control bytes: not a text table, whatever its encoding is said to be."""
+    if encoding and encoding.replace("_", "-").lower().startswith("utf-16"):
         return False
     if not sample:
         return False
@@ -118,8 +168,8 @@ def _looks_binary(sample, encoding):
     return controls > len(sample[:4096]) * 0.1
 
 
-
-def _check_encoding_name(encoding, name):
+def check_encoding_name(encoding, name):
+    """An InputError naming the file for an encoding Python does not know."""
     try:
         codecs.lookup(encoding)
     except LookupError as exc:
@@ -186,75 +236,3 @@ def _damaged_lines(sample, encoding):
         if not utf8 and max(raw, default=0) > 127 and _is_utf8(raw) and raw.decode("utf-8", "replace") != text:
             damaged += 1
     return damaged, len(lines)
-
-
-def _decode_lines(stream, encoding, stats, strict_given):
-    """Yield text lines, decoding line by line so one bad line costs one line.
-
-    Exports that were edited by hand can mix UTF-8 and GBK lines; a line that
-    fails the main encoding is tried in the other one before bytes are replaced.
-    Lines are made a block at a time and handed out by ``chain``, so that no
-    Python code runs per line on the way to the CSV reader.
-    """
-    return chain.from_iterable(_decoded_blocks(stream, encoding, stats, strict_given))
-
-
-def _decoded_blocks(stream, encoding, stats, strict_given):
-    """Lists of decoded lines, in order; see ``_decode_lines``."""
-    if encoding.replace("_", "-").lower().startswith("utf-16"):
-        reader = codecs.getreader(encoding)(stream, errors="replace")
-        for line in reader:
-            if "\ufffd" in line:
-                stats.warn("bad_bytes_replaced")
-            yield (line,)
-        return
-    fallback = None if strict_given else ("gb18030" if encoding.startswith("utf") else "utf-8")
-    if encoding.replace("_", "-").lower() in ("utf-8-sig", "utf8-sig"):
-        # The BOM is stripped below; decoding as plain UTF-8 then runs in C.
-        encoding = "utf-8"
-        head = stream.peek(3)[:3] if hasattr(stream, "peek") else b""
-        if head == codecs.BOM_UTF8:
-            stream.read(3)
-    number = 0
-    while True:
-        block = stream.readlines(_BLOCK_BYTES)
-        if not block:
-            return
-        try:
-            # Lines end with b"\n", which no multi-byte UTF-8 or GB18030 character
-            # contains: a block of whole lines decodes like its lines one by one.
-            text = b"".join(block).decode(encoding)
-        except UnicodeDecodeError:
-            decoded = []
-            for raw in block:
-                number += 1
-                decoded.append(_decode_line(raw, encoding, fallback, number, stats))
-            yield decoded
-            continue
-        lines = text.split("\n")
-        last = lines.pop()
-        lines = list(map(add, lines, repeat("\n")))
-        if last:
-            lines.append(last)
-        yield lines
-        number += len(block)
-
-
-_BLOCK_BYTES = 1 << 18
-
-
-def _decode_line(raw, encoding, fallback, number, stats):
-    """One line that its block could not decode: try the fallback encoding, then replace bad bytes."""
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError:
-        pass
-    if fallback:
-        try:
-            line = raw.decode(fallback)
-            stats.warn(f"line_in_{fallback}", number)
-            return line
-        except UnicodeDecodeError:
-            pass
-    stats.warn("bad_bytes_replaced", number)
-    return raw.decode(encoding, errors="replace")

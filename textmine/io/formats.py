@@ -1,6 +1,6 @@
-"""Rows of each input format: delimited text (CSV, TSV), JSON Lines and xlsx.
+"""Rows of each input format: delimited text (CSV, TSV) and JSON Lines (xlsx: ``textmine.io.xlsx_input``).
 
-Each ``_open_*`` handler reads the header and returns the column names and a
+Each ``open_*`` handler reads the header and returns the column names and a
 :class:`RowStream` of dicts (column -> str) over the data rows. Nothing is lost
 silently: ragged rows, unparseable lines, bad JSON lines and extra cells are
 counted in the ReadStats with a reason. ``textmine.io.read.open_feedback`` picks
@@ -11,13 +11,19 @@ the handler and hands it decoded lines (or, for xlsx, the byte stream).
 """
 
 import csv
-import io
 import json
-from collections import Counter, deque
+import re
+from collections import deque
 from itertools import chain
 from datetime import date, datetime, time
 
 from textmine.errors import InputError
+from textmine.io.lines import MAX_CELL_CHARS
+from textmine.io.names import unique_names
+
+# The csv module's default (131,072 characters) would skip a long quoted comment
+# and read its lines as rows; cells up to MAX_CELL_CHARS are read whole instead.
+csv.field_size_limit(MAX_CELL_CHARS)
 
 DELIMITERS = [",", "\t", ";", "|"]
 
@@ -63,16 +69,16 @@ class RowStream:
         return next(self._generator)
 
 
-def _unique_columns(header, stats):
-    """Blank and repeated header names get a suffix, so no column is overwritten."""
-    columns, seen = [], Counter()
-    for index, raw in enumerate(header, 1):
-        name = (raw or "").strip() or f"column_{index}"
-        seen[name] += 1
-        if seen[name] > 1:
+def unique_columns(header, stats, name):
+    """Blank and repeated header names get a suffix, so no column is overwritten; a note says which."""
+    raw = [(str(value or "")).strip() or f"column_{index}" for index, value in enumerate(header, 1)]
+    columns = unique_names(raw)
+    renamed = [f"{old!r} -> {new!r}" for old, new in zip(raw, columns) if old != new]
+    if renamed:
+        for _ in renamed:
             stats.warn("duplicate_column_renamed")
-            name = f"{name}_{seen[name]}"
-        columns.append(name)
+        shown = ", ".join(renamed[:5]) + (f" and {len(renamed) - 5:,} more" if len(renamed) > 5 else "")
+        stats.note(f"{name}: repeated column names renamed, every value kept: {shown}")
     return columns
 
 
@@ -87,7 +93,7 @@ def sniff_delimiter(header_line):
     return best if counts[best] else ","
 
 
-def _open_delimited(lines, name, stats, delimiter):
+def open_delimited(lines, name, stats, delimiter):
     lines = iter(lines)
     first_lines = []
     for line in lines:
@@ -103,7 +109,7 @@ def _open_delimited(lines, name, stats, delimiter):
         header = next(reader)
     except csv.Error as exc:
         raise InputError(f"{name}: line 1: cannot parse the header: {exc}") from exc
-    columns = _unique_columns(header, stats)
+    columns = unique_columns(header, stats, name)
 
     def rows():
         width = len(columns)
@@ -129,6 +135,11 @@ def _open_delimited(lines, name, stats, delimiter):
                         yield dict(zip(columns, fields))
                     return
                 except csv.Error as exc:
+                    if "field larger than field limit" in str(exc):
+                        # Carrying on would read the rest of the cell's lines as rows.
+                        raise InputError(f"{name}: line {reader.line_num:,}: a cell is longer than "
+                                         f"{MAX_CELL_CHARS:,} characters, the most textmine reads "
+                                         "(is a closing quote missing?)") from exc
                     read += 1
                     stats.skip(f"unparseable_line: {exc}", reader.line_num)
         finally:
@@ -137,26 +148,44 @@ def _open_delimited(lines, name, stats, delimiter):
     return columns, RowStream(rows())
 
 
-def _open_jsonl(lines, name, stats):
+def open_jsonl(lines, name, stats):
     """JSON Lines: one object a line; columns are the keys of the first 1,000 objects."""
     parsed = RowStream(_parse_json_lines(lines, stats))
     first = parsed.peek(1000)
     if not first and stats.rows_read == 0:
         raise InputError(f"{name}: file is empty")
-    columns = []
-    for record in first:
-        for key in record:
-            if key not in columns:
-                columns.append(key)
+    columns = list(dict.fromkeys(key for record in first for key in record))  # in order of appearance
 
     def rows():
         known = set(columns)
         for record in parsed:
             if not known.issuperset(record):
                 stats.warn("unknown_keys_dropped")
-            yield {column: _to_text(record.get(column)) for column in columns}
+            yield {column: cell_text(record.get(column)) for column in columns}
 
     return columns, RowStream(rows())
+
+
+def _int_or_digits(digits):
+    # Python refuses to make an int of more than 4,300 digits (a guard against slow
+    # conversions); such a number is kept as its digits, which is what a cell shows.
+    return int(digits) if len(digits) <= 4000 else digits
+
+
+_JSON = json.JSONDecoder(parse_int=_int_or_digits)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # \ud800 written out: maybe a lone surrogate
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value):
+    """``value`` with every lone surrogate (``"\\ud800"``, which no UTF-8 file can hold) made U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(key): _without_lone_surrogates(item) for key, item in value.items()}
+    return value
 
 
 def _parse_json_lines(lines, stats):
@@ -166,81 +195,25 @@ def _parse_json_lines(lines, stats):
             continue
         stats.rows_read += 1
         try:
-            record = json.loads(text)
-        except json.JSONDecodeError:
+            record = _JSON.decode(text)
+        except RecursionError:
+            stats.skip("json_nested_too_deeply", number)
+            continue
+        except ValueError:  # JSONDecodeError, or a number Python cannot hold
             stats.skip("invalid_json", number)
             continue
         if not isinstance(record, dict):
             stats.skip("not_a_json_object", number)
             continue
+        if _SURROGATE_ESCAPE.search(text):
+            cleaned = _without_lone_surrogates(record)
+            if cleaned != record:
+                stats.warn("lone_surrogate_replaced", number)
+                record = cleaned
         yield record
 
 
-def _open_xlsx(stream, name, sheet, stats):
-    import zipfile
-
-    import openpyxl
-
-    try:
-        data = stream.read()
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputError(f"{name}: not a readable .xlsx workbook ({exc})") from exc
-    finally:
-        stream.close()
-    worksheet = _choose_sheet(workbook, sheet, name)
-    cells = worksheet.iter_rows(values_only=True)
-    header = None
-    for values in cells:
-        if values and any(value not in (None, "") for value in values):
-            header = [_to_text(value) for value in values]
-            break
-    if header is None:
-        raise InputError(f"{name}: sheet {worksheet.title!r} is empty")
-    while header and header[-1] == "":
-        header.pop()
-    columns = _unique_columns(header, stats)
-
-    def rows():
-        width = len(columns)
-        for values in cells:
-            if not values or all(value in (None, "") for value in values):
-                continue
-            stats.rows_read += 1
-            texts = [_to_text(value) for value in values]
-            if len(texts) > width:
-                extra = [text for text in texts[width:] if text]
-                texts = texts[:width]
-                if extra:
-                    stats.warn("long_row_joined")
-                    texts[-1] = "\t".join([texts[-1], *extra])
-            texts += [""] * (width - len(texts))
-            yield dict(zip(columns, texts))
-        workbook.close()
-
-    # The sheet's recorded size (its dimension) counts the header and any rows above it.
-    expected = worksheet.max_row - 1 if isinstance(worksheet.max_row, int) and worksheet.max_row > 1 else None
-    return columns, RowStream(rows(), expected), None
-
-
-def _choose_sheet(workbook, sheet, name):
-    if sheet is None:
-        # A CRM export often has a cover sheet first: take the first sheet whose
-        # header names a text column, else the first sheet.
-        for worksheet in workbook.worksheets:
-            header = next(worksheet.iter_rows(max_row=1, values_only=True), ())
-            names = [_to_text(value).lower() for value in header]
-            if any(wanted in name for name in names for wanted in TEXT_COLUMN_NAMES):
-                return worksheet
-        return workbook.worksheets[0]
-    if sheet in workbook.sheetnames:
-        return workbook[sheet]
-    if str(sheet).isdigit() and 1 <= int(sheet) <= len(workbook.worksheets):
-        return workbook.worksheets[int(sheet) - 1]
-    raise InputError(f"{name}: no sheet {sheet!r}; sheets are: {', '.join(workbook.sheetnames)}")
-
-
-def _to_text(value):
+def cell_text(value):
     """Cell values become the text a spreadsheet would show."""
     if value is None:
         return ""

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textmine.errors import InputError, MissingColumnError
-from textmine.io.encoding import (
-    _check_encoding_name, _decode_lines, _looks_binary, check_sample_is_text, detect_encoding)
-from textmine.io.formats import (
-    TEXT_COLUMN_NAMES, RowStream, _open_delimited, _open_jsonl, _open_xlsx)
+from textmine.io.encoding import check_encoding_name, check_sample_is_text, detect_encoding, looks_binary
+from textmine.io.lines import decoded_lines, line_end_of
+from textmine.io.formats import TEXT_COLUMN_NAMES, RowStream, open_delimited, open_jsonl
+from textmine.io.xlsx_input import open_xlsx
 
 # Moved to read_encoding / read_formats; still importable from here.
 
@@ -38,20 +38,31 @@ _FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".xlsx":
 
 @dataclass
 class ReadStats:
-    """What happened while reading: every row read is either yielded or skipped."""
+    """What happened while reading: every row read is either yielded or skipped.
+
+    ``first_line_of`` keeps the line of the first row skipped or repaired for
+    each reason, so the summary can point at it; ``notes`` are warnings that
+    are not about a row (a column renamed), shown even with ``--quiet``.
+    """
 
     rows_read: int = 0
     skipped_by_reason: Counter = field(default_factory=Counter)
     warnings: Counter = field(default_factory=Counter)
     first_line_of: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
 
     def skip(self, reason, line=None):
         self.skipped_by_reason[reason] += 1
-        self.first_line_of.setdefault(reason, line)
+        if line is not None:
+            self.first_line_of.setdefault(reason, line)
 
     def warn(self, reason, line=None):
         self.warnings[reason] += 1
-        self.first_line_of.setdefault(reason, line)
+        if line is not None:
+            self.first_line_of.setdefault(reason, line)
+
+    def note(self, message):
+        self.notes.append(message)
 
     @property
     def rows_skipped(self):
@@ -89,6 +100,17 @@ class FeedbackSource:
         except (OSError, ValueError):  # closed at the end of the input
             return 1.0
 
+    def rename_columns(self, names):
+        """Give the columns the new ``names`` (same order), in the rows still to come too."""
+        mapping = dict(zip(self.columns, names))
+        if all(old == new for old, new in mapping.items()):
+            return
+        rows = self.rows
+        self.columns = list(names)
+        self.text_column = mapping.get(self.text_column, self.text_column)
+        self.rows = RowStream({mapping.get(column, column): value for column, value in row.items()}
+                              for row in rows)
+
 
 def detect_format(path, head=b""):
     """Guess the input format from the suffix, or from the first bytes for stdin.
@@ -122,21 +144,22 @@ def open_feedback(path, *, fmt=None, encoding=None, sheet=None, text_column=None
     fmt = fmt or detect_format(name, head)
     stats = ReadStats()
     if fmt == "xlsx":
-        columns, rows, used_encoding = _open_xlsx(data_stream, name, sheet, stats)
+        columns, rows, used_encoding = open_xlsx(data_stream, name, sheet, stats)
     else:
         if not head.strip(b"\xef\xbb\xbf\xff\xfe \r\n\t\x00"):
             raise InputError(f"{name}: file is empty")
         used_encoding = encoding or detect_encoding(head)
-        if used_encoding is None or _looks_binary(head, used_encoding):
+        if used_encoding is None or looks_binary(head, used_encoding):
             raise InputError(f"{name}: does not look like a text table (binary data?); "
                              "give --encoding if it is text")
-        _check_encoding_name(used_encoding, name)
+        check_encoding_name(used_encoding, name)
         check_sample_is_text(head, used_encoding, name, explicit=encoding is not None)
-        lines = _decode_lines(data_stream, used_encoding, stats, strict_given=encoding is not None)
+        lines = decoded_lines(data_stream, used_encoding, stats, name=name, strict_given=encoding is not None,
+                              line_end=line_end_of(head, used_encoding))
         if fmt == "jsonl":
-            columns, rows = _open_jsonl(lines, name, stats)
+            columns, rows = open_jsonl(lines, name, stats)
         else:
-            columns, rows = _open_delimited(lines, name, stats, "\t" if fmt == "tsv" else None)
+            columns, rows = open_delimited(lines, name, stats, "\t" if fmt == "tsv" else None)
     chosen = resolve_text_column(columns, text_column, rows_peek=rows, source=name)
     size = None if str(path) == "-" else Path(path).stat().st_size
     return FeedbackSource(name, fmt, used_encoding, columns, chosen, rows, stats, size, data_stream)

@@ -20,6 +20,7 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -29,17 +30,22 @@ from pathlib import Path
 from textmine.errors import OutputError
 # What an xlsx cell can hold, shared with xlsx_stream; public here.
 from textmine.io._xlsx_values import (  # noqa: F401
-    EXCEL_MAX_CELL_CHARS, TRUNCATION_MARKER, safe_xlsx_value)
+    EXCEL_MAX_CELL_CHARS, EXCEL_MAX_COLUMNS, TRUNCATION_MARKER, columns_that_fit, safe_xlsx_value)
 
 EXCEL_MAX_ROWS = 1_048_576
 FORMATS = ("csv", "tsv", "jsonl", "xlsx")
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_FIRST = frozenset(_FORMULA_START)
+# What a spreadsheet may read as the start of a formula: = + - @ (also full-width,
+# which some spreadsheets fold to ASCII), tab and CR; and what it may skip before
+# one: spaces, a BOM, zero-width characters.
+_FORMULA_MARKS = "=+\\-@\t\r＝＋－＠"
+_SKIPPED_BEFORE = " \u00a0\u3000\ufeff\u200b-\u200d\u2060"
+_FORMULA_START = re.compile(f"[{_SKIPPED_BEFORE}]*[{_FORMULA_MARKS}]")
+_FORMULA_FIRST = frozenset("=+-@\t\r＝＋－＠ \u00a0\u3000\ufeff\u200b\u200c\u200d\u2060")
 # Cells of a column joined after a newline: where a cell may start a formula
 # (or a cell holds a newline; both are then checked one by one). A search for a
 # pattern that starts with a plain character skips ahead in C.
-_FORMULA_AFTER_NEWLINE = re.compile("\n[=+\\-@\t\r]")
+_FORMULA_AFTER_NEWLINE = re.compile(f"\n[{_SKIPPED_BEFORE}]*[{_FORMULA_MARKS}]")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?\Z")
 
 
@@ -63,11 +69,13 @@ def escape_formula(value):
     """Neutralise a cell a spreadsheet would evaluate, with a leading apostrophe.
 
     Plain numbers such as -5 or +86 stay as they are: they are not formulas.
+    Full-width ＝＋－＠ count too, and so does a formula after leading spaces,
+    a BOM or a zero-width space.
 
     >>> escape_formula('=HYPERLINK("http://x","点我")')
     '\\'=HYPERLINK("http://x","点我")'
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+    if isinstance(value, str) and _FORMULA_START.match(value) and not _PLAIN_NUMBER.match(value.lstrip(" ")):
         return "'" + value
     return value
 
@@ -86,14 +94,28 @@ def string_cell(worksheet, value):
 def atomic_path(path):
     """Yield a temporary path beside ``path``; rename it over ``path`` on success.
 
-    On any error, KeyboardInterrupt included, the temporary file is removed and
-    ``path`` is left untouched.
+    On any error, KeyboardInterrupt and SIGTERM (``textmine.cli``) included,
+    the temporary file is removed and ``path`` is left untouched; an OSError
+    (a full disk) becomes an OutputError naming ``path``. A symbolic link is
+    written through: its target is replaced, the link stays. A FIFO or a
+    device (``-o /dev/null``) is written directly, never replaced by a file.
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    if _is_special(target):
+        try:
+            yield target
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        return
+    if target.is_dir():
+        raise OutputError(f"{path}: is a folder")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise OutputError(f"{path}: folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write in {folder}: {exc.strerror or exc}") from exc
     os.close(handle)
     try:
         yield Path(temporary)
@@ -101,9 +123,20 @@ def atomic_path(path):
         # (the umask's), or the one the file it replaces had.
         os.chmod(temporary, _mode_for(target))
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
         raise
+
+
+def _is_special(path):
+    """True for an existing FIFO, device or socket: written in place, as ``tee`` or a shell would."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _mode_for(target):
@@ -228,14 +261,18 @@ class JsonlRowWriter:
 
 
 class XlsxRowWriter:
-    """One 明细 sheet capped at Excel's row limit; rows stream to disk (``textmine.io.xlsx_stream``)."""
+    """One 明细 sheet capped at Excel's row and column limits; rows stream to disk (``textmine.io.xlsx_stream``).
 
-    def __init__(self, path, columns, *, sheet_title="明细"):
+    Past 16,384 columns the ``keep_columns`` stay and the first others fill the
+    rest (``columns_left_out`` counts the others).
+    """
+
+    def __init__(self, path, columns, *, sheet_title="明细", keep_columns=()):
         from openpyxl import Workbook
 
         from textmine.io.xlsx_stream import SheetRows
 
-        self.columns = list(columns)
+        self.columns, self.columns_left_out = columns_that_fit(columns, keep_columns)
         self._path = path
         self._workbook = Workbook(write_only=True)
         self._sheet = self._workbook.create_sheet(sheet_title)
@@ -261,15 +298,23 @@ class XlsxRowWriter:
 
         save_with_rows(self._workbook, self._sheet, self._rows, self._path)
 
+    def discard(self):
+        """Drop the workbook after a failure, quietly (see ``discard_workbook``)."""
+        from textmine.io.xlsx_stream import discard_workbook
+
+        self._rows.close()
+        discard_workbook(self._workbook)
+
 
 @contextmanager
-def open_row_writer(path, columns, *, fmt=None, excel_escape=True, bom=None, stdout=None):
+def open_row_writer(path, columns, *, fmt=None, excel_escape=True, bom=None, stdout=None, keep_columns=()):
     """Open a writer for annotated rows at ``path`` (or ``-`` for stdout).
 
     Files are written atomically. CSV and TSV start with a UTF-8 BOM, which
     Excel needs to read them as UTF-8, in files and not on stdout unless
     ``bom`` says otherwise. Yields an object with ``write_row(dict)``,
     ``write_rows(dicts)`` and ``rows_written``.
+    ``keep_columns``: the columns an xlsx sheet keeps when there are more than Excel holds.
     """
     fmt = format_for(path, fmt)
     delimited = fmt in ("csv", "tsv")
@@ -286,9 +331,13 @@ def open_row_writer(path, columns, *, fmt=None, excel_escape=True, bom=None, std
     try:
         with atomic_path(path) as temporary:
             if fmt == "xlsx":
-                writer = XlsxRowWriter(temporary, columns)
-                yield writer
-                writer.close()
+                writer = XlsxRowWriter(temporary, columns, keep_columns=keep_columns)
+                try:
+                    yield writer
+                    writer.close()
+                except BaseException:
+                    writer.discard()
+                    raise
             else:
                 # The BOM by hand: Python encodes "utf-8" in C but "utf-8-sig" write by write.
                 with open(temporary, "w", encoding="utf-8", newline="", buffering=1 << 16) as stream:

@@ -16,6 +16,7 @@ inline string (never a formula), cleaned by ``safe_xlsx_value`` (``textmine.io._
 
 import datetime
 import io
+import os
 import math
 import re
 import shutil
@@ -219,8 +220,18 @@ def save_with_rows(book, worksheet, rows, target, *, compresslevel=ROWS_COMPRESS
     """Save ``book`` (openpyxl, write-only) to ``target`` with ``rows`` appended to ``worksheet``.
 
     ``target`` is a path or a binary file. The rest of the package is copied as
-    openpyxl wrote it; only the sheet's part gains the rows.
+    openpyxl wrote it; only the sheet's part gains the rows. A path that is no
+    regular file (a FIFO, a device) gets the finished package in one write:
+    zipfile opens a path for reading and writing, which a pipe's reader can
+    see as an early end.
     """
+    if isinstance(target, (str, os.PathLike)) and os.path.exists(target) and not os.path.isfile(target):
+        with tempfile.TemporaryFile() as finished:
+            save_with_rows(book, worksheet, rows, finished, compresslevel=compresslevel)
+            finished.seek(0)
+            with open(target, "wb") as special:
+                shutil.copyfileobj(finished, special)
+        return
     try:
         rows.note_left_out()
         package = io.BytesIO()
@@ -261,3 +272,21 @@ def _split_at_row_end(sheet_xml):
     if match is None:
         raise RuntimeError("openpyxl wrote a sheet without sheetData")
     return sheet_xml[:match.start()] + b"<sheetData>", b"</sheetData>" + sheet_xml[match.end():]
+
+
+def discard_workbook(book):
+    """Close the sheet writers of an unsaved write-only workbook after a failure, quietly.
+
+    openpyxl streams each write-only sheet through generators inside lxml
+    writers; left to the garbage collector after an error or Ctrl-C, each
+    prints "Exception ignored ... LxmlSyntaxError". Closed here, in order,
+    their complaints are swallowed instead: the workbook is being dropped.
+    """
+    for sheet in getattr(book, "_sheets", ()):
+        writer = getattr(sheet, "_writer", None)
+        for generator in (getattr(sheet, "_rows", None), getattr(writer, "xf", None)):
+            if generator is not None:
+                try:
+                    generator.close()
+                except Exception:  # noqa: BLE001 - lxml complains about the half-written sheet
+                    pass

@@ -4,6 +4,8 @@ import pickle
 import tempfile
 from array import array
 
+from textmine.errors import OutputError
+
 SPOOL_BATCH = 2000  # comments pickled together: each shared annotation is written once a batch
 
 
@@ -34,8 +36,14 @@ class CommentSpool:
 
     def _flush(self):
         if self._batch:
-            pickle.dump(self._batch, self._comments, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(self._key_batch, self._keys, protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                pickle.dump(self._batch, self._comments, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(self._key_batch, self._keys, protocol=pickle.HIGHEST_PROTOCOL)
+                self._comments.flush()  # a full disk shows here, not later when the file is read back
+                self._keys.flush()
+            except OSError as exc:  # a full disk: say where, which the bare OSError does not
+                raise OutputError(f"temporary file in {tempfile.gettempdir()}: cannot write: "
+                                  f"{exc.strerror or exc} (set TMPDIR to a folder with room)") from exc
             self._batch, self._key_batch = [], []
 
     def __iter__(self):

@@ -149,7 +149,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
         raise OptionError(f"--period must be auto, week or month, not {options.period!r}")
     n_topics = parse_topics_option(options.topics)
     language = replace(language, content_words=True)
-    sources = open_sources(paths, read_options, stdin=stdin)
+    sources = open_sources(paths, read_options, stdin=stdin, mask=language.mask)
     taxonomy = Taxonomy.load(language.taxonomy_file)
     detected, bands = _resolve_columns(sources, options, taxonomy)
     layout = OutputColumns(sources, tokens=language.tokens)
@@ -191,6 +191,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
                                                    options.topic_engine or DEFAULT_ENGINE, executor.map,
                                                    progress=progress)
             layout = layout.with_topic()
+    accounting.add_notes(layout.notes)
     result, summary = None, {"rows": _rows_summary(accounting, excluded)}
     if aggregator is not None:
         result = aggregator.result(rows_read=accounting.rows_read, skipped_by_reason=accounting.skipped_by_reason,

@@ -20,11 +20,11 @@ def annotate_files(paths, output, *, read_options=ReadOptions(), options=Languag
     Returns a RunResult with the row accounting and the reasons for anything
     flagged, skipped or repaired on the way.
     """
-    sources = open_sources(paths, read_options, stdin=stdin)
+    sources = open_sources(paths, read_options, stdin=stdin, mask=options.mask)
     layout = OutputColumns(sources, tokens=options.tokens)
     result = RunResult()
     with open_row_writer(output, layout.columns, fmt=output_format, excel_escape=excel_escape, bom=bom,
-                         stdout=stdout) as writer:
+                         stdout=stdout, keep_columns=layout.essential) as writer:
         with LocalExecutor(options, jobs) as executor:
             for comments in comment_chunks(sources, executor, mask=options.mask, chunk_size=chunk_size,
                                            progress=progress):
@@ -32,10 +32,19 @@ def annotate_files(paths, output, *, read_options=ReadOptions(), options=Languag
                 result.count_comments(comments)
         result.rows_written = writer.rows_written
         result.rows_over_limit = getattr(writer, "rows_over_limit", 0)
+        note_columns_left_out(result, output, getattr(writer, "columns_left_out", 0))
     result.add_read_stats(sources)
+    result.add_notes(layout.notes)
     if result.rows_over_limit:
         result.skipped_by_reason["over_excel_row_limit"] += result.rows_over_limit
     return result
+
+
+def note_columns_left_out(result, output, left_out):
+    """A note on the columns an xlsx sheet could not hold (past Excel's 16,384)."""
+    if left_out:
+        result.add_notes([f"{output}: {left_out:,} input column(s) left out of the sheet (Excel holds "
+                          f"16,384 columns); write CSV or JSONL for every column"])
 
 
 def annotate_with_topics(paths, output, n_topics, *, seed=0, topic_engine=None, read_options=ReadOptions(),
@@ -54,10 +63,12 @@ def annotate_with_topics(paths, output, n_topics, *, seed=0, topic_engine=None, 
                         stdin=stdin)
     try:
         layout = run.layout.with_topic()
+        run.accounting.add_notes(layout.notes)
         with open_row_writer(output, layout.columns, fmt=output_format, excel_escape=excel_escape, bom=bom,
-                             stdout=stdout) as writer:
+                             stdout=stdout, keep_columns=layout.essential) as writer:
             for comment, topic in run.comments_with_topics():
                 writer.write_row(layout.cells(comment, topic))
+        note_columns_left_out(run.accounting, output, getattr(writer, "columns_left_out", 0))
     finally:
         run.close()
     return run.accounting

@@ -1,4 +1,13 @@
-"""The per-text stages, in order: clean -> segment -> score / classify -> duplicate signature.
+"""The per-text stages, in order: clean -> mask -> segment -> score / classify -> duplicate signature.
+
+Personal data is masked once, on the cleaned text, before anything is derived
+from it: tokens, content words (keywords, word pairs, topic words), evidence
+and duplicate signatures all come from the masked text, so no output can hold
+a number that the masker would have hidden. Cleaning starts by removing
+control and zero-width characters (``textmine.text.invisible``), so none can
+hide a number from the masker; it also strips HTML and folds full-width digits,
+so the masker sees the text as a reader would. The record's ``masked_text``
+is the original text masked (control characters and all), for the cells.
 
 ``CommentAnnotator.analyse`` turns distinct comment texts into
 ``textmine.record.Annotation`` records. It is built once per process (the
@@ -37,6 +46,13 @@ class LanguageOptions:
     content_words: bool = False  # keep the words that can name an issue (analyses and topics)
 
 
+# The analysis reads at most this much of one comment: a work order runs to a few
+# hundred characters, and some rule stages grow faster than the text (a cell of
+# 10 million characters took over a quarter of an hour). The cell itself is
+# masked and written whole; only its annotation comes from this start.
+MAX_ANALYSED_CHARS = 20_000
+
+
 def _unchanged(text):
     return text
 
@@ -57,18 +73,17 @@ class CommentAnnotator:
 
     def analyse(self, texts):
         """The ``Annotation`` of each comment text, in order; one per text given."""
-        cleaned = clean_texts(texts)
+        mask = mask_personal_data if self.options.mask else _unchanged
+        cleaned = [mask(text) for text in clean_texts([text[:MAX_ANALYSED_CHARS] for text in texts])]
         token_lists = self.segmenter.cut_many(cleaned)
         scores, clauses = self.scorer.score_batch_with_clauses(cleaned, token_lists)
         found = self.classifier.classify_batch(cleaned, token_lists)
         aspects_list = self.scorer.aspect_sentiment_batch(cleaned, token_lists, found, scores, clauses)
-        mask = mask_personal_data if self.options.mask else _unchanged
-        flags = [junk_reason(text) or "" for text in texts]
+        flags = [junk_reason(text[:MAX_ANALYSED_CHARS]) or "" for text in texts]
         # Duplicates are compared on the cleaned, masked text; flagged texts never are.
         compared = [index for index, flag in enumerate(flags) if not flag]
         signatures = [None] * len(texts)
-        for index, signature in zip(compared, self.duplicates.signatures(
-                [mask(cleaned[index]) for index in compared])):
+        for index, signature in zip(compared, self.duplicates.signatures([cleaned[index] for index in compared])):
             signatures[index] = signature
         label = self.scorer.labeller()
         keep_tokens, keep_content = self.options.tokens, self.options.content_words

@@ -19,11 +19,14 @@ executor offers the same three things; the stages never see which.
 
 import gc
 import multiprocessing
-import os
 import signal
 from contextlib import contextmanager
 
+from textmine.cores import default_jobs, max_jobs
+from textmine.errors import ConfigError
 from textmine.pipeline.annotator import CommentAnnotator
+
+__all__ = ["Finished", "LocalExecutor", "default_jobs"]
 
 # Set in each worker process (and in this one for one job).
 _ANNOTATOR = None
@@ -37,9 +40,15 @@ def _load_annotator(options):
 
 
 def _start_worker(options):
-    # Ctrl-C reaches every process of the terminal's group: only the parent acts on it,
-    # so that no worker dies in the middle of sending a result (see LocalExecutor.__exit__).
+    """A worker leaves Ctrl-C and SIGTERM to the parent, which stops it.
+
+    Ctrl-C in a terminal reaches every process of the group: a worker that
+    took it would print a KeyboardInterrupt traceback of its own. The parent's
+    SIGTERM handler (``textmine.cli``) is inherited across the fork; a worker
+    ends on SIGTERM quietly instead, as ``Pool.terminate`` expects.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _load_annotator(options)
 
 
@@ -74,14 +83,6 @@ class _PoolResult:
         self._async_result.wait(timeout)
 
 
-def default_jobs():
-    """All cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 # Worker processes start only once the texts given to ``analyse`` hold this many
 # characters (about a second of analysis in one process); the texts up to there
 # are analysed here. Forking the workers, sending them the texts and taking the
@@ -94,7 +95,6 @@ def default_jobs():
 # machine). A big input loses at most the second core's share of these first
 # texts, about half a second.
 WORKERS_AFTER_CHARS = 500_000
-
 # 100,000 rather than 20,000: on 200,000 comments the parent's collections took
 # 0.09 s instead of 0.22 s, and a one-process run 0.5 % fewer instructions.
 GC_YOUNG_THRESHOLD = 100_000
@@ -138,6 +138,9 @@ class LocalExecutor:
     def __init__(self, options, jobs=1, *, workers_after_chars=None):
         self.options = options
         self.jobs = max(1, int(jobs))
+        if self.jobs > max_jobs():
+            raise ConfigError(f"--jobs {self.jobs} is more than {max_jobs()} "
+                              f"(4 worker processes per core); give fewer")
         self.in_flight = 1 if self.jobs == 1 else 2 * self.jobs
         self._chars_before_workers = WORKERS_AFTER_CHARS if workers_after_chars is None else workers_after_chars
         self._pool = None

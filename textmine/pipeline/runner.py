@@ -17,12 +17,14 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from itertools import islice
 
-from textmine.errors import ConfigError
+from textmine.errors import ConfigError, InputError, TextmineError
+from textmine.io.names import unique_names
 from textmine.io.read import open_feedback
 from textmine.memo import BoundedMemo
+from textmine.pipeline.annotator import MAX_ANALYSED_CHARS
 from textmine.record import Comment
 from textmine.text.dedupe import DuplicateFinder
-from textmine.text.mask import CellMasker
+from textmine.text.mask import CellMasker, mask_personal_data
 
 CACHE_SIZE = 200_000  # distinct texts whose annotations the runner keeps
 CHUNK_SIZE = 2000  # rows a chunk; the first chunks are smaller so that every worker starts at once
@@ -47,22 +49,36 @@ class RunResult:
     flagged: Counter = field(default_factory=Counter)
     duplicates: int = 0
     rows_over_limit: int = 0
+    notes: list = field(default_factory=list)  # warnings not about a row (a column renamed): always shown
+    first_place: dict = field(default_factory=dict)  # reason -> "file line N" of its first row
 
     @property
     def rows_skipped(self):
         return sum(self.skipped_by_reason.values())
 
     def count_comments(self, comments):
-        """Count the flags and duplicate marks of comments."""
-        self.flagged.update(comment.annotation.flag for comment in comments if comment.annotation.flag)
-        self.duplicates += sum(comment.duplicate_of is not None for comment in comments)
+        """Count the flags and duplicate marks of comments, and those analysed on their start only."""
+        for comment in comments:
+            if len(comment.text) > MAX_ANALYSED_CHARS:
+                self.warnings[f"analysed_on_first_{MAX_ANALYSED_CHARS}_chars"] += 1
+            if comment.annotation.flag:
+                self.flagged[comment.annotation.flag] += 1
+            if comment.duplicate_of is not None:
+                self.duplicates += 1
 
     def add_read_stats(self, sources):
         """Add what the readers counted: rows read, skipped and repaired."""
         for source in sources:
-            self.rows_read += source.stats.rows_read
-            self.skipped_by_reason.update(source.stats.skipped_by_reason)
-            self.warnings.update(source.stats.warnings)
+            stats = source.stats
+            self.rows_read += stats.rows_read
+            self.skipped_by_reason.update(stats.skipped_by_reason)
+            self.warnings.update(stats.warnings)
+            self.notes += [note for note in stats.notes if note not in self.notes]
+            for reason, line in stats.first_line_of.items():
+                self.first_place.setdefault(reason, f"{source.name} line {line:,}")
+
+    def add_notes(self, notes):
+        self.notes += [note for note in notes if note not in self.notes]
 
 
 def parse_topics_option(value):
@@ -81,13 +97,30 @@ def parse_topics_option(value):
     raise ConfigError(f"--topics must be auto, off or a number from 1 to 50, not {value!r}")
 
 
-def open_sources(paths, read_options, stdin=None):
-    """Open every input; fail before writing anything if one cannot be read."""
-    return [
+def open_sources(paths, read_options, stdin=None, *, mask=False):
+    """Open every input; fail before writing anything if one cannot be read.
+
+    With ``mask``, column names are masked too (a JSONL key or a header can
+    hold a phone number): every later stage sees only the masked names.
+    """
+    sources = [
         open_feedback(path, fmt=read_options.input_format, encoding=read_options.encoding,
                       sheet=read_options.sheet, text_column=read_options.text_column, stdin=stdin)
         for path in paths
     ]
+    if mask:
+        for source in sources:
+            _mask_column_names(source)
+    return sources
+
+
+def _mask_column_names(source):
+    masked = [mask_personal_data(column) for column in source.columns]
+    if masked == source.columns:
+        return
+    changed = sum(old != new for old, new in zip(source.columns, masked))
+    source.rename_columns(unique_names(masked))  # two names can become one: 电话<手机号>
+    source.stats.note(f"{source.name}: {changed:,} column name(s) held personal data and are masked")
 
 
 def _row_chunks(sources, size):
@@ -98,11 +131,18 @@ def _row_chunks(sources, size):
     """
     chunk, limit = [], max(1, size // 8)
     for source in sources:
-        rows = iter(source.rows)
+        rows, done = iter(source.rows), 0
         while True:
-            block = list(islice(rows, limit - len(chunk)))
+            try:
+                block = list(islice(rows, limit - len(chunk)))
+            except (TextmineError, MemoryError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - whatever a reader hits, the message names the file
+                raise InputError(f"{source.name}: cannot read the rows after row {done:,} "
+                                 f"({type(exc).__name__}: {exc})") from exc
             if not block:
                 break
+            done += len(block)
             chunk += [(source, row) for row in block]
             if len(chunk) >= limit:
                 yield chunk
@@ -168,6 +208,8 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progr
     how much of the input had been read when it was (``read_fraction``).
     """
     masker = CellMasker() if mask else None
+    # The source_file cell: a file exported per customer may be named after a phone number.
+    source_names = {id(source): mask_personal_data(source.name) if mask else source.name for source in sources}
     cache = _AnnotationCache(masker)
     duplicates = DuplicateFinder()
     pending = deque()
@@ -187,7 +229,7 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progr
             number += 1
             annotation = annotations[text]
             duplicate_of = duplicates.check_signature(number, annotation.signature)
-            comments.append(Comment(number, source.name, row, annotation.masked_text or text,
+            comments.append(Comment(number, source_names[id(source)], row, annotation.masked_text or text,
                                     annotation, duplicate_of))
         if progress is not None:
             progress(len(comments), fraction)

@@ -24,7 +24,7 @@ from openpyxl.styles import Font
 from textmine.errors import OutputError
 from textmine.io.cells import FLAG_NAMES, SENTIMENT_NAMES, DetailRows
 from textmine.io.write import EXCEL_MAX_ROWS, safe_xlsx_value  # noqa: F401 (safe_xlsx_value: public here)
-from textmine.io.xlsx_stream import SheetRows, save_with_rows
+from textmine.io.xlsx_stream import SheetRows, discard_workbook, save_with_rows
 from textmine.painpoints.taxonomy import OTHER
 from textmine.report._kano import write_kano
 from textmine.report._sheet import (
@@ -315,29 +315,33 @@ def _write_legend(book, result, details):
         sheet.append([name, key, "无效原因"])
 
 
-def write_workbook(result, path, details=None, *, progress=None):
+def write_workbook(result, path, details=None, *, progress=None, name=None):
     """Write the analysis (and, if given, the rows of 明细) as an xlsx file at ``path``.
 
     ``details`` is a ``textmine.io.cells.DetailRows`` (``AnalysisRun.details()``
     gives the annotated comments as a reader sees them); ``progress(rows)`` is
-    told of the 明细 rows as they are written.
+    told of the 明细 rows as they are written. ``name``: the file to name in
+    errors, when ``path`` is a temporary file standing in for it.
         >>> write_workbook(run.result, "report.xlsx", details=DetailRows(["意见"], [["网速慢"]]))
     """
     details = details if details is not None else DetailRows([], [])
+    name = path if name is None else name
     try:
         # Opened first, so an unwritable path fails before any work (and leaves no temp sheets behind).
         handle = open(path, "wb")
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write the workbook: {exc.strerror or exc}") from exc
+        raise OutputError(f"{name}: cannot write the workbook: {exc.strerror or exc}") from exc
     with handle:
         book = Workbook(write_only=True)
-        for write in (_write_overview, _write_categories, _write_sentiment, _write_segments, write_trends,
-                      _write_drivers, write_kano, _write_topics, _write_verbatims):
-            write(book, result)
         try:
+            for write in (_write_overview, _write_categories, _write_sentiment, _write_segments, write_trends,
+                          _write_drivers, write_kano, _write_topics, _write_verbatims):
+                write(book, result)
             sheet, rows = _write_details(book, details, progress)
             _write_legend(book, result, details)
             save_with_rows(book, sheet, rows, handle)
-        except OSError as exc:  # a full disk, for the rows' temporary file or the workbook
-            raise OutputError(f"{path}: cannot write the workbook: {exc.strerror or exc}") from exc
-
+        except BaseException as exc:
+            discard_workbook(book)  # no "Exception ignored" from openpyxl's half-written sheets
+            if isinstance(exc, OSError):  # a full disk, for the rows' temporary file or the workbook
+                raise OutputError(f"{name}: cannot write the workbook: {exc.strerror or exc}") from exc
+            raise

@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from textmine.text.emoji import replace_emoji
+from textmine.text.invisible import remove_invisible
 
 __all__ = [
     "clean_text",
@@ -49,7 +50,6 @@ _WIDTH_TABLE.update({0x3000: " ", 0xFF61: "。", 0xFF62: "「", 0xFF63: "」", 0
 # Only characters the table changes: most comments hold no more than the kept punctuation.
 _WIDE_ANY = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_WIDTH_TABLE)) + "]")
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _NEWLINE_CR = re.compile("\r\n?")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -220,9 +220,11 @@ def normalize_whitespace(text):
 
 
 def remove_control_chars(text):
-    """Remove C0/C1 control characters (NUL included) and lone surrogates.
+    """Remove control and zero-width characters (``textmine.text.invisible``) and lone surrogates.
 
-    Tabs and newlines stay; a carriage return becomes a newline.
+    Tabs and newlines stay; a carriage return becomes a newline. It runs
+    first, before masking, so that a NUL or a zero-width space inside a phone
+    number cannot hide it from the masker.
 
     >>> remove_control_chars("网速\\x00慢\\r\\n信号\\x1b差\\t!")
     '网速慢\\n信号差\\t!'
@@ -231,7 +233,7 @@ def remove_control_chars(text):
         return text  # fast path: the common case, checked in C
     if "\r" in text:
         text = _NEWLINE_CR.sub("\n", text)
-    return _CONTROL.sub("", text)
+    return _SURROGATE.sub("", remove_invisible(text))
 
 
 def make_pipeline(*funcs):

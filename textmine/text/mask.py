@@ -15,6 +15,7 @@ from itertools import accumulate, chain, count, filterfalse
 from operator import add
 
 from textmine.memo import BoundedMemo
+from textmine.text.invisible import INVISIBLE_CHARS, find_invisible, visible_view
 
 __all__ = ["MASK_TAGS", "CellMasker", "hinted_values", "mask_personal_data", "personal_data_hint"]
 
@@ -30,51 +31,84 @@ MASK_TAGS = {
 _D = "[0-9０-９]"  # ASCII or full-width digit; not \d, which also takes Arabic-Indic digits
 _NOT_AFTER_DIGIT = "(?<![0-9０-９])"  # a match never starts or ends inside a longer number
 _NOT_BEFORE_DIGIT = "(?![0-9０-９])"
-_SEP = "[ \\-－\u3000]?"
-_MONTH_DAY = f"(?:[0０][1-9１-９]|[1１][0-2０-２])(?:[0-2０-２]{_D}|[3３][01０１])"
-_DATE = f"(?:[1１][89８９]|[2２][0０]){_D}{_D}{_MONTH_DAY}"  # YYYYMMDD, 1800-2099
-_DATE_YY = f"{_D}{_D}{_MONTH_DAY}"  # YYMMDD
+# What people put between the digits of one number: up to three spaces of any
+# kind (NBSP, tab, ideographic), or one dot or dash with a space either side.
+# Invisible characters (NUL, zero-width space) are looked through before these
+# patterns run (``textmine.text.invisible``).
+_SPACE = " \t\u00a0\u2000-\u200a\u202f\u205f\u3000"
+_DASH_DOT = ".．\\-－‐‑‒–—―−"
+_GAP = f"(?:[{_SPACE}]{{1,3}}|[{_SPACE}]?[{_DASH_DOT}][{_SPACE}]?)"
+_S = _GAP + "?"
+
+
+def _spaced(*digits):
+    """One number's digit patterns with a gap allowed between any two: 138 1234 5678, 13812 345678."""
+    return _S.join(digits)
+
+
+_DATE = (f"(?:{_spaced('[1１]', '[89８９]')}|{_spaced('[2２]', '[0０]')}){_S}{_spaced(_D, _D)}")  # year 18xx-20xx
+_MONTH_DAY = (f"(?:{_spaced('[0０]', '[1-9１-９]')}|{_spaced('[1１]', '[0-2０-２]')}){_S}"
+              f"(?:{_spaced('[0-2０-２]', _D)}|{_spaced('[3３]', '[01０１]')})")
+_BIRTH = f"{_DATE}{_S}{_MONTH_DAY}"  # YYYYMMDD, 1800-2099
+_BIRTH_YY = f"{_spaced(_D, _D)}{_S}{_MONTH_DAY}"  # YYMMDD
+_REGION = _spaced("[1-9１-９]", *[_D] * 5)
 
 # Alternatives are tried in this order at each position, so a more specific
 # kind wins: an account after its keyword before an e-mail, an e-mail before
 # the digits in it, an ID number (structure: region, birth date) before a bank
 # card, a card before a phone.
 _B, _E = _NOT_AFTER_DIGIT, _NOT_BEFORE_DIGIT
-_AREA = f"(?:[0０][1１][0０]|[0０][2２]{_D}|[0０][3-9３-９]{_D}{{2}})"  # 010, 02x, 0xxx
+_AREA = (f"(?:{_spaced('[0０]', '[1１]', '[0０]')}|{_spaced('[0０]', '[2２]', _D)}"
+         f"|{_spaced('[0０]', '[3-9３-９]', _D, _D)})")  # 010, 02x, 0xxx
+_CJK = "\u4e00-\u9fff"
+# A Chinese name before the @ (张三@qq.com) is at most four characters, none of
+# the words that introduce an address (我的邮箱是张三@...).
+_CJK_NAME = f"(?:(?![是的邮箱])[{_CJK}]){{1,4}}"
+_LATIN = "A-Za-z0-9Ａ-Ｚａ-ｚ０-９"  # ASCII or full-width
+_EMAIL_LOCAL = f"(?:{_CJK_NAME}[{_LATIN}._%+\\-]*|[{_LATIN}._%+\\-]+)"
+_DOMAIN_LABEL = f"[{_LATIN}\\-{_CJK}]+"
+_CJK_TLD = "中国|中國|公司|网络|網絡|在线|网址|商城|集团|政务|公益|企业|网店|网站|信息|香港|台湾|台灣|新加坡"
 _PATTERNS = [
-    # The account after 宽带账号/宽带帐号: "ad12345678", "02012345678@163.gd".
+    # The account after 宽带账号/宽带的帐号是: "ad12345678", "02012345678@163.gd".
     ("broadband",
-     r"(?<=宽带)(?P<bb_kw>(?:账号|帐号|账户|帐户|用户名|号码|号)\s*(?:是|为)?\s*[:：]?\s*)"
+     f"(?<=[宽寬][带帶])(?P<bb_kw>[{_SPACE}]*(?:的[{_SPACE}]*)?"
+     f"(?:账号|帐号|帳號|账户|帐户|帳戶|用户名|用戶名|号码|號碼|号|號)[{_SPACE}]*(?:是|为|為)?[{_SPACE}]*[:：]?[{_SPACE}]*)"
      r"(?P<bb>(?=[A-Za-z_.@\-]*[0-9０-９])[A-Za-z0-9０-９_.@\-]{5,40})"),
-    ("email", r"[A-Za-z0-9._%+\-]+[@＠][A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
+    ("email",
+     f"{_EMAIL_LOCAL}[@＠]{_DOMAIN_LABEL}(?:[.．]{_DOMAIN_LABEL})*[.．](?:[A-Za-zＡ-Ｚａ-ｚ]{{2,}}|{_CJK_TLD})"),
     # 18 digits (17 + check digit or X) or the old 15-digit form.
     ("id_number",
-     f"{_B}[1-9１-９]{_D}{{5}}{_DATE}{_D}{{3}}[0-9０-９XxＸｘ]{_E}"
-     f"|{_B}[1-9１-９]{_D}{{5}}{_DATE_YY}{_D}{{3}}{_E}"
-     f"|{_B}{_D}{{17}}[XxＸｘ]{_E}"),  # a trailing X is an ID even with a bad date
+     f"{_B}{_REGION}{_S}{_BIRTH}{_S}{_spaced(_D, _D, _D)}{_S}[0-9０-９XxＸｘ]{_E}"
+     f"|{_B}{_REGION}{_S}{_BIRTH_YY}{_S}{_spaced(_D, _D, _D)}{_E}"
+     f"|{_B}{_spaced(*[_D] * 17, '[XxＸｘ]')}{_E}"),  # a trailing X is an ID even with a bad date
     # 16-19 digits, plain or in groups of four ("6222 0212 3456 7890").
     ("bank_card",
-     f"{_B}(?:{_D}{{4}}[ \\-]){{3}}{_D}{{4}}(?:[ \\-]?{_D}{{1,3}})?{_E}|{_B}{_D}{{16,19}}{_E}"),
-    # 1[3-9] + 9 digits, as 3-4-4 with optional spaces or dashes; +86 / 86 / 0086 prefix.
+     f"{_B}(?:{_D}{{4}}{_GAP}){{3}}{_D}{{4}}(?:{_S}{_D}{{1,3}})?{_E}|{_B}{_D}{{16,19}}{_E}"),
+    # 1[3-9] + 9 digits, with gaps anywhere (3-4-4, 5-6); +86 / 86 / 0086 prefix.
     ("mobile",
-     f"{_B}(?:(?:[+＋]|00|００)?(?:86|８６)[ \\-－]?|[(（][+＋]?(?:86|８６)[)）]\\s?)?"
-     f"[1１][3-9３-９]{_D}{_SEP}{_D}{{4}}{_SEP}{_D}{{4}}{_E}"),
-    # Area code + local number: 010-12345678, (0755)1234567, 02012345678.
-    # 400/800 hotlines and 10086/10010/10000 do not start with 0: kept.
+     f"{_B}(?:(?:[+＋]|00|００)?(?:86|８６){_S}|[(（][+＋]?(?:86|８６)[)）][{_SPACE}]?)?"
+     f"{_spaced('[1１]', '[3-9３-９]', *[_D] * 9)}{_E}"),
+    # Area code + local number: 010-12345678, (0755)1234567, 02012345678, 020-8888 8888.
+    # 400/800 hotlines and 10086/10010/10000 do not start with 0: kept. Not
+    # after a digit and a dash or dot: 2024-02-03 is a date, not area 02.
     ("landline",
-     f"{_B}(?:[(（]{_AREA}[)）]\\s?|{_AREA}[ \\-－]?)[1-9１-９]{_D}{{6,7}}{_E}"),
+     f"{_B}(?<![0-9０-９][.．\\-－/])(?:[(（]{_AREA}[)）][{_SPACE}]{{0,2}}|{_AREA}{_S})"
+     f"{_spaced('[1-9１-９]', *[_D] * 6)}(?:{_S}{_D})?{_E}"),
 ]
 _PERSONAL = re.compile("|".join(f"(?P<{kind}>{p})" for kind, p in _PATTERNS))
-# A cheap first test that every match passes: seven digits in a row (an ID,
-# a card, a landline's local part, an unbroken mobile), three digits, one
-# separator and four digits (a mobile or a card in groups), an @, or 宽带
-# followed by the start of an account keyword (宽带 alone is in every other
-# complaint). Dates (2026-09-03), amounts and short row ids fail it and cost no more.
-# Written to start with one character class, which the regex engine skips
-# ahead to in C (an alternation of the four is tried at every position, four
-# times slower).
-_HINT = re.compile(f"[0-9０-９@＠宽](?:(?<=[@＠])|(?<=宽)带(?:[账帐号]|用户名)"
-                   f"|(?<=[0-9０-９])(?:{_D}{{6}}|{_D}{{2}}[ \\-－\u3000]{_D}{{4}}))")
+# A cheap first test that every match passes: a run of digits long enough to be
+# personal data with gaps (of the kinds above, or brackets) between them, ten
+# from a 0 (the shortest landline) and eleven from another digit (a mobile; IDs
+# and cards are longer), so dates and date-times fail it; an @; 宽带 followed by
+# the start of an account keyword (宽带 alone is in every other complaint); or
+# an invisible character, which masking must look through. Amounts and short
+# row ids fail it and cost no more. Written to start with one character class,
+# which the regex engine skips ahead to in C (an alternation is tried at every
+# position, several times slower).
+_HINT_GAP = f"[{_SPACE}{_DASH_DOT}()（）]{{0,3}}{_D}"
+_HINT = re.compile(f"[0-9０-９@＠宽寬{INVISIBLE_CHARS}\u200d](?:(?<=[@＠{INVISIBLE_CHARS}\u200d])"
+                   f"|(?<=[宽寬])[带帶][{_SPACE}]*(?:的[{_SPACE}]*)?(?:[账帐帳号號]|用户名|用戶名)"
+                   f"|(?<=[0０])(?:{_HINT_GAP}){{9}}|(?<=[1-9１-９])(?:{_HINT_GAP}){{10}})")
 # The cheap test itself, for loops over many cells: None means mask_personal_data(cell) == cell.
 personal_data_hint = _HINT.search
 
@@ -128,19 +162,38 @@ def _replace(match):
 def mask_personal_data(text):
     """Replace personal data by tags such as <手机号>; idempotent.
 
-    Masks mobile numbers (also +86 and with spaces or dashes), landlines with
-    an area code, ID numbers (18 and 15 digits), bank cards (16-19 digits:
+    Masks mobile numbers (also +86, and with spaces, tabs, NBSP, dots or
+    dashes anywhere between the digits), landlines with an area code, ID
+    numbers (18 and 15 digits, also with gaps), bank cards (16-19 digits:
     grouped in fours, passing the Luhn check, or after a card keyword), e-mail
-    addresses and broadband accounts after 宽带账号. Operator and company
-    hotlines (10086, 10010, 10000, 400/800 numbers), dates, amounts and
-    speeds are kept.
+    addresses (a Chinese name or domain included) and broadband accounts
+    after 宽带账号 / 宽带的账号是. Invisible characters inside any of them
+    (NUL, zero-width space) are looked through and masked with them. Operator
+    and company hotlines (10086, 10010, 10000, 400/800 numbers), dates,
+    amounts and speeds are kept.
 
     >>> mask_personal_data("宽带账号：ad12345678，联系 138-0013-8000 或 (010)62345678")
     '宽带账号：<宽带账号>，联系 <手机号> 或 <固话>'
     """
     if not _HINT.search(text):
         return text
-    return _PERSONAL.sub(_replace, text)
+    if find_invisible(text) is None:
+        return _PERSONAL.sub(_replace, text)
+    # Match on the text as it shows, then replace the matched spans of the
+    # original, the invisible characters inside them included.
+    view, where = visible_view(text)
+    parts, done = [], 0
+    for match in _PERSONAL.finditer(view):
+        replacement = _replace(match)
+        if replacement == match.group():
+            continue
+        start, end = where[match.start()], where[match.end() - 1] + 1
+        parts += [text[done:start], replacement]
+        done = end
+    if not parts:
+        return text
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 VALUE_MEMO_SIZE = 200_000  # cell values whose masked form a CellMasker remembers
