@@ -17,7 +17,6 @@ inline string (never a formula), cleaned by ``safe_xlsx_value`` (``textmine.io._
 import datetime
 import io
 import math
-import os
 import re
 import shutil
 import tempfile
@@ -185,12 +184,6 @@ def save_with_rows(book, worksheet, rows, target, *, compresslevel=ROWS_COMPRESS
     ``target`` is a path or a binary file. The rest of the package is copied as
     openpyxl wrote it; only the sheet's part gains the rows.
     """
-    if isinstance(target, (str, os.PathLike)):
-        # Opened for writing only: zipfile would open a path read-write, which a
-        # FIFO accepts without a reader, and then fail on it as not seekable.
-        with open(target, "wb") as handle:
-            save_with_rows(book, worksheet, rows, handle, compresslevel=compresslevel)
-        return
     try:
         rows.note_left_out()
         package = io.BytesIO()
