@@ -166,3 +166,33 @@ def test_an_unexpected_reading_error_names_the_file(monkeypatch):
     result = CliRunner().invoke(cli, ["annotate", str(FIXTURES / "comments.jsonl"), "-j", "1"])
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {FIXTURES / 'comments.jsonl'}: cannot read the rows after row 0")
+
+
+def test_a_header_clash_keeps_both_values_and_warns_on_stderr(tmp_path):
+    # 意见建议,categories,categories_input wrote categories_input twice and lost the first value.
+    path = tmp_path / "clash.csv"
+    path.write_text("意见建议,categories,categories_input\n网速慢,a,b\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["annotate", str(path), "-j", "1", "-q"])
+    assert result.exit_code == 0
+    row = next(csv.DictReader(io.StringIO(result.stdout)))
+    assert (row["categories_input_2"], row["categories_input"], row["categories"]) == ("a", "b", "speed")
+    assert result.stderr == ("textmine: warning: input column 'categories' is written as 'categories_input_2': "
+                             "textmine writes a column 'categories' of its own\n")
+
+
+@pytest.mark.parametrize("command", ["annotate", "analyze"])
+def test_more_input_columns_than_excel_holds_keep_the_comment_and_its_annotation(tmp_path, command):
+    columns = ["意见建议"] + [f"c{number}" for number in range(17_000)]
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(columns) + "\n" + ",".join(["网速太慢"] + ["1"] * 17_000) + "\n", encoding="utf-8")
+    target = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(cli, [command, str(path), "-o", str(target), "-j", "1", "-q"]
+                                + (["--topics", "off"] if command == "analyze" else []))
+    assert result.exit_code == 0, result.output
+    assert "input column(s) left out of the sheet (Excel holds 16,384 columns)" in result.stderr
+    book = openpyxl.load_workbook(target, read_only=True)
+    sheet = book["明细"]
+    header = next(sheet.iter_rows(max_row=1, values_only=True))
+    assert len(header) == 16_384 and header[0] == "意见建议" and "categories" in header
+    assert header[-1].startswith("另有 ") and "完整结果请输出为 CSV 或 JSONL" in header[-1]
+    book.close()

@@ -189,7 +189,7 @@ def test_a_fifo_is_written_into_not_replaced(tmp_path, fmt):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     received = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
     with open_row_writer(fifo, ["a"], fmt=fmt) as writer:
         writer.write_row({"a": "网速慢"})

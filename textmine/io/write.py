@@ -296,7 +296,10 @@ class XlsxRowWriter:
     def close(self):
         from textmine.io.xlsx_stream import save_with_rows
 
-        save_with_rows(self._workbook, self._sheet, self._rows, self._path)
+        # Opened here, for writing only: zipfile opens a path read-write, which a FIFO
+        # accepts before any reader is there, then refuses as not seekable.
+        with open(self._path, "wb") as handle:
+            save_with_rows(self._workbook, self._sheet, self._rows, handle)
 
     def discard(self):
         """Drop the workbook after a failure, quietly (see ``discard_workbook``)."""

@@ -2,8 +2,12 @@
 
 Work orders and survey answers carry customers' mobile numbers, ID numbers,
 bank cards and broadband accounts. Masking is on by default for every text the
-CLI writes, and it runs on the ORIGINAL text (not the cleaned one), so the
-patterns accept full-width digits (１３８...) and the separators people type.
+CLI writes. It runs twice, with the same patterns: on the cleaned comment
+before anything is derived from it (``textmine.pipeline.annotator``), and on
+every original cell, column name and file name written out
+(``textmine.pipeline.runner``). So the patterns accept full-width digits
+(１３８...), the separators people type (spaces of any kind, tabs, dots,
+dashes) and look through invisible characters (NUL, zero-width space).
 
 >>> mask_personal_data("用户13800138000来电，身份证110101199003071234，请回电")
 '用户<手机号>来电，身份证<身份证号>，请回电'
