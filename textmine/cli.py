@@ -350,7 +350,11 @@ def analyze(inputs, output, json_path, segment_columns, bins, date_column, score
 
             details = run.details()
             with atomic_path(paths["-o"]) as temporary, Progress(quiet, "workbook", details.count) as progress:
-                write_workbook(run.result, temporary, details=details, progress=progress, name=paths["-o"])
+                left_out = write_workbook(run.result, temporary, details=details, progress=progress,
+                                          name=paths["-o"])
+            from textmine.pipeline.annotate import note_columns_left_out
+
+            note_columns_left_out(run.accounting, paths["-o"], left_out)
         if paths["--json"]:
             write_json_summary(run.summary, paths["--json"], stdout=sys.stdout)
         if paths["--topics-html"]:

@@ -24,6 +24,7 @@ from openpyxl.styles import Font
 from textmine.errors import OutputError
 from textmine.io.cells import FLAG_NAMES, SENTIMENT_NAMES, DetailRows
 from textmine.io.write import EXCEL_MAX_ROWS, safe_xlsx_value  # noqa: F401 (safe_xlsx_value: public here)
+from textmine.io._xlsx_values import columns_that_fit
 from textmine.io.xlsx_stream import SheetRows, discard_workbook, save_with_rows
 from textmine.painpoints.taxonomy import OTHER
 from textmine.report._kano import write_kano
@@ -264,8 +265,13 @@ def _write_verbatims(book, result):
 def _write_details(book, details, progress=None):
     """The 明细 sheet: openpyxl writes its header; the rows stream as XML (see ``xlsx_stream``)."""
     sheet = SheetWriter(book, "明细")
-    columns = list(details.columns)
+    # Past Excel's 16,384 columns the comment and the columns textmine adds stay.
+    keep = set(details.text_columns) | {header for header, *_ in details.legend}
+    columns, left_out = columns_that_fit(list(details.columns), keep)
     rows = iter(details.rows)
+    if left_out:
+        kept = [list(details.columns).index(column) for column in columns[:-1]]
+        rows = ([row[i] if i < len(row) else None for i in kept] for row in rows)
     first = list(islice(rows, WIDTH_SAMPLE))  # these rows size the columns
     wrapped = {i for i, column in enumerate(columns) if column in details.text_columns}
     widths = []
@@ -292,7 +298,7 @@ def _write_details(book, details, progress=None):
     if progress is not None and done % PROGRESS_EVERY:
         progress(done % PROGRESS_EVERY)
     sheet.filter(1, rows_out.next_row - 1, max(len(columns), 1))
-    return sheet.ws, rows_out
+    return sheet.ws, rows_out, left_out
 
 
 def _write_legend(book, result, details):
@@ -337,7 +343,7 @@ def write_workbook(result, path, details=None, *, progress=None, name=None):
             for write in (_write_overview, _write_categories, _write_sentiment, _write_segments, write_trends,
                           _write_drivers, write_kano, _write_topics, _write_verbatims):
                 write(book, result)
-            sheet, rows = _write_details(book, details, progress)
+            sheet, rows, left_out = _write_details(book, details, progress)
             _write_legend(book, result, details)
             save_with_rows(book, sheet, rows, handle)
         except BaseException as exc:
@@ -345,3 +351,4 @@ def write_workbook(result, path, details=None, *, progress=None, name=None):
             if isinstance(exc, OSError):  # a full disk, for the rows' temporary file or the workbook
                 raise OutputError(f"{name}: cannot write the workbook: {exc.strerror or exc}") from exc
             raise
+    return left_out
