@@ -49,8 +49,3 @@ class Comment(NamedTuple):
     text: str  # the comment text (masked unless --no-mask)
     annotation: Annotation
     duplicate_of: int | None  # the number of the comment's first copy, for a duplicate
-
-    @property
-    def counted(self):
-        """True when analyses count this comment: neither flagged nor a duplicate."""
-        return not self.annotation.flag and self.duplicate_of is None

@@ -24,6 +24,7 @@ from textmine.aggregate.stats import (
     _pvalue, _ratio, _round, benjamini_hochberg, rising_alerts, score_drivers, segment_tests, short_board)
 from textmine.aggregate.result import AnalysisResult
 from textmine.aggregate.insights import GroupInsights
+from textmine.aggregate.root_causes import reason_examples
 from textmine.memo import BoundedMemo
 from textmine.io.columns import auto_period, number_or_none, parse_date, period_bounds, period_end, period_of
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
@@ -311,6 +312,7 @@ class Aggregator:
                 entry = self._segment_entry(value, stats, best)
                 entry["short_board_reasons"] = self.insights.reasons(column, value, entry["short_board"]) \
                     if entry["short_board"] else []
+                entry["short_board_examples"] = reason_examples(entry["short_board_reasons"])
                 entries.append(entry)
             if column in self.bands:  # bands low to high, as a reader expects
                 entries.sort(key=lambda e: self.bands[column].order(e["value"]))

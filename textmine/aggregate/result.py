@@ -60,7 +60,7 @@ def to_json_summary(result):
                                                  "lift", "p_value", "p_adjusted", "negative_share", "avg_score")}
                               | {"short_board_reasons": [{k: r[k] for k in ("term", "score", "count")}
                                                          for r in e.get("short_board_reasons", [])],
-                                 "short_board_examples": _examples(e.get("short_board_reasons", []))}
+                                 "short_board_examples": list(e.get("short_board_examples", []))}
                               for e in entries] for column, entries in result.segments.items()},
         "kano": [{k: entry[k] for k in ("category", "class", "penalty", "reward", "n_pos", "n_neg",
                                         "penalty_low", "penalty_high", "reward_low", "reward_high")}
@@ -80,13 +80,3 @@ def to_json_summary(result):
         "trends": result.trends,
         "keywords": result.keywords[:20],
     }
-
-
-def _examples(reasons, count=2):
-    """Up to ``count`` masked comments that use the short board's distinctive terms."""
-    examples = []
-    for reason in reasons:
-        for text in reason.get("examples", []):
-            if text not in examples and len(examples) < count:
-                examples.append(text)
-    return examples

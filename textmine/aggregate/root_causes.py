@@ -128,3 +128,13 @@ class TermCounts:
         for item in terms:
             item["examples"] = kept.get(item["term"], [])[:examples]
         return terms
+
+
+def reason_examples(reasons, count=2):
+    """Up to ``count`` masked comments that use a short board's distinctive terms, first terms first."""
+    examples = []
+    for reason in reasons:
+        for text in reason.get("examples", []):
+            if text not in examples and len(examples) < count:
+                examples.append(text)
+    return examples

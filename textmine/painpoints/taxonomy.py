@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from textmine.errors import ConfigError
 from textmine.text.lexicon import load_lexicon
 
-OTHER = "other"
+from textmine.record import OTHER  # noqa: F401 (part of this package's face)
+
 OTHER_NAME = "其他"
 
 

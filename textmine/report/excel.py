@@ -135,7 +135,7 @@ def _write_segments(book, result):
               name(e["short_board"]) if e["short_board"] else "",
               e["lift"], e["p_value"], e.get("p_adjusted"), e["share_in_group"], e["share_elsewhere"],
               "、".join(f"{r['term']}（{r['score']:.1f}，{r['count']}）" for r in e.get("short_board_reasons", [])),
-              "\n".join(_reason_examples(e))]
+              "\n".join(e.get("short_board_examples", []))]
              for column, e in entries]
     widths = [fitting_width([row[i] for row in table if isinstance(row[i], str)] + [header], least=8, most=24)
               for i, header in enumerate(headers)]
@@ -160,13 +160,6 @@ def _write_segments(book, result):
     else:
         sheet.append(["未指定或未发现分群字段（如 地市、年龄段、套餐）。"])
         sheet.filter(1, 1, len(headers))
-
-
-def _reason_examples(entry, count=2):
-    examples = []
-    for reason in entry.get("short_board_reasons", []):
-        examples += [text for text in reason.get("examples", []) if text not in examples]
-    return examples[:count]
 
 
 def _write_drivers(book, result):
