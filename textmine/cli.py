@@ -96,6 +96,9 @@ def input_options(command):
                      show_default=True, help="snownlp keeps the old baseline for comparison."),
         click.option("--no-mask", is_flag=True, help="Keep phone, ID, card numbers and e-mails unmasked."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: all cores)."),
+        click.option("--scheduler", envvar="TEXTMINE_SCHEDULER", metavar="ADDRESS",
+                     help="Run on the workers of this Dask scheduler (tcp://host:8786) instead of local "
+                          "processes; default: $TEXTMINE_SCHEDULER."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line."),
     ]
     for option in reversed(options):
@@ -171,15 +174,16 @@ def annotate(inputs, output, output_format, no_excel_escape, topics, seed, topic
                 inputs, output, topics, seed=seed, topic_engine=topic_engine,
                 read_options=read_options, language=language,
                 output_format=output_format, excel_escape=not no_excel_escape, jobs=resolve_jobs(jobs),
-                progress=progress, stdin=click.get_binary_stream("stdin"), stdout=click.get_text_stream("stdout"),
+                scheduler=kwargs["scheduler"], progress=progress, stdin=click.get_binary_stream("stdin"),
+                stdout=click.get_text_stream("stdout"),
             )
         report_rows(result, quiet)
         return
     with Progress(quiet) as progress:
         result = annotate_files(
             inputs, output, read_options=read_options, options=language, output_format=output_format,
-            excel_escape=not no_excel_escape, jobs=resolve_jobs(jobs), progress=progress,
-            stdin=click.get_binary_stream("stdin"), stdout=click.get_text_stream("stdout"),
+            excel_escape=not no_excel_escape, jobs=resolve_jobs(jobs), scheduler=kwargs["scheduler"],
+            progress=progress, stdin=click.get_binary_stream("stdin"), stdout=click.get_text_stream("stdout"),
         )
     report_rows(result, quiet)
 
@@ -273,7 +277,8 @@ def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
     read_options, language = make_options(kwargs)
     with Progress(quiet) as progress:
         return analyze_files(inputs, analyze_options, read_options=read_options, language=language,
-                             jobs=resolve_jobs(jobs), progress=progress, stdin=click.get_binary_stream("stdin"))
+                             jobs=resolve_jobs(jobs), scheduler=kwargs["scheduler"], progress=progress,
+                             stdin=click.get_binary_stream("stdin"))
 
 
 @cli.command()

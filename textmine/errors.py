@@ -39,3 +39,7 @@ class ConfigError(TextmineError):
 
 class OutputError(TextmineError):
     """An output file cannot be written."""
+
+
+class ClusterError(TextmineError):
+    """The Dask cluster cannot be reached, or lost the work it was given."""

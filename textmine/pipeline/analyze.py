@@ -20,7 +20,7 @@ from textmine.io.cells import OutputColumns
 from textmine.io.columns import detect_date_column, detect_score_column, detect_segment_columns
 from textmine.painpoints.taxonomy import Taxonomy
 from textmine.pipeline.annotator import LanguageOptions
-from textmine.pipeline.executors import LocalExecutor
+from textmine.pipeline.executors import open_executor
 from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option
 from textmine.topics.model import DEFAULT_ENGINE
 
@@ -102,8 +102,12 @@ def _resolve_columns(sources, options):
 
 
 def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions(),
-                  language=LanguageOptions(), jobs=1, progress=None, stdin=None):
-    """Run every analysis over ``paths``; the caller writes the reports from the run."""
+                  language=LanguageOptions(), jobs=1, scheduler=None, progress=None, stdin=None):
+    """Run every analysis over ``paths``; the caller writes the reports from the run.
+
+    The per-text stages and the fits of the topic search run in ``jobs`` local
+    processes, or on the Dask cluster at ``scheduler``; the results are the same.
+    """
     from textmine.pipeline._spool import CommentSpool
     from textmine.pipeline._topic_pass import TopicSample, fit_topics
 
@@ -126,7 +130,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     topics, new_topics, model = [], [], None
     excluded = Counter()  # comments the analyses leave out, by reason
     # The same worker processes analyse the comments, then fit the topic search's k side by side.
-    with LocalExecutor(language, jobs) as executor:
+    with open_executor(language, jobs=jobs, scheduler=scheduler) as executor:
         for comments in comment_chunks(sources, executor, mask=language.mask, progress=progress):
             accounting.count_comments(comments)
             for comment in comments:

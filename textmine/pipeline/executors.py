@@ -6,10 +6,12 @@ An executor is a context manager with the models loaded inside it. It offers:
   a pending result whose ``result()`` is the list of ``Annotation`` records;
 - ``map(function, items)``: other independent work (the fits of the topic
   search) on the same processes, results in the order of the items;
-- ``in_flight``: how many analyses the runner may keep pending at once.
+- ``in_flight``: how many analyses the runner may keep pending at once;
+- ``chunk_size``: how many rows the runner reads into one chunk.
 
-``LocalExecutor`` runs in this process (one job) or in forked worker processes.
-A cluster executor offers the same three things; the stages never see which.
+``LocalExecutor`` runs in this process (one job) or in forked worker processes;
+``DaskExecutor`` (``textmine.pipeline.dask_executor``) on a Dask cluster.
+``open_executor`` picks one; the stages never see which.
 
     >>> with LocalExecutor(LanguageOptions(), jobs=2) as executor:
     ...     executor.analyse(["网速太慢了"]).result()[0].sentiment
@@ -21,7 +23,9 @@ import multiprocessing
 import os
 from contextlib import contextmanager
 
+from textmine.errors import ConfigError
 from textmine.pipeline.annotator import CommentAnnotator
+from textmine.pipeline.runner import CHUNK_SIZE
 
 # Set in each worker process (and in this one for one job).
 _ANNOTATOR = None
@@ -98,6 +102,8 @@ class LocalExecutor:
     them instead of loading their own.
     """
 
+    chunk_size = CHUNK_SIZE
+
     def __init__(self, options, jobs=1):
         self.options = options
         self.jobs = max(1, int(jobs))
@@ -137,3 +143,20 @@ class LocalExecutor:
         if self._pool is None:
             return map(function, items)
         return self._pool.imap(function, items)
+
+
+def open_executor(options, *, jobs=1, scheduler=None):
+    """A ``DaskExecutor`` on the scheduler at ``scheduler`` when one is given, else a ``LocalExecutor``.
+
+    With a scheduler, the cluster's workers set the parallelism and ``jobs`` is not used.
+
+        >>> with open_executor(LanguageOptions(), scheduler="tcp://127.0.0.1:8786") as executor: ...
+    """
+    if not scheduler:
+        return LocalExecutor(options, jobs)
+    try:
+        # Imported only here: distributed is an optional dependency (the cluster extra).
+        from textmine.pipeline.dask_executor import DaskExecutor
+    except ImportError as exc:
+        raise ConfigError(f"--scheduler needs Dask ({exc}): pip install 'textmine[cluster]'") from exc
+    return DaskExecutor(options, scheduler)
