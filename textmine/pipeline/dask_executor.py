@@ -139,7 +139,10 @@ def _one_line(exc):
 
 def _connection_failure(exc):
     """Why a connection failed, without distributed's object names: 'ConnectionRefusedError: ...'."""
-    return re.sub(r"^in <[^>]*>: ", "", _one_line(exc.__cause__ or exc))
+    cause = exc.__cause__ or exc
+    if isinstance(cause, TimeoutError) and not str(cause):
+        return "no answer"
+    return re.sub(r"^in <[^>]*>: ", "", _one_line(cause))
 
 
 def check_scheduler_address(address):
