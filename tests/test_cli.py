@@ -240,3 +240,24 @@ def test_custom_taxonomy_names_the_terminal_summary(custom_taxonomy_run):
     assert sorted(named["主要痛点"]) == sorted(CUSTOM_NAMES.values())
     assert all(named[title] and set(named[title]) <= set(CUSTOM_NAMES.values()) for title in named), named
     assert [label for label in PACKAGED_LABELS + ("网速",) if label in result.output] == []
+
+
+def test_annotate_reads_and_writes_parquet(runner, tmp_path):
+    from pyarrow import parquet
+
+    target = tmp_path / "out.parquet"
+    result = runner.invoke(cli, ["annotate", str(FIXTURES / "comments.parquet"), "-o", str(target), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "textmine: read 3 rows, wrote 3, skipped 0\n"
+    rows = parquet.read_table(target).to_pylist()
+    assert list(rows[0]) == ["序号", "满意度", "地市", "意见建议"] + ANNOTATIONS
+    assert [(row["满意度"], row["sentiment"], row["duplicate_of"]) for row in rows] == [
+        ("3", "neg", None), ("9", "pos", None), ("5", "neg", None)]
+    csv_rows = read_csv_text(runner.invoke(cli, ["annotate", str(FIXTURES / "utf8.csv"), "-q", "-j", "1"]).stdout)
+    assert [row["categories"] for row in rows] == [row["categories"] for row in csv_rows]
+
+
+def test_annotate_into_a_folder_is_one_clear_error(runner, tmp_path):
+    result = runner.invoke(cli, ["annotate", str(FIXTURES / "utf8.csv"), "-o", str(tmp_path), "-j", "1"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {tmp_path}: is a folder; give a file name\n"

@@ -82,7 +82,7 @@ def input_options(command):
         click.option("--text-column", "-c", help="Column holding the comments (name or 1-based number)."),
         click.option("--encoding", help="Input encoding (default: detected)."),
         click.option("--sheet", help="Worksheet of an .xlsx input (name or 1-based number)."),
-        click.option("--input-format", type=click.Choice(["csv", "tsv", "xlsx", "jsonl"]),
+        click.option("--input-format", type=click.Choice(["csv", "tsv", "xlsx", "jsonl", "parquet"]),
                      help="Input format (default: from the suffix or the content)."),
         click.option("--dict", "user_dicts", multiple=True, type=click.Path(exists=True, dir_okay=False),
                      help="Extra jieba user dictionary (word freq tag), repeatable."),
@@ -136,9 +136,9 @@ def resolve_jobs(jobs):
 
 @cli.command()
 @input_options
-@click.option("--output", "-o", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
-              help="Output file (.csv, .tsv, .jsonl, .xlsx) or - for stdout.")
-@click.option("--format", "output_format", type=click.Choice(["csv", "tsv", "jsonl", "xlsx"]),
+@click.option("--output", "-o", default="-", show_default=True, type=click.Path(allow_dash=True),
+              help="Output file (.csv, .tsv, .jsonl, .xlsx, .parquet) or - for stdout.")
+@click.option("--format", "output_format", type=click.Choice(["csv", "tsv", "jsonl", "xlsx", "parquet"]),
               help="Output format (default: from the suffix; CSV on stdout).")
 @click.option("--tokens", is_flag=True, help="Add a tokens column (space-separated words).")
 @click.option("--no-excel-escape", is_flag=True,

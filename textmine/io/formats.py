@@ -1,10 +1,10 @@
-"""Rows of each input format: delimited text (CSV, TSV), JSON Lines and xlsx.
+"""Rows of each input format: delimited text (CSV, TSV), JSON Lines, xlsx and Parquet.
 
 Each ``_open_*`` handler reads the header and returns the column names and a
 :class:`RowStream` of dicts (column -> str) over the data rows. Nothing is lost
 silently: ragged rows, unparseable lines, bad JSON lines and extra cells are
 counted in the ReadStats with a reason. ``textmine.io.read.open_feedback`` picks
-the handler and hands it decoded lines (or, for xlsx, the byte stream).
+the handler and hands it decoded lines (or, for xlsx and Parquet, the byte stream).
 
     >>> sniff_delimiter("序号,满意度,意见")
     ','
@@ -218,6 +218,67 @@ def _open_xlsx(stream, name, sheet, stats):
         workbook.close()
 
     return columns, RowStream(rows()), None
+
+
+PARQUET_BATCH_ROWS = 10_000  # rows converted to text at a time: memory stays bounded
+
+
+def _open_parquet(stream, name, stats):
+    """Parquet: the columns of the schema; cells become the text a spreadsheet would show.
+
+    Read a batch at a time (pyarrow, the cluster extra). Text columns are taken
+    as they are; numbers, dates, lists and the rest as in xlsx and JSON Lines
+    cells (``_to_text``), with null and NaN empty.
+    """
+    try:
+        import pyarrow
+        import pyarrow.parquet as parquet
+    except ImportError as exc:
+        raise InputError(f"{name}: reading Parquet needs pyarrow: pip install 'textmine[cluster]'") from exc
+    if not stream.seekable():  # stdin: Parquet's index is at the end of the file
+        stream = io.BytesIO(stream.read())
+    try:
+        table = parquet.ParquetFile(stream)
+    except (pyarrow.ArrowException, OSError) as exc:
+        raise InputError(f"{name}: not a readable Parquet file ({exc})") from exc
+    header = list(table.schema_arrow.names)
+    if not header:
+        raise InputError(f"{name}: file is empty")
+    columns = _unique_columns(header, stats)
+    is_text = (pyarrow.types.is_string, pyarrow.types.is_large_string)
+    texts = [_parquet_text_column if any(test(field.type) for test in is_text) else _parquet_other_column
+             for field in table.schema_arrow]
+
+    def rows():
+        try:
+            for batch in table.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+                stats.rows_read += batch.num_rows
+                values = [text(batch.column(index), stats) for index, text in enumerate(texts)]
+                for row in zip(*values):
+                    yield dict(zip(columns, row))
+        except (pyarrow.ArrowException, OSError) as exc:
+            raise InputError(f"{name}: cannot read the Parquet data after row {stats.rows_read}: {exc}") from exc
+
+    return columns, RowStream(rows())
+
+
+def _parquet_text_column(column, stats):
+    return column.fill_null("").to_pylist()
+
+
+def _parquet_other_column(column, stats):
+    texts = []
+    for value in column.to_pylist():
+        if value.__class__ is float and value != value:  # NaN: a missing number, as pandas writes it
+            value = None
+        elif isinstance(value, bytes):
+            try:
+                value = value.decode("utf-8")
+            except UnicodeDecodeError:
+                stats.warn("bad_bytes_replaced")
+                value = value.decode("utf-8", errors="replace")
+        texts.append(_to_text(value))
+    return texts
 
 
 def _choose_sheet(workbook, sheet, name):

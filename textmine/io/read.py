@@ -1,4 +1,4 @@
-"""Read feedback exports: CSV, TSV, XLSX, JSONL or stdin, in any encoding a CRM uses.
+"""Read feedback exports: CSV, TSV, XLSX, JSONL, Parquet or stdin, in any encoding a CRM uses.
 
 One entry point owns input handling, so every command reads files the same way:
 the encoding is detected (BOM, then strict UTF-8, then charset-normalizer among
@@ -26,14 +26,15 @@ from textmine.errors import InputError, MissingColumnError
 from textmine.io.encoding import (
     _check_encoding_name, _decode_lines, _looks_binary, detect_encoding)
 from textmine.io.formats import (
-    TEXT_COLUMN_NAMES, RowStream, _open_delimited, _open_jsonl, _open_xlsx)
+    TEXT_COLUMN_NAMES, RowStream, _open_delimited, _open_jsonl, _open_parquet, _open_xlsx)
 
 # Moved to read_encoding / read_formats; still importable from here.
 
 SAMPLE_BYTES = 256 * 1024
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".xlsx": "xlsx",
-            ".xlsm": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+            ".xlsm": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+            ".parquet": "parquet", ".parq": "parquet"}
 
 
 @dataclass
@@ -82,6 +83,8 @@ def detect_format(path, head=b""):
         return _FORMATS[suffix]
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
+    if head.startswith(b"PAR1"):
+        return "parquet"
     if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{"):
         return "jsonl"
     return "csv"
@@ -104,6 +107,11 @@ def open_feedback(path, *, fmt=None, encoding=None, sheet=None, text_column=None
     stats = ReadStats()
     if fmt == "xlsx":
         columns, rows, used_encoding = _open_xlsx(data_stream, name, sheet, stats)
+    elif fmt == "parquet":
+        if not head:
+            raise InputError(f"{name}: file is empty")
+        columns, rows = _open_parquet(data_stream, name, stats)
+        used_encoding = None
     else:
         if not head.strip(b"\xef\xbb\xbf\xff\xfe \r\n\t\x00"):
             raise InputError(f"{name}: file is empty")
