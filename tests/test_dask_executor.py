@@ -83,6 +83,24 @@ def test_the_plugin_refuses_a_client_of_another_textmine_version():
         asyncio.run(plugin.setup(worker=None))
 
 
+def test_heap_kept_raises_the_malloc_thresholds_while_tasks_run_then_restores_them(monkeypatch):
+    calls = []
+    mallopt = lambda parameter, value: calls.append((parameter, value)) or 1  # noqa: E731
+    monkeypatch.setattr(dask_executor, "_worker_mallopt", lambda: (mallopt, (65536, 131072)))
+    with dask_executor.heap_kept():
+        with dask_executor.heap_kept():  # a task in a second thread
+            pass
+        assert calls == [(-3, 32 << 20), (-1, 64 << 20)]
+    assert calls[2:] == [(-1, 65536), (-3, 131072)]
+
+
+def test_heap_kept_leaves_malloc_alone_when_dask_set_no_trim_threshold(monkeypatch):
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    assert dask_executor._worker_mallopt() is None
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    assert dask_executor._worker_mallopt()[1] == (65536, 128 * 1024)
+
+
 def test_a_bad_dictionary_line_names_the_analysts_file_before_connecting(tmp_path):
     synonyms = tmp_path / "synonyms.txt"
     synonyms.write_text("宽频\n", encoding="utf-8")

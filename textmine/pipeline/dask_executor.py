@@ -26,13 +26,18 @@ most of the CPU time. distributed is imported only here
 """
 
 import asyncio
+import ctypes
+import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import uuid
 from concurrent.futures import CancelledError
+from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import dask
@@ -53,6 +58,55 @@ CHUNK_SIZE = 20_000
 # Texts travel inside the task (so that a task lost with its worker can run again);
 # a chunk of long work orders is more than distributed's 10 MB warning threshold.
 LARGE_TASK_WARNING = "256MB"
+
+
+# Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536, so that freed memory goes
+# back to the system at once. glibc then also stops raising its mmap threshold, and every
+# numpy array over 128 KiB is mapped and unmapped again: one NMF fit of the topic search
+# took 0.35 s of CPU on a worker against 0.06 s in a plain process (5,000 comments), and a
+# partition of texts about 10 % more. While a textmine task runs, freed memory stays in the
+# heap up to these sizes; when no textmine task runs, the worker's settings are back.
+KEPT_HEAP_BYTES = 32 << 20  # glibc's largest mmap threshold on 64-bit systems
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
+_DEFAULT_MMAP_THRESHOLD = 128 * 1024
+_heap_lock = threading.Lock()
+_heap_users = 0
+
+
+def _worker_mallopt():
+    """glibc's ``mallopt`` and the thresholds to restore, when Dask set a trim threshold; else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        restore = (int(os.environ["MALLOC_TRIM_THRESHOLD_"]),
+                   int(os.environ.get("MALLOC_MMAP_THRESHOLD_", _DEFAULT_MMAP_THRESHOLD)))
+        return ctypes.CDLL("libc.so.6").mallopt, restore
+    except (KeyError, ValueError, OSError, AttributeError):
+        return None
+
+
+@contextmanager
+def heap_kept():
+    """Keep freed memory in the heap while the block runs (see KEPT_HEAP_BYTES); threads may nest."""
+    global _heap_users
+    found = _worker_mallopt()
+    if found is None:
+        yield
+        return
+    mallopt, (trim, mmap) = found
+    with _heap_lock:
+        _heap_users += 1
+        if _heap_users == 1:
+            mallopt(_M_MMAP_THRESHOLD, KEPT_HEAP_BYTES)
+            mallopt(_M_TRIM_THRESHOLD, 2 * KEPT_HEAP_BYTES)
+    try:
+        yield
+    finally:
+        with _heap_lock:
+            _heap_users -= 1
+            if _heap_users == 0:
+                mallopt(_M_TRIM_THRESHOLD, trim)
+                mallopt(_M_MMAP_THRESHOLD, mmap)
 
 
 def _dictionary_files(options):
@@ -130,7 +184,14 @@ class AnnotatorPlugin(WorkerPlugin):
 
 def _analyse_on_worker(plugin_name, texts):
     """A task: the annotations of ``texts``, by the annotator this worker loaded once."""
-    return get_worker().plugins[plugin_name].analyse(texts)
+    with heap_kept():
+        return get_worker().plugins[plugin_name].analyse(texts)
+
+
+def _call_on_worker(function, item):
+    """A task of ``DaskExecutor.map``."""
+    with heap_kept():
+        return function(item)
 
 
 def _one_line(exc):
@@ -254,5 +315,6 @@ class DaskExecutor:
 
     def map(self, function, items):
         items = list(items)
-        futures = self.client.map(function, items, key=[f"textmine-map-{uuid.uuid4().hex}" for _ in items])
+        futures = self.client.map(partial(_call_on_worker, function), items,
+                                  key=[f"textmine-map-{uuid.uuid4().hex}" for _ in items])
         return (_PendingTask(future).result() for future in futures)
