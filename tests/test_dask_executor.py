@@ -8,6 +8,7 @@ import asyncio
 import os
 import signal
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -180,14 +181,22 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_output_is_complete_and_iden
     pids_before = watcher.run(os.getpid)
     killed = {}
 
+    def ours_on(worker):
+        """Chunks the client has not read yet that ``worker`` runs or holds the results of."""
+        keys = [*watcher.has_what().get(worker, ()), *watcher.processing().get(worker, ())]
+        return sum(str(key).startswith("textmine-analyse-") for key in keys)
+
     def kill_a_worker_holding_our_tasks(rows):
         if killed:
             return
-        # The worker running, or holding the results of, chunks the client has not read yet.
-        holding = {worker: [key for key in keys if str(key).startswith("textmine-analyse-")]
-                   for worker, keys in {**watcher.has_what(), **watcher.processing()}.items()}
-        worker = max(holding, key=lambda address: len(holding[address]))
-        killed.update(worker=worker, tasks=len(holding[worker]))
+        deadline = time.monotonic() + 10  # the scheduler hears of submitted chunks a moment later
+        while True:
+            held = {worker: ours_on(worker) for worker in pids_before}
+            worker = max(held, key=held.get)
+            if held[worker] or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        killed.update(worker=worker, tasks=held[worker])
         os.kill(pids_before[worker], signal.SIGKILL)
 
     # Small chunks: many tasks, several of them on the worker when it dies.
