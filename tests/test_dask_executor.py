@@ -20,7 +20,7 @@ from distributed import Client, LocalCluster, get_task_stream  # noqa: E402
 from textmine.cli import cli  # noqa: E402
 from textmine.errors import ClusterError, ConfigError, DictionaryError  # noqa: E402
 from textmine.pipeline import LanguageOptions, annotate_files  # noqa: E402
-from textmine.pipeline import dask_executor  # noqa: E402
+from textmine.pipeline import _process_tuning, dask_executor  # noqa: E402
 from textmine.pipeline.annotator import CommentAnnotator  # noqa: E402
 from textmine.pipeline.dask_executor import AnnotatorPlugin, DaskExecutor  # noqa: E402
 from textmine.pipeline.executors import LocalExecutor, open_executor  # noqa: E402
@@ -84,22 +84,26 @@ def test_the_plugin_refuses_a_client_of_another_textmine_version():
         asyncio.run(plugin.setup(worker=None))
 
 
-def test_heap_kept_raises_the_malloc_thresholds_while_tasks_run_then_restores_them(monkeypatch):
+def test_tasks_run_with_fewer_collections_and_the_heap_kept_then_the_settings_come_back(monkeypatch):
+    import gc
+
     calls = []
     mallopt = lambda parameter, value: calls.append((parameter, value)) or 1  # noqa: E731
-    monkeypatch.setattr(dask_executor, "_worker_mallopt", lambda: (mallopt, (65536, 131072)))
-    with dask_executor.heap_kept():
-        with dask_executor.heap_kept():  # a task in a second thread
-            pass
+    monkeypatch.setattr(_process_tuning, "_worker_mallopt", lambda: (mallopt, (65536, 131072)))
+    thresholds = gc.get_threshold()
+    with _process_tuning.tuned_for_tasks():
+        with _process_tuning.tuned_for_tasks():  # a task in a second thread
+            assert gc.get_threshold()[0] == max(thresholds[0], _process_tuning.GC_YOUNG_THRESHOLD)
         assert calls == [(-3, 32 << 20), (-1, 64 << 20)]
     assert calls[2:] == [(-1, 65536), (-3, 131072)]
+    assert gc.get_threshold() == thresholds
 
 
-def test_heap_kept_leaves_malloc_alone_when_dask_set_no_trim_threshold(monkeypatch):
+def test_malloc_is_left_alone_when_dask_set_no_trim_threshold(monkeypatch):
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
-    assert dask_executor._worker_mallopt() is None
+    assert _process_tuning._worker_mallopt() is None
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
-    assert dask_executor._worker_mallopt()[1] == (65536, 128 * 1024)
+    assert _process_tuning._worker_mallopt()[1] == (65536, 128 * 1024)
 
 
 def test_a_bad_dictionary_line_names_the_analysts_file_before_connecting(tmp_path):
