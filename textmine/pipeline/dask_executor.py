@@ -127,11 +127,14 @@ class AnnotatorPlugin(WorkerPlugin):
                               else here([options.taxonomy_file])[0])
         self.annotator = CommentAnnotator(options)
         # As a local worker's are: the collector never walks the models again (tuned_for_tasks).
+        # Garbage first, or a previous run's models, frozen with the rest, would stay for this run.
+        gc.collect()
         gc.freeze()
 
     def teardown(self, worker):
         self.annotator = None
         gc.unfreeze()
+        gc.collect()  # the models go now, not at the worker's next full collection
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
 
