@@ -207,6 +207,11 @@ def summarise(rounds, rows_of):
             "command": key[0], "input": key[1], "rows": rows_of[key[1]],
             "local_seconds": local, "cluster_seconds": remote,
             "overhead_percent": round((remote / local - 1) * 100, 1),
+            # CPU of the client and the workers against that of the local run and its workers:
+            # steadier than wall time on a machine shared with other work.
+            "cpu_overhead_percent": round(statistics.median(
+                (results["cluster"]["cpu_seconds"] + results["cluster"]["worker_cpu_seconds"])
+                / results["local"]["cpu_seconds"] - 1 for results, _ in runs) * 100, 1),
             "local_cpu_seconds": statistics.median(results["local"]["cpu_seconds"] for results, _ in runs),
             "cluster_client_cpu_seconds": client_cpu,
             "cluster_worker_cpu_seconds": statistics.median(results["cluster"]["worker_cpu_seconds"]
@@ -257,11 +262,12 @@ def main(argv=None):
     partition = partition_costs(inputs[distinct])
     partition["spool_bytes_per_row"] = {name: spool_bytes_per_row(inputs[name]) for name in ("survey_20k", distinct)}
     table = summarise(rounds, rows_of)
-    print(f"\n{'command':9} {'input':14} {'local s':>8} {'cluster s':>9} {'overhead':>9} "
+    print(f"\n{'command':9} {'input':14} {'local s':>8} {'cluster s':>9} {'overhead':>9} {'CPU':>7} "
           f"{'client µs/row':>13} {'tasks':>5} {'task s':>6} same")
     for row in table:
         print(f"{row['command']:9} {row['input']:14} {row['local_seconds']:8.2f} {row['cluster_seconds']:9.2f} "
-              f"{row['overhead_percent']:8.1f}% {row['client_cpu_microseconds_per_row'] or 0:13.1f} "
+              f"{row['overhead_percent']:8.1f}% {row['cpu_overhead_percent']:6.1f}% "
+              f"{row['client_cpu_microseconds_per_row'] or 0:13.1f} "
               f"{row['analyse_tasks']:5d} {row['median_task_compute_seconds'] or 0:6.2f} {row['identical_output']}")
     print(f"\nworker peak memory (MB): {worker_peak_mb}")
     print(f"one partition of {partition['texts']:,} distinct texts on one core: " + "; ".join(
