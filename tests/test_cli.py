@@ -438,3 +438,30 @@ def test_the_library_refuses_too_many_jobs_too():
 
     with pytest.raises(ConfigError, match="4 worker processes per core"):
         LocalExecutor(LanguageOptions(), jobs=max_jobs() + 1)
+
+
+def test_annotate_reads_and_writes_parquet(runner, tmp_path):
+    from pyarrow import parquet
+
+    target = tmp_path / "out.parquet"
+    result = runner.invoke(cli, ["annotate", str(FIXTURES / "comments.parquet"), "-o", str(target), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "textmine: read 3 rows, wrote 3, skipped 0\n"
+    rows = parquet.read_table(target).to_pylist()
+    assert list(rows[0]) == ["序号", "满意度", "地市", "意见建议"] + ANNOTATIONS
+    assert [(row["满意度"], row["sentiment"], row["duplicate_of"]) for row in rows] == [
+        ("3", "neg", None), ("9", "pos", None), ("5", "neg", None)]
+    csv_rows = read_csv_text(runner.invoke(cli, ["annotate", str(FIXTURES / "utf8.csv"), "-q", "-j", "1"]).stdout)
+    assert [row["categories"] for row in rows] == [row["categories"] for row in csv_rows]
+
+
+def test_annotate_into_a_folder_is_one_clear_error(runner, tmp_path):
+    result = runner.invoke(cli, ["annotate", str(FIXTURES / "utf8.csv"), "-o", str(tmp_path), "-j", "1"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(f"Error: -o {tmp_path}: is a folder; give a file name\n")
+    parts = tmp_path / "earlier.parquet"  # a folder of parts from an earlier run is replaced
+    parts.mkdir()
+    (parts / "part-00000.parquet").write_bytes(b"")
+    result = runner.invoke(cli, ["annotate", str(FIXTURES / "utf8.csv"), "-o", str(parts), "-j", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    assert parts.is_file()

@@ -22,7 +22,7 @@ def test_rows_format(path, requested, expected):
     ("-", "xlsx", "--format xlsx cannot go to stdout"),
     ("out.csv", "xlsx", "-o out.csv: the suffix .csv says csv, but --format is xlsx"),
     ("out.xlsx", "csv", "-o out.xlsx: the suffix .xlsx says xlsx, but --format is csv"),
-    ("out.dat", None, "-o out.dat: textmine writes rows as .csv, .tsv, .jsonl or .xlsx, not .dat"),
+    ("out.dat", None, "-o out.dat: textmine writes rows as .csv, .tsv, .jsonl, .xlsx or .parquet, not .dat"),
 ])
 def test_rows_format_refuses_what_it_cannot_honour(path, requested, message):
     with pytest.raises(OptionError, match="^" + message.replace(".", r"\.")):

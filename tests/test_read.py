@@ -22,6 +22,7 @@ EXPECTED_TEXTS = ["信号太差了，家里经常没信号", "客服态度很好
     ("comments.tsv", "tsv", "utf-8"),
     ("comments.jsonl", "jsonl", "utf-8"),
     ("comments.xlsx", "xlsx", None),
+    ("comments.parquet", "parquet", None),
 ])
 def test_every_format_and_encoding_reads_the_same_rows(name, fmt, encoding):
     source = open_feedback(FIXTURES / name)
@@ -200,3 +201,53 @@ def test_read_fraction_of_xlsx_counts_rows_and_of_stdin_is_unknown():
     assert source.read_fraction() == 1.0
     piped = open_feedback("-", stdin=io.BytesIO("意见\n网速慢\n".encode()))
     assert piped.size is None and piped.read_fraction() is None
+
+
+def test_parquet_cells_read_as_the_text_a_spreadsheet_would_show(tmp_path):
+    import datetime
+
+    import pyarrow
+    from pyarrow import parquet
+
+    table = pyarrow.table({
+        "意见": ["网速太慢", None, "信号差"],
+        "score": [8.0, float("nan"), 3.5],
+        "n": pyarrow.array([1, None, 3], pyarrow.int64()),
+        "day": [datetime.date(2026, 11, 2), None, datetime.date(2026, 11, 3)],
+        "at": [datetime.datetime(2026, 11, 2, 9, 30), datetime.datetime(2026, 11, 2), None],
+        "raw": [b"ok", b"\xff", None],
+        "tags": [["a", "b"], None, []],
+        "yes": [True, False, None],
+    })
+    path = tmp_path / "export.parquet"
+    parquet.write_table(table, path, row_group_size=2)
+    source = open_feedback(path)
+    assert (source.format, source.encoding, source.text_column) == ("parquet", None, "意见")
+    assert list(source.rows) == [
+        {"意见": "网速太慢", "score": "8", "n": "1", "day": "2026-11-02", "at": "2026-11-02 09:30:00",
+         "raw": "ok", "tags": '["a", "b"]', "yes": "TRUE"},
+        {"意见": "", "score": "", "n": "", "day": "", "at": "2026-11-02", "raw": "\ufffd", "tags": "",
+         "yes": "FALSE"},
+        {"意见": "信号差", "score": "3.5", "n": "3", "day": "2026-11-03", "at": "", "raw": "", "tags": "[]",
+         "yes": ""},
+    ]
+    assert source.stats.rows_read == 3
+    assert source.stats.warnings == {"bad_bytes_replaced": 1}
+
+
+def test_parquet_is_known_by_its_magic_bytes_on_stdin():
+    data = (FIXTURES / "comments.parquet").read_bytes()
+    assert detect_format("-", data[:4]) == "parquet"
+    source = open_feedback("-", stdin=io.BufferedReader(io.BytesIO(data)))
+    assert [row["意见建议"] for row in source.rows] == EXPECTED_TEXTS
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "file is empty"),
+    (b"PAR1" + bytes(range(200)), "not a readable Parquet file"),
+])
+def test_a_broken_parquet_file_is_one_clear_error(tmp_path, data, message):
+    path = tmp_path / "broken.parquet"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=message):
+        open_feedback(path)

@@ -148,7 +148,7 @@ def input_options(command):
         click.option("--text-column", "-c", help="Column holding the comments (name or 1-based number)."),
         click.option("--encoding", help="Input encoding (default: detected)."),
         click.option("--sheet", help="Worksheet of an .xlsx input (name or 1-based number)."),
-        click.option("--input-format", type=click.Choice(["csv", "tsv", "xlsx", "jsonl"]),
+        click.option("--input-format", type=click.Choice(["csv", "tsv", "xlsx", "jsonl", "parquet"]),
                      help="Input format (default: from the suffix or the content)."),
         click.option("--dict", "user_dicts", multiple=True, type=click.Path(exists=True, dir_okay=False),
                      help="Extra jieba user dictionary (word freq tag), repeatable."),
@@ -163,6 +163,9 @@ def input_options(command):
         click.option("--no-mask", is_flag=True, help="Keep phone, ID, card numbers and e-mails unmasked."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), callback=check_jobs,
                      help="Worker processes (default: all cores; at most 4 per core)."),
+        click.option("--scheduler", envvar="TEXTMINE_SCHEDULER", metavar="ADDRESS",
+                     help="Run on the workers of this Dask scheduler (tcp://host:8786) instead of local "
+                          "processes; default: $TEXTMINE_SCHEDULER."),
         click.option("--quiet", "-q", is_flag=True,
                      help="Nothing on stdout but what an option sends there (-o -, --json -); "
                           "no progress or row counts on stderr unless rows were skipped."),
@@ -202,9 +205,11 @@ def resolve_jobs(jobs):
 
 @cli.command()
 @input_options
-@click.option("--output", "-o", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
-              help="Output file (.csv, .tsv, .jsonl, .xlsx; {date} allowed) or - for stdout.")
-@click.option("--format", "output_format", type=click.Choice(["csv", "tsv", "jsonl", "xlsx"]),
+# A folder is allowed here: a Parquet output past a million rows is a folder of parts,
+# which the next run replaces (check_outputs refuses any other folder).
+@click.option("--output", "-o", default="-", show_default=True, type=click.Path(allow_dash=True),
+              help="Output file (.csv, .tsv, .jsonl, .xlsx, .parquet; {date} allowed) or - for stdout.")
+@click.option("--format", "output_format", type=click.Choice(["csv", "tsv", "jsonl", "xlsx", "parquet"]),
               help="Output format (default: from the suffix; CSV on stdout).")
 @click.option("--bom/--no-bom", default=None,
               help="Start CSV/TSV with a UTF-8 BOM, which Excel needs to read Chinese "
@@ -238,7 +243,7 @@ def annotate(inputs, output, output_format, bom, no_excel_escape, topics, seed, 
     check_outputs(inputs, [OutputPath("-o", output, output_format)])
     read_options, language = make_options(kwargs)
     writing = dict(output_format=output_format, excel_escape=not no_excel_escape, bom=bom, jobs=resolve_jobs(jobs),
-                   stdin=sys.stdin.buffer, stdout=sys.stdout)
+                   scheduler=kwargs["scheduler"], stdin=sys.stdin.buffer, stdout=sys.stdout)
     with Progress(quiet) as progress:
         if topics is not None and parse_topics_option(topics) is not None:
             # Imported here: the topic stage loads gensim, which plain annotate never needs.
@@ -299,7 +304,8 @@ def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
     read_options, language = make_options(kwargs)
     with Progress(quiet) as progress:
         return analyze_files(inputs, analyze_options, read_options=read_options, language=language,
-                             jobs=resolve_jobs(jobs), progress=progress, stdin=sys.stdin.buffer)
+                             jobs=resolve_jobs(jobs), scheduler=kwargs["scheduler"], progress=progress,
+                             stdin=sys.stdin.buffer)
 
 
 @cli.command()

@@ -48,6 +48,8 @@ class OptionError(ConfigError):
     files (an output that would replace an input, a segment column that names
     the categories), so the message says which option to change.
     """
+
+
 class Terminated(BaseException):
     """The run was asked to stop by a signal (SIGTERM from timeout, cron, systemd, docker stop).
 
@@ -59,3 +61,7 @@ class Terminated(BaseException):
     def __init__(self, signal_number):
         self.signal_number = signal_number
         super().__init__(f"terminated by signal {signal_number}")
+
+
+class ClusterError(TextmineError):
+    """The Dask cluster cannot be reached, or lost the work it was given."""

@@ -28,6 +28,8 @@ ANNOTATION_COLUMNS = ("sentiment_score", "sentiment", "categories", "evidence", 
                       "duplicate_of", "flag")
 SOURCE_COLUMN = "source_file"
 FORMATTED_MEMO_SIZE = 100_000  # annotations whose cells are remembered
+# Columns that typed outputs (Parquet) store as numbers; elsewhere, and for every other column, text.
+NUMBER_COLUMNS = {"sentiment_score": "double", "duplicate_of": "int64", "topic": "int64"}
 NO_TOPIC = -1  # a comment too short or too unusual for any topic
 
 

@@ -1,10 +1,10 @@
-"""Rows of each input format: delimited text (CSV, TSV) and JSON Lines (xlsx: ``textmine.io.xlsx_input``).
+"""Rows of each input format: delimited text (CSV, TSV) and JSON Lines (xlsx: ``textmine.io.xlsx_input``, Parquet: ``textmine.io.parquet_input``).
 
 Each ``open_*`` handler reads the header and returns the column names and a
 :class:`RowStream` of dicts (column -> str) over the data rows. Nothing is lost
 silently: ragged rows, unparseable lines, bad JSON lines and extra cells are
 counted in the ReadStats with a reason. ``textmine.io.read.open_feedback`` picks
-the handler and hands it decoded lines (or, for xlsx, the byte stream).
+the handler and hands it decoded lines (or, for xlsx and Parquet, the byte stream).
 
     >>> sniff_delimiter("序号,满意度,意见")
     ','

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textmine.errors import OptionError
+from textmine.io.parquet_writer import is_parquet_output
 
 # What each kind of output is, and the suffixes its name may end with (the first is the one to use).
 SUFFIXES = {
@@ -27,8 +28,9 @@ SUFFIXES = {
     "csv": ("CSV rows", (".csv", ".txt")),
     "tsv": ("TSV rows", (".tsv", ".tab", ".txt")),
     "jsonl": ("JSON Lines rows", (".jsonl", ".json", ".ndjson")),
+    "parquet": ("Parquet rows", (".parquet", ".parq")),
 }
-ROW_FORMATS = ("csv", "tsv", "jsonl", "xlsx")
+ROW_FORMATS = ("csv", "tsv", "jsonl", "xlsx", "parquet")
 STDOUT_FORMATS = ("csv", "tsv", "jsonl", "json")  # what can be written to ``-``
 
 
@@ -62,8 +64,8 @@ def rows_format(path, requested=None):
     ('jsonl', 'csv', 'tsv')
     """
     if path is None or str(path) == "-":
-        if requested == "xlsx":
-            raise OptionError("--format xlsx cannot go to stdout: give -o annotated.xlsx")
+        if requested in ("xlsx", "parquet"):
+            raise OptionError(f"--format {requested} cannot go to stdout: give -o annotated.{requested}")
         return requested or "csv"
     suffix = Path(str(path)).suffix.lower()
     named = [fmt for fmt in ROW_FORMATS if suffix in SUFFIXES[fmt][1]]
@@ -75,7 +77,7 @@ def rows_format(path, requested=None):
         return named[0]
     if not suffix:
         return "csv"
-    raise OptionError(f"-o {path}: textmine writes rows as .csv, .tsv, .jsonl or .xlsx, not {suffix} "
+    raise OptionError(f"-o {path}: textmine writes rows as .csv, .tsv, .jsonl, .xlsx or .parquet, not {suffix} "
                       "(or give --format)")
 
 
@@ -99,6 +101,8 @@ def check_outputs(inputs, outputs):
             continue
         path = Path(dated_path(output.path))
         where = f"{output.option} {output.path}"
+        if path.is_dir() and not (output.format == "parquet" and is_parquet_output(path)):
+            raise OptionError(f"{where}: is a folder; give a file name")
         what, suffixes = SUFFIXES[output.format]
         if path.suffix.lower() not in suffixes:
             raise OptionError(f"{where}: {what}: give a name ending in {suffixes[0]}")
@@ -107,8 +111,6 @@ def check_outputs(inputs, outputs):
             raise OptionError(f"{where}: the folder {folder} does not exist")
         if not os.access(folder, os.W_OK | os.X_OK):
             raise OptionError(f"{where}: the folder {folder} is not writable")
-        if path.is_dir():
-            raise OptionError(f"{where}: is a folder; give a file name")
         for source in sources:
             if _same_file(path, source):
                 raise OptionError(f"{where}: is also an input; textmine never writes over its input, "

@@ -1,4 +1,4 @@
-"""Read feedback exports: CSV, TSV, XLSX, JSONL or stdin, in any encoding a CRM uses.
+"""Read feedback exports: CSV, TSV, XLSX, JSONL, Parquet or stdin, in any encoding a CRM uses.
 
 One entry point owns input handling, so every command reads files the same way:
 the encoding is detected (BOM, then strict UTF-8, then charset-normalizer among
@@ -26,6 +26,7 @@ from textmine.errors import InputError, MissingColumnError
 from textmine.io.encoding import check_encoding_name, check_sample_is_text, detect_encoding, looks_binary
 from textmine.io.lines import decoded_lines, line_end_of
 from textmine.io.formats import TEXT_COLUMN_NAMES, RowStream, open_delimited, open_jsonl
+from textmine.io.parquet_input import open_parquet
 from textmine.io.xlsx_input import open_xlsx
 
 # Moved to read_encoding / read_formats; still importable from here.
@@ -33,7 +34,8 @@ from textmine.io.xlsx_input import open_xlsx
 SAMPLE_BYTES = 256 * 1024
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".xlsx": "xlsx",
-            ".xlsm": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+            ".xlsm": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+            ".parquet": "parquet", ".parq": "parquet"}
 
 
 @dataclass
@@ -123,6 +125,8 @@ def detect_format(path, head=b""):
         return _FORMATS[suffix]
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
+    if head.startswith(b"PAR1"):
+        return "parquet"
     if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{"):
         return "jsonl"
     return "csv"
@@ -145,6 +149,11 @@ def open_feedback(path, *, fmt=None, encoding=None, sheet=None, text_column=None
     stats = ReadStats()
     if fmt == "xlsx":
         columns, rows, used_encoding = open_xlsx(data_stream, name, sheet, stats)
+    elif fmt == "parquet":
+        if not head:
+            raise InputError(f"{name}: file is empty")
+        columns, rows = open_parquet(data_stream, name, stats)
+        used_encoding = None
     else:
         if not head.strip(b"\xef\xbb\xbf\xff\xfe \r\n\t\x00"):
             raise InputError(f"{name}: file is empty")

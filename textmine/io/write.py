@@ -1,4 +1,4 @@
-"""Write annotated rows as CSV, JSON Lines or XLSX, safely and atomically.
+"""Write annotated rows as CSV, JSON Lines, XLSX or Parquet, safely and atomically.
 
 Safety rules that hold for every file textmine writes:
 - a file appears only when complete: rows go to a temporary file in the same
@@ -9,7 +9,9 @@ Safety rules that hold for every file textmine writes:
   neither, because it feeds other programs;
 - XLSX cells never become formulas, lose control characters Excel refuses,
   and are cut at Excel's 32,767-character limit with a visible marker
-  (the rows of a big sheet are streamed by ``textmine.io.xlsx_stream``).
+  (the rows of a big sheet are streamed by ``textmine.io.xlsx_stream``);
+- Parquet (``textmine.io.parquet_writer``) is one file, or a folder of parts
+  past a million rows.
 
     >>> with open_row_writer("out.csv", ["意见", "sentiment"]) as writer:
     ...     writer.write_row({"意见": "=1+1", "sentiment": "neg"})
@@ -33,7 +35,7 @@ from textmine.io._xlsx_values import (  # noqa: F401
     EXCEL_MAX_CELL_CHARS, EXCEL_MAX_COLUMNS, TRUNCATION_MARKER, columns_that_fit, safe_xlsx_value)
 
 EXCEL_MAX_ROWS = 1_048_576
-FORMATS = ("csv", "tsv", "jsonl", "xlsx")
+FORMATS = ("csv", "tsv", "jsonl", "xlsx", "parquet")
 
 # What a spreadsheet may read as the start of a formula: = + - @ (also full-width,
 # which some spreadsheets fold to ASCII), tab and CR; and what it may skip before
@@ -62,6 +64,8 @@ def format_for(path, requested=None):
         return suffix
     if suffix in ("json", "ndjson"):
         return "jsonl"
+    if suffix == "parq":
+        return "parquet"
     return "csv"
 
 
@@ -324,6 +328,8 @@ def open_row_writer(path, columns, *, fmt=None, excel_escape=True, bom=None, std
     if str(path) == "-":
         if fmt == "xlsx":
             raise OutputError("cannot write xlsx to stdout; give -o report.xlsx")
+        if fmt == "parquet":
+            raise OutputError("cannot write parquet to stdout; give -o annotated.parquet")
         stream = stdout or sys.stdout
         if bom and delimited:
             stream.write("\ufeff")
@@ -331,6 +337,17 @@ def open_row_writer(path, columns, *, fmt=None, excel_escape=True, bom=None, std
         yield writer
         stream.flush()
         return
+    if fmt == "parquet":
+        from textmine.io.parquet_writer import ParquetRowWriter
+
+        try:
+            with ParquetRowWriter.open(path, columns) as writer:
+                yield writer
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        return
+    if Path(path).is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name")
     try:
         with atomic_path(path) as temporary:
             if fmt == "xlsx":

@@ -14,11 +14,11 @@ never needs).
 
 from textmine.pipeline.annotate import annotate_files, annotate_with_topics
 from textmine.pipeline.annotator import CommentAnnotator, LanguageOptions
-from textmine.pipeline.executors import LocalExecutor, default_jobs
+from textmine.pipeline.executors import LocalExecutor, default_jobs, open_executor
 from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option
 
 __all__ = [
     "CommentAnnotator", "LanguageOptions", "LocalExecutor", "ReadOptions",
     "RunResult", "annotate_files", "annotate_with_topics", "comment_chunks",
-    "default_jobs", "open_sources", "parse_topics_option",
+    "default_jobs", "open_executor", "open_sources", "parse_topics_option",
 ]

@@ -23,7 +23,7 @@ from textmine.io.columns import (
     detect_date_column, detect_score_column, detect_segment_columns, names_categories, number_or_none)
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
 from textmine.pipeline.annotator import LanguageOptions
-from textmine.pipeline.executors import LocalExecutor
+from textmine.pipeline.executors import open_executor
 from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option
 from textmine.topics.model import DEFAULT_ENGINE
 
@@ -140,8 +140,12 @@ def _resolve_columns(sources, options, taxonomy):
 
 
 def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions(),
-                  language=LanguageOptions(), jobs=1, progress=None, stdin=None):
-    """Run every analysis over ``paths``; the caller writes the reports from the run."""
+                  language=LanguageOptions(), jobs=1, scheduler=None, progress=None, stdin=None):
+    """Run every analysis over ``paths``; the caller writes the reports from the run.
+
+    The per-text stages and the fits of the topic search run in ``jobs`` local
+    processes, or on the Dask cluster at ``scheduler``; the results are the same.
+    """
     from textmine.pipeline._spool import CommentSpool
     from textmine.pipeline._topic_pass import TopicSample, fit_topics
 
@@ -167,7 +171,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     topics, new_topics, model = [], [], None
     excluded = Counter()  # comments the analyses leave out, by reason
     # The same worker processes analyse the comments, then fit the topic search's k side by side.
-    with LocalExecutor(language, jobs) as executor:
+    with open_executor(language, jobs=jobs, scheduler=scheduler) as executor:
         for comments in comment_chunks(sources, executor, mask=language.mask, progress=progress):
             accounting.count_comments(comments)
             for comment in comments:

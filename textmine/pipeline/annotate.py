@@ -8,24 +8,26 @@
 from textmine.io.cells import OutputColumns
 from textmine.io.write import open_row_writer
 from textmine.pipeline.annotator import LanguageOptions
-from textmine.pipeline.executors import LocalExecutor
-from textmine.pipeline.runner import CHUNK_SIZE, ReadOptions, RunResult, comment_chunks, open_sources
+from textmine.pipeline.executors import open_executor
+from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources
 
 
 def annotate_files(paths, output, *, read_options=ReadOptions(), options=LanguageOptions(),
-                   output_format=None, excel_escape=True, bom=None, jobs=1, chunk_size=CHUNK_SIZE,
+                   output_format=None, excel_escape=True, bom=None, jobs=1, scheduler=None, chunk_size=None,
                    progress=None, stdin=None, stdout=None):
     """Annotate every row of ``paths`` and write them to ``output`` (``-`` = stdout).
 
-    Returns a RunResult with the row accounting and the reasons for anything
-    flagged, skipped or repaired on the way.
+    The per-text stages run in ``jobs`` local processes, or on the Dask
+    cluster at ``scheduler`` (an address such as ``tcp://host:8786``); the
+    output is the same. Returns a RunResult with the row accounting and the
+    reasons for anything flagged, skipped or repaired on the way.
     """
     sources = open_sources(paths, read_options, stdin=stdin, mask=options.mask)
     layout = OutputColumns(sources, tokens=options.tokens)
     result = RunResult()
     with open_row_writer(output, layout.columns, fmt=output_format, excel_escape=excel_escape, bom=bom,
                          stdout=stdout, keep_columns=layout.essential) as writer:
-        with LocalExecutor(options, jobs) as executor:
+        with open_executor(options, jobs=jobs, scheduler=scheduler) as executor:
             for comments in comment_chunks(sources, executor, mask=options.mask, chunk_size=chunk_size,
                                            progress=progress):
                 writer.write_rows(layout.cells_of(comments))
@@ -49,7 +51,7 @@ def note_columns_left_out(result, output, left_out):
 
 def annotate_with_topics(paths, output, n_topics, *, seed=0, topic_engine=None, read_options=ReadOptions(),
                          language=LanguageOptions(), output_format=None, excel_escape=True, bom=None, jobs=1,
-                         progress=None, stdin=None, stdout=None):
+                         scheduler=None, progress=None, stdin=None, stdout=None):
     """``annotate`` with a ``topic`` column: topics need every comment before the first row is out.
 
     The comments are spooled to a temporary file (memory stays bounded), topics
@@ -59,8 +61,8 @@ def annotate_with_topics(paths, output, n_topics, *, seed=0, topic_engine=None, 
 
     run = analyze_files(paths, AnalyzeOptions(topics=n_topics, seed=seed, topic_engine=topic_engine,
                                               aggregate=False),
-                        read_options=read_options, language=language, jobs=jobs, progress=progress,
-                        stdin=stdin)
+                        read_options=read_options, language=language, jobs=jobs, scheduler=scheduler,
+                        progress=progress, stdin=stdin)
     try:
         layout = run.layout.with_topic()
         run.accounting.add_notes(layout.notes)

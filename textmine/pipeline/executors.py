@@ -6,11 +6,13 @@ An executor is a context manager with the models loaded inside it. It offers:
   a pending result whose ``result()`` is the list of ``Annotation`` records;
 - ``map(function, items)``: other independent work (the fits of the topic
   search) on the same processes, results in the order of the items;
-- ``in_flight``: how many analyses the runner may keep pending at once.
+- ``in_flight``: how many analyses the runner may keep pending at once;
+- ``chunk_size``: how many rows the runner reads into one chunk.
 
 ``LocalExecutor`` runs in this process (one job) or in forked worker processes,
-started only once the input has proved big enough for them to pay. A cluster
-executor offers the same three things; the stages never see which.
+started only once the input has proved big enough for them to pay;
+``DaskExecutor`` (``textmine.pipeline.dask_executor``) on a Dask cluster.
+``open_executor`` picks one; the stages never see which.
 
     >>> with LocalExecutor(LanguageOptions(), jobs=2) as executor:
     ...     executor.analyse(["网速太慢了"]).result()[0].sentiment
@@ -20,13 +22,14 @@ executor offers the same three things; the stages never see which.
 import gc
 import multiprocessing
 import signal
-from contextlib import contextmanager
 
 from textmine.cores import default_jobs, max_jobs
 from textmine.errors import ConfigError
+from textmine.pipeline._process_tuning import long_lived_objects_frozen
 from textmine.pipeline.annotator import CommentAnnotator
+from textmine.pipeline.runner import CHUNK_SIZE
 
-__all__ = ["Finished", "LocalExecutor", "default_jobs"]
+__all__ = ["Finished", "LocalExecutor", "default_jobs", "open_executor"]
 
 # Set in each worker process (and in this one for one job).
 _ANNOTATOR = None
@@ -95,36 +98,9 @@ class _PoolResult:
 # machine). A big input loses at most the second core's share of these first
 # texts, about half a second.
 WORKERS_AFTER_CHARS = 500_000
-# 100,000 rather than 20,000: on 200,000 comments the parent's collections took
-# 0.09 s instead of 0.22 s, and a one-process run 0.5 % fewer instructions.
-GC_YOUNG_THRESHOLD = 100_000
 # On an error the analyses in flight (a few chunks: seconds at most) are let finish before the
 # workers are stopped; this bounds the wait should a worker be stuck.
 IN_FLIGHT_WAIT_SECONDS = 60
-
-
-@contextmanager
-def _long_lived_objects_frozen():
-    """Keep the cyclic garbage collector off the loaded models while rows stream.
-
-    Python's collector walks every container it tracks. The dictionaries and
-    models are hundreds of thousands of objects that never become garbage:
-    frozen before the fork, they are never walked, in the parent or in a
-    worker, and a worker's collector never writes to their memory pages, which
-    stay shared. Young collections are rarer too: a chunk makes many
-    short-lived containers at once. Together this took 8 to 9 % off the CPU
-    time of ``annotate`` on 200,000 comments (four runs each way).
-    """
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(thresholds[0], GC_YOUNG_THRESHOLD), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
 class LocalExecutor:
     """The per-text stages in this process (``jobs <= 1``) or in ``jobs`` forked workers.
 
@@ -134,6 +110,8 @@ class LocalExecutor:
     (default ``WORKERS_AFTER_CHARS``), or at the first ``map``: a small input
     is analysed here, as with one job.
     """
+
+    chunk_size = CHUNK_SIZE
 
     def __init__(self, options, jobs=1, *, workers_after_chars=None):
         self.options = options
@@ -153,7 +131,7 @@ class LocalExecutor:
 
     def __enter__(self):
         _load_annotator(self.options)
-        self._frozen = _long_lived_objects_frozen()
+        self._frozen = long_lived_objects_frozen()
         self._frozen.__enter__()
         return self
 
@@ -210,3 +188,20 @@ class LocalExecutor:
         if self._pool is None:
             return map(function, items)
         return self._pool.imap(function, items)
+
+
+def open_executor(options, *, jobs=1, scheduler=None):
+    """A ``DaskExecutor`` on the scheduler at ``scheduler`` when one is given, else a ``LocalExecutor``.
+
+    With a scheduler, the cluster's workers set the parallelism and ``jobs`` is not used.
+
+        >>> with open_executor(LanguageOptions(), scheduler="tcp://127.0.0.1:8786") as executor: ...
+    """
+    if not scheduler:
+        return LocalExecutor(options, jobs)
+    try:
+        # Imported only here: distributed is an optional dependency (the cluster extra).
+        from textmine.pipeline.dask_executor import DaskExecutor
+    except ImportError as exc:
+        raise ConfigError(f"--scheduler needs Dask ({exc}): pip install 'textmine[cluster]'") from exc
+    return DaskExecutor(options, scheduler)

@@ -196,13 +196,14 @@ def read_fraction(sources):
     return sum(size * fraction for size, fraction in zip(sizes, fractions)) / sum(sizes)
 
 
-def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progress=None):
+def comment_chunks(sources, executor, *, mask=True, chunk_size=None, progress=None):
     """Yield every row of ``sources`` as lists of ``Comment``, in input order.
 
     This process keeps the cache of analysed texts and gives the executor only
     texts it has not seen, so a text repeated across chunks is analysed once
     however the chunks are spread. At most ``executor.in_flight`` chunks are
-    pending, so memory stays bounded however long the input is.
+    pending, so memory stays bounded however long the input is. Chunks hold
+    ``chunk_size`` rows, by default the executor's.
 
     ``progress(rows, fraction)`` is called as each chunk is done: its rows, and
     how much of the input had been read when it was (``read_fraction``).
@@ -235,7 +236,7 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progr
             progress(len(comments), fraction)
         return comments
 
-    for chunk in _row_chunks(sources, chunk_size):
+    for chunk in _row_chunks(sources, chunk_size or executor.chunk_size):
         if cache.full:
             while pending:  # rows in flight still need their cached texts
                 yield finish_oldest()

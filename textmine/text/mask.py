@@ -181,6 +181,11 @@ def mask_personal_data(text):
     """
     if not _HINT.search(text):
         return text
+    return _mask_matches(text)
+
+
+def _mask_matches(text):
+    """Every match of the full patterns masked, with no cheap first test (``_HINT``)."""
     if find_invisible(text) is None:
         return _PERSONAL.sub(_replace, text)
     # Match on the text as it shows, then replace the matched spans of the

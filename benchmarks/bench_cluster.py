@@ -1,0 +1,298 @@
+"""Local run vs a Dask scheduler with two one-thread workers, same input: the cluster path's cost.
+
+Starts ``dask scheduler`` and two ``dask worker --nthreads 1`` processes on
+127.0.0.1, then runs each command on each input as a subprocess, once locally
+(``--jobs 2``) and once with ``--scheduler``, rounds interleaved; checks that
+both write the same bytes (annotate's CSV, analyze's JSON summary) and reports
+the overhead of the cluster path in % of the local wall time. It also measures
+what the plan for large inputs (benchmarks/README.md) is built on: the cost of
+one partition of 20,000 distinct texts on one core, its bytes in and out, the
+client's CPU time per row, and the memory of a worker.
+
+Inputs: ``benchmarks/data/survey_20k.csv`` (make_inputs.py: rows repeat as
+real ones do, about half the texts are distinct) and ``distinct_<N>.csv``
+(every comment different, so every row is work for the workers; built here).
+
+    python benchmarks/bench_cluster.py                      # 3 rounds, about 3 minutes on 2 cores
+    python benchmarks/bench_cluster.py --repeat 1 --distinct-size 20k
+"""
+
+import argparse
+import csv
+import json
+import os
+import pickle
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from bench_pipeline import OUT_DIR, _memory_kb, measure  # noqa: E402
+from make_inputs import COLUMNS, DATA_DIR, parse_size, read_sample, size_label, write_input  # noqa: E402
+
+PARTITION_TEXTS = 20_000  # the DaskExecutor's chunk size
+
+
+def distinct_input(size, seed=7):
+    """Survey rows whose comments are all different: two or three sample comments joined."""
+    path = DATA_DIR / f"distinct_{size_label(size)}.csv"
+    if path.exists():
+        return path
+    sample = read_sample()
+    comments = [row[8] for row in sample if len(row[8].strip()) > 1]
+    rng, seen = random.Random(seed), set()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for number in range(1, size + 1):
+            while True:
+                parts = rng.sample(comments, 3 if rng.random() < 0.3 else 2)
+                text = "，".join(part.rstrip("。！!，") for part in parts)
+                if text not in seen:
+                    seen.add(text)
+                    break
+            row = list(sample[int(rng.random() * len(sample))])
+            row[0], row[8] = str(number), text
+            writer.writerow(row)
+    return path
+
+
+class Cluster:
+    """``dask scheduler`` and ``workers`` one-thread ``dask worker`` processes on 127.0.0.1."""
+
+    def __init__(self, workers, folder):
+        self.folder = Path(folder)
+        self.scheduler_file = self.folder / "scheduler.json"
+        self.processes = []
+        dask = [sys.executable, "-m", "dask"]
+        self._start(dask + ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                            "--scheduler-file", str(self.scheduler_file)], "scheduler")
+        deadline = time.time() + 60
+        while not self.scheduler_file.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        for number in range(workers):
+            self._start(dask + ["worker", "--scheduler-file", str(self.scheduler_file), "--nthreads", "1",
+                                "--no-dashboard", "--name", f"worker-{number}"], f"worker-{number}")
+        from distributed import Client
+
+        self.client = Client(scheduler_file=str(self.scheduler_file), set_as_default=False)
+        self.client.wait_for_workers(workers, timeout=120)
+        self.address = self.client.scheduler.address
+        self.worker_pids = list(self.client.run(os.getpid).values())
+
+    def _start(self, command, name):
+        log = open(self.folder / f"{name}.log", "wb")
+        self.processes.append((subprocess.Popen(command, stdout=log, stderr=log, cwd=ROOT), log))
+
+    def worker_cpu_seconds(self):
+        total = 0.0
+        for pid in self.worker_pids:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    def worker_peak_mb(self):
+        return [round((_memory_kb(pid, with_pss=False) or (0, 0, 0))[1] / 1024, 1) for pid in self.worker_pids]
+
+    def close(self):
+        self.client.close()
+        for process, log in reversed(self.processes):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+
+
+def run_pair(command, path, cluster, workdir, jobs):
+    """The command locally and on the cluster; their times, the tasks, and whether the outputs agree."""
+    results = {}
+    for where in ("local", "cluster"):
+        output = workdir / f"{where}.{'csv' if command == 'annotate' else 'json'}"
+        argv = [sys.executable, "-m", "textmine", command, str(path), "-q"]
+        argv += ["-o", str(output)] if command == "annotate" else ["--json", str(output)]
+        argv += ["--jobs", str(jobs)] if where == "local" else ["--scheduler", cluster.address]
+        cpu_before = cluster.worker_cpu_seconds()
+        from distributed import get_task_stream
+
+        with get_task_stream(client=cluster.client) as stream:
+            run = measure(argv, log_path=workdir / f"{where}.log")
+        if run["exit_code"]:
+            raise SystemExit(f"{' '.join(argv)} failed: {(workdir / f'{where}.log').read_text()[-500:]}")
+        run["worker_cpu_seconds"] = round(cluster.worker_cpu_seconds() - cpu_before, 2)
+        tasks = [task for task in stream.data if str(task["key"]).startswith("textmine-analyse-")]
+        computes = [sum(stop - start for action, start, stop in
+                        ((part["action"], part["start"], part["stop"]) for part in task["startstops"])
+                        if action == "compute") for task in tasks]
+        run["analyse_tasks"] = len(tasks)
+        run["task_compute_seconds"] = [round(seconds, 3) for seconds in computes]
+        run["map_tasks"] = sum(str(task["key"]).startswith("textmine-map-") for task in stream.data)
+        run["output"] = output.read_bytes()
+        results[where] = run
+    same = results["local"].pop("output") == results["cluster"].pop("output")
+    return results, same
+
+
+def partition_costs(path, repeat=3):
+    """One partition of 20,000 distinct texts on one core, as a worker runs it: seconds, bytes in and out."""
+    from textmine.pipeline import CommentAnnotator, LanguageOptions
+    from textmine.pipeline._process_tuning import long_lived_objects_frozen
+    from textmine.pipeline.dask_executor import DaskExecutor
+
+    assert DaskExecutor.chunk_size == PARTITION_TEXTS
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        texts = list(dict.fromkeys(row["意见建议"] for row in csv.DictReader(handle)))[:PARTITION_TEXTS]
+    costs = {"texts": len(texts), "mean_characters": round(statistics.mean(map(len, texts)), 1), "stages": {}}
+    for name, options in (("annotate", LanguageOptions()), ("analyze", LanguageOptions(content_words=True))):
+        seconds = []
+        for _ in range(repeat):  # a fresh annotator each time: its memos must not have seen the texts
+            annotator = CommentAnnotator(options)
+            with long_lived_objects_frozen():  # the models frozen, as on a worker
+                start = time.process_time()
+                annotations = annotator.analyse(texts)
+                seconds.append(time.process_time() - start)
+        costs["stages"][name] = {
+            "cpu_seconds": round(statistics.median(seconds), 3),
+            "microseconds_per_text": round(statistics.median(seconds) / len(texts) * 1e6, 1),
+            "bytes_in": len(pickle.dumps(texts, protocol=pickle.HIGHEST_PROTOCOL)),
+            "bytes_out": len(pickle.dumps(annotations, protocol=pickle.HIGHEST_PROTOCOL)),
+        }
+    return costs
+
+
+def spool_bytes_per_row(path):
+    """Bytes a row takes in analyze's spool, the temporary file on the client (topics off)."""
+    from textmine.pipeline.analyze import AnalyzeOptions, analyze_files
+
+    run = analyze_files([str(path)], AnalyzeOptions(topics="off"), jobs=2)
+    try:
+        return round(os.fstat(run.spool._comments.fileno()).st_size / run.spool.count, 1)
+    finally:
+        run.close()
+
+
+def summarise(rounds, rows_of):
+    """Median wall and CPU per (command, input, where), the overhead in %, and the client's cost a row.
+
+    The client's CPU a row leaves out its start-up: the CPU of the same command on 10 rows.
+    """
+    table = []
+
+    def median_of(key, where, measure_name):
+        return statistics.median(results[where][measure_name] for round_ in rounds
+                                 for command, name, results, _ in round_ if (command, name) == key)
+
+    for key in sorted({(command, name) for round_ in rounds for command, name, _, _ in round_}):
+        runs = [(results, same) for round_ in rounds for command, name, results, same in round_
+                if (command, name) == key]
+        local = median_of(key, "local", "seconds")
+        remote = median_of(key, "cluster", "seconds")
+        client_cpu = median_of(key, "cluster", "cpu_seconds")
+        start_up = median_of((key[0], "survey_10"), "cluster", "cpu_seconds")
+        computes = [seconds for results, _ in runs for seconds in results["cluster"]["task_compute_seconds"]]
+        table.append({
+            "command": key[0], "input": key[1], "rows": rows_of[key[1]],
+            "local_seconds": local, "cluster_seconds": remote,
+            "overhead_percent": round((remote / local - 1) * 100, 1),
+            # CPU of the client and the workers against that of the local run and its workers:
+            # steadier than wall time on a machine shared with other work.
+            "cpu_overhead_percent": round(statistics.median(
+                (results["cluster"]["cpu_seconds"] + results["cluster"]["worker_cpu_seconds"])
+                / results["local"]["cpu_seconds"] - 1 for results, _ in runs) * 100, 1),
+            "local_cpu_seconds": statistics.median(results["local"]["cpu_seconds"] for results, _ in runs),
+            "cluster_client_cpu_seconds": client_cpu,
+            "cluster_worker_cpu_seconds": statistics.median(results["cluster"]["worker_cpu_seconds"]
+                                                            for results, _ in runs),
+            "client_start_up_cpu_seconds": start_up,
+            "client_cpu_microseconds_per_row": round((client_cpu - start_up) / rows_of[key[1]] * 1e6, 1)
+            if rows_of[key[1]] > 10 else None,
+            "client_peak_mb": max(results["cluster"]["peak_mb"] for results, _ in runs),
+            "analyse_tasks": runs[0][0]["cluster"]["analyse_tasks"],
+            "median_task_compute_seconds": round(statistics.median(computes), 3) if computes else None,
+            "map_tasks": runs[0][0]["cluster"]["map_tasks"],
+            "identical_output": all(same for _, same in runs),
+        })
+    return table
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds; medians are reported")
+    parser.add_argument("--distinct-size", type=parse_size, default=parse_size("100k"))
+    parser.add_argument("--commands", default="annotate,analyze")
+    parser.add_argument("--workers", type=int, default=2, help="one-thread worker processes")
+    parser.add_argument("--partition-only", action="store_true",
+                        help="only the cost of one partition on one core (no cluster, no runs)")
+    args = parser.parse_args(argv)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    # survey_10: start-up alone (connecting, loading the models), to be taken off the per-row figures.
+    distinct = f"distinct_{size_label(args.distinct_size)}"
+    inputs = {"survey_10": write_input(10), "survey_20k": write_input(20_000),
+              distinct: distinct_input(args.distinct_size)}
+    rows_of = {"survey_10": 10, "survey_20k": 20_000, distinct: args.distinct_size}
+    OUT_DIR.mkdir(exist_ok=True)
+    if args.partition_only:
+        print(json.dumps(partition_costs(inputs[distinct]), indent=2))
+        return 0
+    started = time.strftime("%Y%m%d-%H%M%S")
+    rounds = []
+    with tempfile.TemporaryDirectory(dir=OUT_DIR) as folder:
+        cluster = Cluster(args.workers, folder)
+        try:
+            for number in range(args.repeat):
+                round_ = []
+                for command in args.commands.split(","):
+                    for name, path in inputs.items():
+                        results, same = run_pair(command, path, cluster, Path(folder), args.workers)
+                        round_.append((command, name, results, same))
+                        print(f"round {number + 1}: {command} {name}: local {results['local']['seconds']} s, "
+                              f"cluster {results['cluster']['seconds']} s, same output: {same}", flush=True)
+                rounds.append(round_)
+            worker_peak_mb = cluster.worker_peak_mb()
+        finally:
+            cluster.close()
+    partition = partition_costs(inputs[distinct])
+    partition["spool_bytes_per_row"] = {name: spool_bytes_per_row(inputs[name]) for name in ("survey_20k", distinct)}
+    table = summarise(rounds, rows_of)
+    print(f"\n{'command':9} {'input':14} {'local s':>8} {'cluster s':>9} {'overhead':>9} {'CPU':>7} "
+          f"{'client µs/row':>13} {'tasks':>5} {'task s':>6} same")
+    for row in table:
+        print(f"{row['command']:9} {row['input']:14} {row['local_seconds']:8.2f} {row['cluster_seconds']:9.2f} "
+              f"{row['overhead_percent']:8.1f}% {row['cpu_overhead_percent']:6.1f}% "
+              f"{row['client_cpu_microseconds_per_row'] or 0:13.1f} "
+              f"{row['analyse_tasks']:5d} {row['median_task_compute_seconds'] or 0:6.2f} {row['identical_output']}")
+    print(f"\nworker peak memory (MB): {worker_peak_mb}")
+    print(f"one partition of {partition['texts']:,} distinct texts on one core: " + "; ".join(
+        f"{name} {cost['cpu_seconds']} s ({cost['microseconds_per_text']} µs a text), "
+        f"{cost['bytes_in'] / 1e6:.1f} MB in, {cost['bytes_out'] / 1e6:.1f} MB out"
+        for name, cost in partition["stages"].items()))
+    print(f"analyze's spool on the client, bytes a row: {partition['spool_bytes_per_row']}")
+    report = {
+        "started": started, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                        "load_average": os.getloadavg()},
+        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                 text=True).stdout.strip(),
+        "workers": args.workers, "table": table, "worker_peak_mb": worker_peak_mb, "partition": partition,
+        "rounds": [[{"command": command, "input": name, "same": same, **results}
+                    for command, name, results, same in round_] for round_ in rounds],
+    }
+    path = OUT_DIR / f"cluster_{started}.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwritten to {path.relative_to(ROOT)}")
+    return 0 if all(row["identical_output"] for row in table) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
