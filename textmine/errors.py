@@ -39,3 +39,7 @@ class ConfigError(TextmineError):
 
 class OutputError(TextmineError):
     """An output file cannot be written."""
+
+
+class StoreError(TextmineError):
+    """A history store cannot be opened, read or written (``textmine.store``)."""

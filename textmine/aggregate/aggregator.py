@@ -52,6 +52,7 @@ class AnalysisResult:
     word_pairs: list = field(default_factory=list)
     verbatims: dict = field(default_factory=dict)
     topics: list = field(default_factory=list)
+    effects: list = field(default_factory=list)  # effect tracking (textmine.aggregate.effect), when asked for
     category_names: dict = field(default_factory=dict)
 
     def category_name(self, code):

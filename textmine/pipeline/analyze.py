@@ -15,10 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from textmine.aggregate.aggregator import Aggregator, to_json_summary
-from textmine.errors import ConfigError, MissingColumnError
+from textmine.aggregate.effect import EffectTracker, parse_measure
+from textmine.errors import ConfigError
 from textmine.io.cells import OutputColumns
-from textmine.io.columns import detect_date_column, detect_score_column, detect_segment_columns
 from textmine.painpoints.taxonomy import Taxonomy
+from textmine.pipeline._columns import resolve_columns
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.pipeline.executors import LocalExecutor
 from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option
@@ -40,6 +41,7 @@ class AnalyzeOptions:
     include_duplicates: bool = False
     topic_engine: str | None = DEFAULT_ENGINE  # "nmf" or "lda" (textmine.topics.engines)
     aggregate: bool = True  # False: topics only (annotate --topics), no aggregates
+    measures: tuple = ()  # effect tracking: "CATEGORY[:SEGMENT=VALUE]:DATE" (textmine.aggregate.effect)
 
 
 @dataclass
@@ -78,75 +80,82 @@ class AnalysisRun:
             self.spool.close()
 
 
-def _resolve_columns(sources, options):
-    """Detect (or check) the date, score and segment columns on the first source."""
-    first = sources[0]
-    header = first.columns
-    sample = first.rows.peek(500)
-    for wanted in [options.date_column, options.score_column, *options.segment_columns]:
-        if wanted is not None and wanted not in header:
-            raise MissingColumnError(wanted, header, first.name)
-    date_column = options.date_column or detect_date_column(header, sample)
-    score_column, scale = options.score_column, None
-    detected_score = detect_score_column(header, sample)
-    if score_column is None and detected_score:
-        score_column, scale = detected_score
-    elif detected_score and detected_score[0] == score_column:
-        scale = detected_score[1]
-    segments = list(options.segment_columns) or [
-        column for column in detect_segment_columns(header, sample)
-        if column not in (date_column, score_column, first.text_column)
-    ]
-    return {"text": first.text_column, "date": date_column, "score": score_column, "scale": scale,
-            "segments": segments}
-
-
 def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions(),
                   language=LanguageOptions(), jobs=1, progress=None, stdin=None):
     """Run every analysis over ``paths``; the caller writes the reports from the run."""
+    check_options(options)
+    language = replace(language, content_words=True)
+    sources = open_sources(paths, read_options, stdin=stdin)
+    detected = resolve_columns(sources, options)
+    layout = OutputColumns(sources, tokens=language.tokens)
+    # The same worker processes analyse the comments, then fit the topic search's k side by side.
+    with LocalExecutor(language, jobs) as executor:
+        chunks = comment_chunks(sources, executor, mask=language.mask, progress=progress)
+        return analyze_comments(chunks, detected, layout, options, Taxonomy.load(language.taxonomy_file),
+                                parallel_map=executor.map, sources=sources)
+
+
+def check_options(options):
+    """Refuse bad option values before any work."""
+    if options.period not in PERIODS:
+        raise ConfigError(f"--period must be week or month, not {options.period!r}")
+    parse_topics_option(options.topics)
+    for spec in options.measures:
+        parse_measure(spec)
+
+
+def analyze_comments(chunks, detected, layout, options, taxonomy, *, parallel_map=map, sources=None):
+    """Aggregate a stream of Comment chunks, fit topics on a seeded sample, and summarise.
+
+    The one path of every report: ``chunks`` come from the runner over files
+    (``analyze_files``) or from a store (``textmine.pipeline.stored``).
+    ``sources``: the open inputs, whose reader counts (rows read, skipped) the
+    accounting takes; without them, every comment given counts as read.
+    """
     from textmine.pipeline._spool import CommentSpool
     from textmine.pipeline._topic_pass import TopicSample, fit_topics
 
-    if options.period not in PERIODS:
-        raise ConfigError(f"--period must be week or month, not {options.period!r}")
     n_topics = parse_topics_option(options.topics)
-    language = replace(language, content_words=True)
-    sources = open_sources(paths, read_options, stdin=stdin)
-    detected = _resolve_columns(sources, options)
-    layout = OutputColumns(sources, tokens=language.tokens)
-    aggregator = None
+    aggregator = tracker = None
     if options.aggregate:
         aggregator = Aggregator(
             segment_columns=detected["segments"], date_column=detected["date"],
             score_column=detected["score"], score_scale=detected["scale"],
-            taxonomy=Taxonomy.load(language.taxonomy_file), include_duplicates=options.include_duplicates)
+            taxonomy=taxonomy, include_duplicates=options.include_duplicates)
+        if options.measures:
+            tracker = EffectTracker([parse_measure(spec) for spec in options.measures],
+                                    date_column=detected["date"])
+            tracker.check(taxonomy, [column for column in layout.columns if column not in layout.annotation])
     accounting = RunResult()
     sample = TopicSample(seed=options.seed)
     spool = CommentSpool()
     topics, new_topics, model = [], [], None
     excluded = Counter()  # comments the analyses leave out, by reason
-    # The same worker processes analyse the comments, then fit the topic search's k side by side.
-    with LocalExecutor(language, jobs) as executor:
-        for comments in comment_chunks(sources, executor, mask=language.mask, progress=progress):
-            accounting.count_comments(comments)
-            for comment in comments:
-                if aggregator is not None:
-                    aggregator.add(comment)
-                reason = comment.annotation.flag or (
-                    "duplicate" if comment.duplicate_of is not None and not options.include_duplicates else "")
-                if reason:
-                    excluded[reason] += 1
-                else:
-                    sample.offer(comment)
-                spool.write(comment, counted=not reason)
-        accounting.rows_written = spool.count
+    for comments in chunks:
+        accounting.count_comments(comments)
+        for comment in comments:
+            if aggregator is not None:
+                aggregator.add(comment)
+            reason = comment.annotation.flag or (
+                "duplicate" if comment.duplicate_of is not None and not options.include_duplicates else "")
+            if reason:
+                excluded[reason] += 1
+            else:
+                sample.offer(comment)
+                if tracker is not None:
+                    tracker.add(comment)
+            spool.write(comment, counted=not reason)
+    accounting.rows_written = spool.count
+    if sources is None:
+        accounting.rows_read = spool.count
+    else:
         accounting.add_read_stats(sources)
-        if n_topics is None:
-            spool.no_topics()
-        else:
-            model, topics, new_topics = fit_topics(sample, spool, n_topics, options.seed,
-                                                   options.topic_engine or DEFAULT_ENGINE, executor.map)
-            layout = layout.with_topic()
+    if n_topics is None:
+        spool.no_topics()
+    else:
+        model, topics, new_topics = fit_topics(sample, spool, n_topics, options.seed,
+                                               options.topic_engine or DEFAULT_ENGINE, parallel_map)
+        layout = layout.with_topic()
     result, summary = None, {"rows": _rows_summary(accounting, excluded)}
     if aggregator is not None:
         result = aggregator.result(rows_read=accounting.rows_read, skipped_by_reason=accounting.skipped_by_reason,
@@ -154,7 +163,10 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
         result.alerts = [alert for alert in result.alerts
                          if alert.get("granularity", options.period) == options.period]
         result.new_topics = new_topics
+        result.effects = tracker.results(taxonomy) if tracker is not None else []
         summary = to_json_summary(result)
+        if tracker is not None:
+            summary["effects"] = result.effects
     else:
         summary["topics"] = topics
     summary["new_topics"] = [{key: topic[key] for key in ("id", "label", "words", "size", "examples")}
