@@ -74,10 +74,10 @@ def cli(ctx, debug):
     ctx.ensure_object(dict)["debug"] = debug
 
 
-def input_options(command):
+def input_options(command, inputs_required=True):
     """Options shared by every command that reads feedback."""
     options = [
-        click.argument("inputs", nargs=-1, required=True,
+        click.argument("inputs", nargs=-1, required=inputs_required,
                        type=click.Path(exists=True, dir_okay=False, allow_dash=True)),
         click.option("--text-column", "-c", help="Column holding the comments (name or 1-based number)."),
         click.option("--encoding", help="Input encoding (default: detected)."),
@@ -276,8 +276,22 @@ def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
                              jobs=resolve_jobs(jobs), progress=progress, stdin=click.get_binary_stream("stdin"))
 
 
+def history_options(command):
+    """analyze over a history store (textmine.store): the options besides --measure."""
+    options = [
+        click.option("--store", help="History store: a SQLite file (made on first use) or postgresql://...; "
+                                     "INPUTs are ingested first, then the report covers the stored history."),
+        click.option("--since", help="With --store: only comments dated on or after this day."),
+        click.option("--until", help="With --store: only comments dated on or before this day."),
+        click.option("--id-column", help="With --store: the column that identifies a row across exports."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command()
-@input_options
+@lambda command: input_options(command, inputs_required=False)  # none with --store: the stored history
 @analysis_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="Excel workbook to write ({date} allowed, e.g. report-{date}.xlsx).")
@@ -289,6 +303,10 @@ def run_analysis(inputs, kwargs, analyze_options, jobs, quiet):
               help="Period of the trend alerts.")
 @click.option("--include-duplicates", is_flag=True, help="Count duplicate comments in the analyses.")
 @click.option("--fail-on-alert", is_flag=True, help="Exit with status 3 when an alert fires (for cron).")
+@click.option("--measure", "measures", multiple=True, metavar="CATEGORY[:COLUMN=VALUE]:DATE",
+              help="Effect of a measure taken on DATE: the category's share and negative share before and "
+                   "after, with a significance test (repeatable), e.g. billing:2026-10-01.")
+@history_options
 def analyze(inputs, output, json_path, segment_columns, date_column, score_column, period, topics, seed,
             topic_engine, topics_html, include_duplicates, fail_on_alert, jobs, quiet, **kwargs):
     """The weekly report: pain points, short boards, trends, alerts, drivers, topics.
@@ -301,15 +319,27 @@ def analyze(inputs, output, json_path, segment_columns, date_column, score_colum
     Example:
         textmine analyze survey_export.csv -o report-{date}.xlsx --json summary.json
         textmine analyze orders.xlsx --segment-column 地市 --period week --fail-on-alert
+        textmine analyze week47.csv --store history.sqlite --period week --fail-on-alert
+        textmine analyze --store history.sqlite --since 2026-01-01 --measure billing:2026-10-01
     """
     from textmine.pipeline.analyze import AnalyzeOptions
     from textmine.report.terminal import render_summary
 
     check_topics_html(topics_html, topics)
+    history = {key: kwargs.pop(key) for key in ("store", "since", "until", "id_column")}
     options = AnalyzeOptions(segment_columns=tuple(segment_columns), date_column=date_column,
                              score_column=score_column, period=period, topics=topics, seed=seed,
-                             topic_engine=topic_engine, include_duplicates=include_duplicates)
-    run = run_analysis(inputs, kwargs, options, jobs, quiet)
+                             topic_engine=topic_engine, include_duplicates=include_duplicates,
+                             measures=tuple(kwargs.pop("measures")))
+    if history["store"]:
+        from textmine.cli_store import run_store_analysis
+
+        run = run_store_analysis(inputs, kwargs, options, history, jobs, quiet)
+    elif not inputs or any(history.values()):
+        raise click.UsageError("Missing argument 'INPUTS...' (or give --store)" if not inputs
+                               else "--since, --until and --id-column need --store")
+    else:
+        run = run_analysis(inputs, kwargs, options, jobs, quiet)
     try:
         if output:
             from textmine.report.excel import write_workbook
@@ -364,6 +394,9 @@ def topics(inputs, json_path, topics, seed, topic_engine, topics_html, jobs, qui
         for line in topic_lines(run.summary, run.topics):
             click.echo(line)
     report_rows(run.accounting, quiet)
+
+
+from textmine import cli_store  # noqa: E402,F401 - adds ingest and reannotate; they use the helpers above
 
 
 def main():

@@ -216,6 +216,29 @@ def _write_trends(book, result):
             chart_row += 18  # a chart 8 cm high covers about 16 rows
 
 
+def _write_effects(book, result):
+    """整改效果: each measure's category share and negative share before and after its day (only when asked)."""
+    effects = getattr(result, "effects", None)
+    if not effects:
+        return
+    sheet = _Sheet(book, "整改效果", (24, 14, 12, 12) + (11,) * 10)
+    sheet.header(["措施", "痛点", "客群", "措施日期", "之前条数", "之前提及", "之前占比", "之后条数", "之后提及",
+                  "之后占比", "占比变化", "p 值", "之前负面占比", "之后负面占比", "负面占比 p 值", "结论"])
+    verdicts = {"fell": "显著下降", "rose": "显著上升", "no significant change": "无显著变化",
+                "not enough data": "数据不足"}
+    for e in effects:
+        before, after = e["before"], e["after"]
+        segment = f"{e['segment']['column']}={e['segment']['value']}" if e["segment"] else "全部"
+        sheet.append([e["measure"], e["name"], segment, e["date"], before["comments"], before["with_category"],
+                      before["share"], after["comments"], after["with_category"], after["share"],
+                      e["share_change"], e["share_p_value"], before["negative_share"], after["negative_share"],
+                      e["negative_share_p_value"], verdicts.get(e["verdict"], e["verdict"])],
+                     formats={6: "0.0%", 9: "0.0%", 10: "+0.0%;-0.0%", 12: "0.0%", 13: "0.0%"})
+    sheet.blank()
+    sheet.append(["双侧两比例 z 检验；p<0.05 视为显著。只计分析行（不含重复与无效）且有日期的评论；"
+                  "措施日期当天及之后为「之后」。期望频数小于 5 时检验仅供参考。"], wrap_cols={0})
+
+
 def _write_drivers(book, result):
     sheet = _Sheet(book, "驱动因素", (18, 14, 14, 14, 10, 10, 10))
     sheet.header(["痛点", "对均分的拖累（分）", "有此痛点均分", "无此痛点均分", "提及占比", "条数", "依据"])
@@ -300,7 +323,7 @@ def write_workbook(result, path, annotated_rows=None, columns=None):
     with handle:
         book = Workbook(write_only=True)
         for write in (_write_overview, _write_categories, _write_sentiment, _write_segments, _write_trends,
-                      _write_drivers, _write_topics, _write_verbatims):
+                      _write_effects, _write_drivers, _write_topics, _write_verbatims):
             write(book, result)
         try:
             sheet, details = _write_details(book, annotated_rows if annotated_rows is not None else [], columns)

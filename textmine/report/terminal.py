@@ -69,9 +69,28 @@ def summary_lines(result):
               f"占 {d['share']:.1%}）" for d in result.drivers[:5]]
     if not result.drivers:
         lines.append("  （评分不足）")
+    lines += effect_lines(result)
     if result.topics:
         lines += ["", "主题："]
         lines += [f"  #{t.get('id')} {t.get('label')}（{t.get('size')} 条）: {_words(t)}" for t in result.topics]
+    return lines
+
+
+def effect_lines(result):
+    """整改效果 (``--measure``): each measure's share before and after, and the test's verdict."""
+    effects = getattr(result, "effects", None)
+    if not effects:
+        return []
+    verdicts = {"fell": "显著下降", "rose": "显著上升", "no significant change": "无显著变化",
+                "not enough data": "数据不足"}
+    lines = ["", "整改效果（措施日期前 → 后：提及占比，负面占比）："]
+    for e in effects:
+        before, after = e["before"], e["after"]
+        where = f" {e['segment']['column']}={e['segment']['value']}" if e["segment"] else ""
+        lines.append(f"  {e['name']}{where} {e['date']}: {_number(before['share'], '{:.1%}')} → "
+                     f"{_number(after['share'], '{:.1%}')}（p={_number(e['share_p_value'], '{:.2g}')}，"
+                     f"{verdicts.get(e['verdict'], e['verdict'])}），负面 "
+                     f"{_number(before['negative_share'], '{:.1%}')} → {_number(after['negative_share'], '{:.1%}')}")
     return lines
 
 
@@ -180,6 +199,8 @@ def _render_rich(result, console):
             _add_row(table, d["name"], f"{d['impact']:+.2f}", f"{d['mean_with']:.2f}", f"{d['mean_without']:.2f}",
                           f"{d['share']:.1%}")
         console.print(table)
+    for line in effect_lines(result):
+        console.print(_escape(line))
 
 
 def _add_row(table, *cells):
