@@ -59,7 +59,7 @@ def history_finder(connection, before=None):
              .where(texts.c.signature.is_not(None)).order_by(comments.c.id))
     if before is not None:
         query = query.where(comments.c.id < before)
-    for number, blob in connection.execution_options(yield_per=10_000).execute(query):
+    for number, blob in connection.execute(query.execution_options(yield_per=10_000)):
         finder.check_signature(number, signature_of(blob))
     return finder
 

@@ -23,7 +23,7 @@ A store whose schema is newer than this textmine knows is refused
 """
 
 from sqlalchemy import (
-    Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text, select, text)
+    Column, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text, select, text)
 
 from textmine import __version__
 from textmine.errors import StoreError
@@ -115,8 +115,10 @@ def _create_tables(connection):
 def _create_view_and_indexes(connection):
     # Version 2: what readers other than textmine need (the view), and the
     # indexes behind --since / --until and the join of the view.
-    Index("comments_date", comments.c.date).create(connection)
-    Index("comments_text", comments.c.text_id).create(connection)
+    # Plain DDL: an Index object would attach itself to the table, and a later
+    # create_all (a new store in the same process) would make it twice.
+    connection.execute(text("CREATE INDEX comments_date ON comments (date)"))
+    connection.execute(text("CREATE INDEX comments_text ON comments (text_id)"))
     connection.execute(text(_VIEW_SQL))
 
 

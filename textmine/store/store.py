@@ -167,7 +167,7 @@ class Store:
         changes = []
         query = (select(comments.c.id, comments.c.duplicate_of, texts.c.signature)
                  .join(texts, texts.c.id == comments.c.text_id).order_by(comments.c.id))
-        for number, old, blob in connection.execution_options(yield_per=READ_BATCH).execute(query):
+        for number, old, blob in connection.execute(query.execution_options(yield_per=READ_BATCH)):
             new = finder.check_signature(number, signature_of(blob))
             if new != old:
                 changes.append({"comment_key": number, "duplicate_of": new})
@@ -207,7 +207,7 @@ class Store:
         annotations = BoundedMemo(ANNOTATION_MEMO_SIZE)
         loads = json.loads
         with self._errors(), read_transaction(self.engine) as connection:
-            result = connection.execution_options(yield_per=READ_BATCH).execute(query)
+            result = connection.execute(query.execution_options(yield_per=READ_BATCH))
             for number, source, cells, duplicate_of, text_id, text, *annotation in result:
                 found = annotations.get(text_id)
                 if found is None:
