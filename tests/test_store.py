@@ -300,3 +300,20 @@ def test_sqlite_utils_reads_one_row_per_comment_with_its_annotation(tmp_path):
         "SELECT json_extract(cells, '$.地市') AS city, count(*) AS negative FROM comment_view "
         "WHERE sentiment = 'neg' GROUP BY city ORDER BY negative DESC, city"))
     assert by_city[0]["city"] == "广州" and by_city[0]["negative"] >= 2
+
+
+def test_a_store_locked_too_long_is_a_clear_error(tmp_path, monkeypatch):
+    from textmine.store import _engine
+
+    path = tmp_path / "history.sqlite"
+    ingest(write_export(tmp_path / "a.csv", ROWS[:1]), str(path))
+    monkeypatch.setattr(_engine, "BUSY_TIMEOUT_SECONDS", 0.2)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, in the middle of its batch
+    try:
+        with pytest.raises(StoreError, match="another textmine run held the store's lock too long"):
+            ingest(write_export(tmp_path / "b.csv", ROWS[1:2]), str(path))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert stored_rows(str(path), "SELECT count(*) FROM comments") == [(1,)]

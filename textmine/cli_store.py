@@ -135,6 +135,10 @@ def run_store_analysis(inputs, kwargs, options, history, jobs, quiet):
                             language=language, progress=progress)
     if ingested is not None:
         run.summary["store"]["ingest"] = ingested.summary()
+    if not run.summary["rows"]["read"]:
+        window = run.summary["store"]["window"]
+        click.echo(f"textmine: no stored comment is dated from {window['since'] or 'the first day'} to "
+                   f"{window['until'] or 'the last day'}", err=True)
     if run.summary["store"]["versions_differ_from_this_textmine"]:
         click.echo("textmine: some stored annotations were made by other models or dictionaries than "
                    "this run's; `textmine reannotate` renews them", err=True)
