@@ -75,7 +75,8 @@ def ingest_files(paths, store, options=IngestOptions(), *, read_options=ReadOpti
     accounting = RunResult()
     try:
         with LocalExecutor(language, jobs) as executor, store.ingest(info) as writer:
-            for chunk in comment_chunks(sources, executor, mask=language.mask, progress=progress):
+            for chunk in comment_chunks(sources, executor, mask=language.mask, progress=progress,
+                                        mark_duplicates=False):  # the store marks them against its history
                 accounting.count_comments(chunk)
                 writer.add(chunk)
             accounting.add_read_stats(sources)

@@ -148,8 +148,11 @@ class _AnnotationCache:
                                       for text, annotation in zip(texts, annotations)])
 
 
-def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progress=None):
+def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progress=None, mark_duplicates=True):
     """Yield every row of ``sources`` as lists of ``Comment``, in input order.
+
+    ``mark_duplicates=False`` leaves ``duplicate_of`` None for a consumer that
+    marks duplicates itself (the store, against every comment stored before).
 
     This process keeps the cache of analysed texts and gives the executor only
     texts it has not seen, so a text repeated across chunks is analysed once
@@ -175,7 +178,7 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=CHUNK_SIZE, progr
         for (source, row), text in zip(chunk, texts):
             number += 1
             annotation = annotations[text]
-            duplicate_of = duplicates.check_signature(number, annotation.signature)
+            duplicate_of = duplicates.check_signature(number, annotation.signature) if mark_duplicates else None
             comments.append(Comment(number, source.name, row, annotation.masked_text or text,
                                     annotation, duplicate_of))
         if progress is not None:

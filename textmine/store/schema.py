@@ -113,12 +113,11 @@ def _create_tables(connection):
 
 
 def _create_view_and_indexes(connection):
-    # Version 2: what readers other than textmine need (the view), and the
-    # indexes behind --since / --until and the join of the view.
-    # Plain DDL: an Index object would attach itself to the table, and a later
-    # create_all (a new store in the same process) would make it twice.
+    # Version 2: what readers other than textmine need: the view, and an index of
+    # the dates for their queries by day (and --since / --until). Plain DDL: an
+    # Index object would attach itself to the table, and a later create_all (a
+    # new store in the same process) would make it twice.
     connection.execute(text("CREATE INDEX comments_date ON comments (date)"))
-    connection.execute(text("CREATE INDEX comments_text ON comments (text_id)"))
     connection.execute(text(_VIEW_SQL))
 
 

@@ -19,7 +19,7 @@ from textmine.errors import StoreError
 from textmine.memo import BoundedMemo
 from textmine.record import Comment
 from textmine.text.dedupe import DuplicateFinder
-from textmine.store._codec import annotation_columns, annotation_of, signature_of
+from textmine.store._codec import annotation_columns, annotation_of, row_of, signature_of
 from textmine.store._engine import create_store_engine, display_url, is_postgres_url, read_transaction, \
     write_transaction
 from textmine.store._writer import BatchWriter, next_id, now, version_id
@@ -200,20 +200,23 @@ class Store:
         its first stored copy; the text and cells are as stored (masked).
         """
         query = self._window(
-            select(comments.c.id, comments.c.source, comments.c.cells, comments.c.duplicate_of, comments.c.text_id,
+            select(comments.c.id, comments.c.source, comments.c.cells, comments.c.duplicate_of, comments.c.batch_id,
+                   comments.c.text_id,
                    texts.c.text, texts.c.sentiment_score, texts.c.sentiment, texts.c.flag, texts.c.content_words,
                    texts.c.structure, texts.c.signature)
             .join(texts, texts.c.id == comments.c.text_id).order_by(comments.c.id), since, until)
         annotations = BoundedMemo(ANNOTATION_MEMO_SIZE)
-        loads = json.loads
         with self._errors(), read_transaction(self.engine) as connection:
+            text_columns = {number: json.loads(columns).get("text") for number, columns in
+                            connection.execute(select(batches.c.id, batches.c.columns))}
             result = connection.execute(query.execution_options(yield_per=READ_BATCH))
-            for number, source, cells, duplicate_of, text_id, text, *annotation in result:
+            for number, source, cells, duplicate_of, batch_id, text_id, text, *annotation in result:
                 found = annotations.get(text_id)
                 if found is None:
                     found = annotation_of(*annotation)
                     annotations.remember(text_id, found)
-                yield Comment(number, source, loads(cells), text, found, duplicate_of)
+                yield Comment(number, source, row_of(cells, text_columns[batch_id], text), text, found,
+                              duplicate_of)
 
     def describe(self):
         """What the store holds: comments, dates, batches, versions, and the columns of the last ingest."""
@@ -233,8 +236,9 @@ class Store:
                            if ingests else None),
             "columns": json.loads(ingests[-1]["columns"]) if ingests else {},
             "sources": _sources(ingests),
-            "versions": [{"id": row["id"], "digest": row["digest"], "textmine": row["textmine"], "models": row["models"][:12],
-                          "dictionaries": row["dictionaries"][:12], "created_at": row["created_at"],
+            "versions": [{"id": row["id"], "digest": row["digest"], "textmine": row["textmine"],
+                          "models": row["models"][:12], "dictionaries": row["dictionaries"][:12],
+                          "created_at": row["created_at"],
                           "texts": in_use.get(row["id"], 0)} for row in version_rows],
         }
 
