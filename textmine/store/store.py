@@ -27,7 +27,8 @@ from textmine.store.schema import SCHEMA_VERSION, batches, check_version, commen
     stored_version, texts, versions
 
 ANNOTATION_MEMO_SIZE = 200_000  # stored texts whose decoded Annotation a read keeps
-READ_BATCH = 5000  # rows fetched at a time when reading comments back
+READ_BATCH = 5000  # comments fetched at a time when reading them back
+READ_TEXTS = 500  # texts fetched by one query
 
 
 def open_store(url, *, create=True):
@@ -197,26 +198,39 @@ class Store:
         """Every stored comment (dated within [since, until] when given) as a ``Comment``, in ingest order.
 
         ``number`` is the comment's id in the store, ``duplicate_of`` the id of
-        its first stored copy; the text and cells are as stored (masked).
+        its first stored copy; the text and cells are as stored (masked). The
+        annotation carries no duplicate signature: the marks are made already.
+        Comments are read a page at a time, and each page's texts once, not
+        joined to every comment that repeats them.
         """
-        query = self._window(
-            select(comments.c.id, comments.c.source, comments.c.cells, comments.c.duplicate_of, comments.c.batch_id,
-                   comments.c.text_id,
-                   texts.c.text, texts.c.sentiment_score, texts.c.sentiment, texts.c.flag, texts.c.content_words,
-                   texts.c.structure, texts.c.signature)
-            .join(texts, texts.c.id == comments.c.text_id).order_by(comments.c.id), since, until)
-        annotations = BoundedMemo(ANNOTATION_MEMO_SIZE)
+        page_query = select(comments.c.id, comments.c.source, comments.c.cells, comments.c.duplicate_of,
+                            comments.c.batch_id, comments.c.text_id).order_by(comments.c.id).limit(READ_BATCH)
+        page_query = self._window(page_query, since, until)
+        text_query = select(texts.c.id, texts.c.text, texts.c.sentiment_score, texts.c.sentiment, texts.c.flag,
+                            texts.c.content_words, texts.c.structure)
+        known = BoundedMemo(ANNOTATION_MEMO_SIZE)  # text id -> (text, Annotation)
         with self._errors(), read_transaction(self.engine) as connection:
             text_columns = {number: json.loads(columns).get("text") for number, columns in
                             connection.execute(select(batches.c.id, batches.c.columns))}
-            result = connection.execute(query.execution_options(yield_per=READ_BATCH))
-            for number, source, cells, duplicate_of, batch_id, text_id, text, *annotation in result:
-                found = annotations.get(text_id)
-                if found is None:
-                    found = annotation_of(*annotation)
-                    annotations.remember(text_id, found)
-                yield Comment(number, source, row_of(cells, text_columns[batch_id], text), text, found,
-                              duplicate_of)
+            last = 0
+            while True:
+                page = connection.execute(page_query.where(comments.c.id > last)).all()
+                if not page:
+                    return
+                last = page[-1][0]
+                page_texts = {text_id: known[text_id] for *_, text_id in page if text_id in known}
+                missing = sorted({text_id for *_, text_id in page} - set(page_texts))
+                fetched = []
+                for start in range(0, len(missing), READ_TEXTS):
+                    for text_id, text, *annotation in connection.execute(
+                            text_query.where(texts.c.id.in_(missing[start:start + READ_TEXTS]))):
+                        fetched.append((text_id, (text, annotation_of(*annotation, None))))
+                page_texts.update(fetched)
+                known.remember_many(fetched)
+                for number, source, cells, duplicate_of, batch_id, text_id in page:
+                    text, annotation = page_texts[text_id]
+                    yield Comment(number, source, row_of(cells, text_columns[batch_id], text), text, annotation,
+                                  duplicate_of)
 
     def describe(self):
         """What the store holds: comments, dates, batches, versions, and the columns of the last ingest."""
