@@ -21,6 +21,7 @@ from textmine.pipeline import LanguageOptions, ReadOptions, comment_chunks, open
 from textmine.pipeline.executors import LocalExecutor
 from textmine.pipeline.ingest import IngestOptions, ingest_files, reannotate_store
 from textmine.store import SCHEMA_VERSION, open_store
+from textmine.store._codec import signature_of
 from textmine.store.schema import migrate, schema_table
 
 from conftest import FIXTURES, SAMPLES
@@ -125,8 +126,11 @@ def test_comments_come_back_as_the_runner_made_them(store_url, tmp_path):
     assert [comment.row for comment in stored] == [comment.row for comment in made]
     assert [comment.duplicate_of for comment in stored] == [comment.duplicate_of for comment in made] \
         == [None, None, None, None, 1]
+    # Read back, an annotation has no duplicate signature (the marks are made); stored, it has.
     assert [comment.annotation._replace(masked_text=None) for comment in stored] == \
-        [comment.annotation._replace(masked_text=None) for comment in made]
+        [comment.annotation._replace(masked_text=None, signature=None) for comment in made]
+    blobs = stored_rows(store_url, "SELECT signature FROM texts ORDER BY id")
+    assert [signature_of(blob) for (blob,) in blobs][:4] == [comment.annotation.signature for comment in made[:4]]
 
 
 def test_personal_data_is_stored_masked(store_url, tmp_path):
