@@ -6,7 +6,7 @@ use); the work is in ``textmine.pipeline.ingest`` and ``textmine.pipeline.stored
 
 import click
 
-from textmine.cli import cli, dated, input_options, make_options, resolve_jobs, write_json
+from textmine.cli import check_stdin_once, cli, dated, input_options, make_options, resolve_jobs, write_json
 from textmine.report.progress import Progress, report_ingest
 
 
@@ -38,7 +38,6 @@ def _language_options(command):
 
 def _ingest(inputs, store, kwargs, jobs, quiet, *, id_column, segment_columns=(), date_column=None,
             score_column=None):
-    from textmine.cli import check_stdin_once
     from textmine.pipeline.ingest import IngestOptions, ingest_files
 
     check_stdin_once(inputs)
