@@ -46,7 +46,8 @@ def stored_cells(row, text_column, text):
     cells half as large.
     """
     if text_column is not None and row.get(text_column) == text:
-        row = {column: value for column, value in row.items() if column != text_column}
+        row = dict(row)  # the Comment's own cells stay as they are
+        del row[text_column]
     return _encode_cells(row)
 
 
