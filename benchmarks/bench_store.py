@@ -79,11 +79,13 @@ def ingest_against_annotate(size, repeat, jobs, workdir):
     return records
 
 
-def analyze_over_store(stored, jobs, workdir):
-    source = write_input(stored)
-    store = workdir / "history.sqlite"
-    records = [run("ingest (build the store)", textmine("ingest", source, "--store", store, jobs=jobs), workdir,
-                   stored)]
+def analyze_over_store(stored, jobs, workdir, store=None):
+    """Build a store of ``stored`` comments (unless ``store`` exists already), then time analyze over it."""
+    records = []
+    if store is None or not Path(store).exists():
+        store = Path(store) if store else workdir / "history.sqlite"
+        records.append(run("ingest (build the store)",
+                           textmine("ingest", write_input(stored), "--store", store, jobs=jobs), workdir, stored))
     records.append(run("analyze --store", textmine("analyze", "--store", store, "-o", workdir / "report.xlsx",
                                                    jobs=jobs), workdir, stored))
     records[-1]["store_mb"] = round(store.stat().st_size / 1e6, 1)
@@ -128,6 +130,8 @@ def main(argv=None):
                         help="comments in the store that analyze --store reads (default 1M; 0: skip)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of annotate and ingest, alternating")
     parser.add_argument("-j", "--jobs", type=int, help="worker processes (default: textmine's, all cores)")
+    parser.add_argument("--store-path", type=Path,
+                        help="keep the store of --stored comments here, and reuse it when it exists")
     args = parser.parse_args(argv)
     out = HERE / "out"
     out.mkdir(exist_ok=True)
@@ -137,7 +141,7 @@ def main(argv=None):
         if args.size:
             records += ingest_against_annotate(args.size, args.repeat, args.jobs, workdir)
         if args.stored:
-            records += analyze_over_store(args.stored, args.jobs, workdir)
+            records += analyze_over_store(args.stored, args.jobs, workdir, args.store_path)
     checks = report(records)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = out / f"bench_store_{stamp}.json"

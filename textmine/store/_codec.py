@@ -8,9 +8,10 @@ comment in the file.
 
 import datetime as dt
 import json
+import struct
 from hashlib import blake2b
 
-from textmine.io.cells import annotation_cells
+from textmine.io.cells import aspects_cell, categories_cell, evidence_cell
 from textmine.record import Annotation
 
 _KEY_BYTES = 8  # one band key of a duplicate signature (62 bits used)
@@ -70,12 +71,14 @@ def row_key(cells, text, id_value=None):
 
 
 def signature_blob(signature):
-    """A duplicate signature ``(exact hash, sketch bytes, band keys)`` as bytes; None stays None."""
+    """A duplicate signature ``(exact hash, sketch bytes, band keys)`` as bytes; None stays None.
+
+    Big-endian: the exact hash (8 bytes), the number of band keys (1), the keys (8 each), the sketch.
+    """
     if signature is None:
         return None
     exact, sketch, keys = signature
-    return (exact.to_bytes(8, "big") + len(keys).to_bytes(1, "big")
-            + b"".join(key.to_bytes(_KEY_BYTES, "big") for key in keys) + sketch)
+    return struct.pack(f">QB{len(keys)}Q", exact, len(keys), *keys) + sketch
 
 
 def signature_of(blob):
@@ -85,23 +88,31 @@ def signature_of(blob):
     blob = bytes(blob)
     count = blob[8]
     end = 9 + count * _KEY_BYTES
-    keys = tuple(int.from_bytes(blob[start:start + _KEY_BYTES], "big") for start in range(9, end, _KEY_BYTES))
-    return int.from_bytes(blob[:8], "big"), blob[end:], keys
+    return int.from_bytes(blob[:8], "big"), blob[end:], struct.unpack(f">{count}Q", blob[9:end])
+
+
+# The columns of ``texts`` that an annotation fills, in the table's order.
+ANNOTATION_FIELDS = ("sentiment_score", "sentiment", "categories", "evidence", "aspects", "flag", "content_words",
+                     "structure", "signature")
+_NO_STRUCTURE = _encode({"categories": [], "aspects": []})  # most texts: no category, so no aspect
+
+
+def annotation_values(annotation):
+    """The ``texts`` values of an annotation, in ``ANNOTATION_FIELDS`` order (a tuple: this runs per new text)."""
+    categories, aspects = annotation.categories, annotation.aspects
+    if categories or aspects:
+        structure = _encode({"categories": [[code, list(words)] for code, words in categories],
+                             "aspects": [list(pair) for pair in aspects]})
+    else:
+        structure = _NO_STRUCTURE
+    return (annotation.sentiment_score, annotation.sentiment, categories_cell(annotation),
+            evidence_cell(annotation), aspects_cell(annotation), annotation.flag,
+            _encode(list(annotation.content_words or ())), structure, signature_blob(annotation.signature))
 
 
 def annotation_columns(annotation):
-    """The ``texts`` columns of an annotation (all but id, text, hash and version)."""
-    cells = annotation_cells(annotation)
-    structure = {"categories": [[code, list(words)] for code, words in annotation.categories],
-                 "aspects": [list(pair) for pair in annotation.aspects]}
-    return {
-        "sentiment_score": annotation.sentiment_score, "sentiment": annotation.sentiment,
-        "categories": cells["categories"], "evidence": cells["evidence"], "aspects": cells["aspects"],
-        "flag": annotation.flag,
-        "content_words": _encode(list(annotation.content_words or ())),
-        "structure": _encode(structure),
-        "signature": signature_blob(annotation.signature),
-    }
+    """The ``texts`` columns of an annotation (all but id, text, hash and version), by name."""
+    return dict(zip(ANNOTATION_FIELDS, annotation_values(annotation)))
 
 
 def annotation_of(sentiment_score, sentiment, flag, content_words, structure, signature):

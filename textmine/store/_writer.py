@@ -19,12 +19,14 @@ from textmine.io.columns import number_or_none, parse_date
 from textmine.memo import BoundedMemo
 from textmine.text.dedupe import DuplicateFinder
 from textmine.text.mask import MASK_TAGS
-from textmine.store._codec import annotation_columns, row_key, signature_of, stored_cells, text_hash
+from textmine.store._codec import ANNOTATION_FIELDS, annotation_values, row_key, signature_of, stored_cells, \
+    text_hash
 from textmine.store.schema import batches, comments, texts, versions
 
 LOOKUP_SIZE = 500  # keys in one IN (...) query: well under SQLite's limit on parameters
 TEXT_IDS_MEMO_SIZE = 200_000  # text hash -> id, for the texts a batch repeats
 COMMENT_ORDER = ("id", "row_key", "row_id", "text_id", "batch_id", "source", "date", "score", "duplicate_of", "cells")
+TEXT_ORDER = ("id", "text_hash", "text", *ANNOTATION_FIELDS, "version_id")
 DAYS_MEMO_SIZE = 100_000  # distinct date cells whose day is remembered
 
 
@@ -168,9 +170,11 @@ class BatchWriter:
         self.text_ids = BoundedMemo(TEXT_IDS_MEMO_SIZE)  # text -> id in texts
         self._insert_comments, self._insert_texts = inserter(connection, comments), inserter(connection, texts)
         assert tuple(self._insert_comments.names) == COMMENT_ORDER, "add() builds rows in COMMENT_ORDER"
+        assert tuple(self._insert_texts.names) == TEXT_ORDER, "_text_ids() builds rows in TEXT_ORDER"
         self._find_keys = lookup(connection, comments.c.row_key)
         self._find_texts = lookup(connection, texts.c.text_hash)
         self._days = BoundedMemo(DAYS_MEMO_SIZE, _iso_day)  # date cell -> ISO day or None
+        self._scores = BoundedMemo(DAYS_MEMO_SIZE, number_or_none)  # score cell -> number or None
         self.duplicates = history_finder(connection)
 
     def add(self, chunk):
@@ -188,7 +192,8 @@ class BatchWriter:
             return
         text_ids = self._text_ids([comment for comment, _, _ in new])
         rows = []
-        batch_id, days, check = self.batch.batch_id, self._days, self.duplicates.check_signature
+        batch_id, days, scores = self.batch.batch_id, self._days, self._scores
+        check = self.duplicates.check_signature
         date_column, score_column = self.date_column, self.score_column
         for comment, key, cells in new:
             number = self.next_comment
@@ -199,7 +204,7 @@ class BatchWriter:
             # In COMMENT_ORDER, the order of the table's columns: tuples, not dicts, on the hot path.
             rows.append((number, key, self._id_value(comment), text_ids[comment.text], batch_id, comment.source,
                          days[row.get(date_column)] if date_column else None,
-                         number_or_none(row.get(score_column)) if score_column else None,
+                         scores[row.get(score_column)] if score_column else None,
                          duplicate_of, cells))
         self._insert_comments.run_many(rows)
         self.batch.rows_new += len(rows)
@@ -258,9 +263,7 @@ class BatchWriter:
                 continue
             ids[text] = number = self.next_text
             self.next_text += 1
-            values = {"id": number, "text_hash": digest, "text": text, "version_id": self.version_id,
-                      **annotation_columns(annotations[text])}
-            rows.append(tuple(values[name] for name in self._insert_texts.names))
+            rows.append((number, digest, text, *annotation_values(annotations[text]), self.version_id))
         if rows:
             self._insert_texts.run_many(rows)
             self.batch.texts_new += len(rows)
