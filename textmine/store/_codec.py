@@ -110,11 +110,6 @@ def annotation_values(annotation):
             _encode(list(annotation.content_words or ())), structure, signature_blob(annotation.signature))
 
 
-def annotation_columns(annotation):
-    """The ``texts`` columns of an annotation (all but id, text, hash and version), by name."""
-    return dict(zip(ANNOTATION_FIELDS, annotation_values(annotation)))
-
-
 def annotation_of(sentiment_score, sentiment, flag, content_words, structure, signature):
     """The ``Annotation`` of a stored text (its text is the stored one: ``masked_text`` None)."""
     parts = json.loads(structure)

@@ -24,7 +24,7 @@ from textmine.store._codec import ANNOTATION_FIELDS, annotation_values, row_key,
 from textmine.store.schema import batches, comments, texts, versions
 
 LOOKUP_SIZE = 500  # keys in one IN (...) query: well under SQLite's limit on parameters
-TEXT_IDS_MEMO_SIZE = 200_000  # text hash -> id, for the texts a batch repeats
+TEXT_IDS_MEMO_SIZE = 200_000  # text -> id in texts, for the texts a batch repeats
 COMMENT_ORDER = ("id", "row_key", "row_id", "text_id", "batch_id", "source", "date", "score", "duplicate_of", "cells")
 TEXT_ORDER = ("id", "text_hash", "text", *ANNOTATION_FIELDS, "version_id")
 DAYS_MEMO_SIZE = 100_000  # distinct date cells whose day is remembered
@@ -57,8 +57,8 @@ def version_id(connection, version):
     return new
 
 
-def history_finder(connection, before=None):
-    """A ``DuplicateFinder`` that has seen every stored comment (ids below ``before``), in order.
+def history_finder(connection):
+    """A ``DuplicateFinder`` that has seen every stored comment, in order.
 
     Fed exactly as the runner feeds its own over a file, so a stored comment
     is marked as it would be in one run over the stored history.
@@ -66,8 +66,6 @@ def history_finder(connection, before=None):
     finder = DuplicateFinder()
     query = (select(comments.c.id, texts.c.signature).join(texts, texts.c.id == comments.c.text_id)
              .where(texts.c.signature.is_not(None)).order_by(comments.c.id))
-    if before is not None:
-        query = query.where(comments.c.id < before)
     for number, blob in connection.execute(query.execution_options(yield_per=10_000)):
         finder.check_signature(number, signature_of(blob))
     return finder

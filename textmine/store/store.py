@@ -13,13 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from textmine.errors import StoreError
 from textmine.memo import BoundedMemo
 from textmine.record import Comment
 from textmine.text.dedupe import DuplicateFinder
-from textmine.store._codec import annotation_columns, annotation_of, row_of, signature_of
+from textmine.store._codec import ANNOTATION_FIELDS, annotation_of, annotation_values, row_of, signature_of
 from textmine.store._engine import create_store_engine, display_url, is_postgres_url, read_transaction, \
     write_transaction
 from textmine.store._writer import BatchWriter, next_id, now, version_id
@@ -147,17 +147,13 @@ class Store:
 
     @staticmethod
     def _update_texts(connection, ids, annotations, new_version):
-        from sqlalchemy import bindparam
-
-        columns = ("sentiment_score", "sentiment", "categories", "evidence", "aspects", "flag",
-                   "content_words", "structure", "signature")
         old = {row[0]: tuple(row[1:]) for row in connection.execute(
-            select(texts.c.id, *[texts.c[name] for name in columns]).where(texts.c.id.in_(ids)))}
+            select(texts.c.id, *[texts.c[name] for name in ANNOTATION_FIELDS]).where(texts.c.id.in_(ids)))}
         rows, changed = [], 0
         for number, annotation in zip(ids, annotations):
-            values = annotation_columns(annotation)
-            changed += tuple(values[name] for name in columns) != old.get(number)
-            rows.append({"text_key": number, "version_id": new_version, **values})
+            values = annotation_values(annotation)
+            changed += values != old.get(number)
+            rows.append({"text_key": number, "version_id": new_version, **dict(zip(ANNOTATION_FIELDS, values))})
         statement = texts.update().where(texts.c.id == bindparam("text_key"))
         connection.execute(statement, rows)
         return changed
@@ -173,8 +169,6 @@ class Store:
             if new != old:
                 changes.append({"comment_key": number, "duplicate_of": new})
         if changes:
-            from sqlalchemy import bindparam
-
             connection.execute(comments.update().where(comments.c.id == bindparam("comment_key"))
                                .values(duplicate_of=bindparam("duplicate_of")), changes)
         return len(changes)
