@@ -49,3 +49,39 @@ def aggregator(**options):
     from textmine.aggregate.aggregator import Aggregator
 
     return Aggregator(date_column="date", score_column="score", **options)
+
+
+# ------------------------------------------------------------------ history stores
+POSTGRES_ENV = "TEXTMINE_TEST_POSTGRES"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """The address of a new, empty store: a SQLite file, or a fresh schema on the test PostgreSQL server.
+
+    The PostgreSQL case is skipped, with the reason, when TEXTMINE_TEST_POSTGRES is
+    not set (``.ci/run`` starts a server and sets it).
+    """
+    import os
+    import uuid
+
+    if request.param == "sqlite":
+        yield str(tmp_path / "history.sqlite")
+        return
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"no PostgreSQL server: set {POSTGRES_ENV}=postgresql://... (.ci/run starts one)")
+    from sqlalchemy import text
+
+    from textmine.store._engine import create_store_engine
+
+    schema = f"textmine_test_{uuid.uuid4().hex[:12]}"
+    engine = create_store_engine(base)
+    with engine.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+        connection.commit()
+    yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    with engine.connect() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        connection.commit()
+    engine.dispose()

@@ -34,7 +34,7 @@ def test_wheel_ships_dictionaries_and_models(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for required in ["textmine/dictionaries/user_dict.txt", "textmine/dictionaries/stopwords.txt",
                      "textmine/dictionaries/synonyms.txt", "textmine/dictionaries/taxonomy.tsv",
-                     "textmine/cli.py"]:
+                     "textmine/cli/__init__.py", "textmine/store/schema.py"]:
         assert required in names
     assert any(name.startswith("textmine/models/") and not name.endswith(".py") for name in names)
 

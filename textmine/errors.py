@@ -65,3 +65,7 @@ class Terminated(BaseException):
 
 class ClusterError(TextmineError):
     """The Dask cluster cannot be reached, or lost the work it was given."""
+
+
+class StoreError(TextmineError):
+    """A history store cannot be opened, read or written (``textmine.store``)."""

@@ -36,6 +36,7 @@ class AnalysisResult:
     period: dict = field(default_factory=dict)  # the granularity of the alerts, and the dates' range
     new_topics: list = field(default_factory=list)  # candidate new pain points (set by the topic pass)
     kano: list = field(default_factory=list)  # each mentioned category's KANO class (textmine.aggregate.kano)
+    effects: list = field(default_factory=list)  # before/after a measure (textmine.aggregate.effect), when asked
 
     def category_name(self, code):
         """The name a report shows for a category code; an unknown code is its own name."""

@@ -15,13 +15,12 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from textmine.aggregate.aggregator import PERIOD_CHOICES, Aggregator
+from textmine.aggregate.effect import EffectTracker, parse_measure
 from textmine.aggregate.result import to_json_summary
-from textmine.errors import MissingColumnError, OptionError
+from textmine.errors import OptionError
 from textmine.io.cells import DetailRows, OutputColumns, ReadableCells
-from textmine.aggregate.bands import ValueBands, numeric_column
-from textmine.io.columns import (
-    detect_date_column, detect_score_column, detect_segment_columns, names_categories, number_or_none)
-from textmine.painpoints.taxonomy import OTHER, Taxonomy
+from textmine.painpoints.taxonomy import Taxonomy
+from textmine.pipeline._columns import SAMPLE_ROWS, resolve_columns, value_bands
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.pipeline.executors import open_executor
 from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option
@@ -42,6 +41,7 @@ class AnalyzeOptions:
     topic_engine: str | None = DEFAULT_ENGINE  # "nmf" or "lda" (textmine.topics.engines)
     aggregate: bool = True  # False: topics only (annotate --topics), no aggregates
     bins: tuple = ()  # ((column, "0,50,100"), ...): value bands of numeric segment columns
+    measures: tuple = ()  # effect tracking: "CATEGORY[:SEGMENT=VALUE]:DATE" (textmine.aggregate.effect)
 
 
 @dataclass
@@ -94,51 +94,6 @@ class AnalysisRun:
             self.spool.close()
 
 
-def _resolve_columns(sources, options, taxonomy):
-    """Detect (or check) the date, score and segment columns on the first source."""
-    first = sources[0]
-    header = first.columns
-    sample = first.rows.peek(500)
-    for wanted in [options.date_column, options.score_column, *options.segment_columns]:
-        if wanted is not None and wanted not in header:
-            raise MissingColumnError(wanted, header, first.name)
-    names = {code: name for code, name in taxonomy.names.items() if code != OTHER}
-    for column in options.segment_columns:
-        values = [row.get(column) for row in sample]
-        if names_categories(values, names):
-            shown = "、".join(sorted({str(v).strip() for v in values if v and str(v).strip()})[:4])
-            raise OptionError(f"--segment-column {column}: its values ({shown} …) name the pain-point "
-                              "categories, so its short boards would only restate them; it is no customer "
-                              "group: leave it out")
-    date_column = options.date_column or detect_date_column(header, sample)
-    score_column, scale = options.score_column, None
-    detected_score = detect_score_column(header, sample)
-    if score_column is None and detected_score:
-        score_column, scale = detected_score
-    elif detected_score and detected_score[0] == score_column:
-        scale = detected_score[1]
-    segments = list(options.segment_columns) or [
-        column for column in detect_segment_columns(header, sample, category_names=names)
-        if column not in (date_column, score_column, first.text_column)
-    ]
-    bands = {}
-    given = dict(options.bins)
-    for column in given:
-        if column not in header:
-            raise MissingColumnError(column, header, first.name)
-        if column not in segments:
-            segments.append(column)
-    for column in segments:
-        values = [row.get(column) for row in sample]
-        if column in given:
-            bands[column] = ValueBands.parse(given[column])
-        elif numeric_column(values):  # amounts, ages, months: a few bands, not one group per number
-            bands[column] = ValueBands.from_values([number for number in map(number_or_none, values)
-                                                    if number is not None])
-    return {"text": first.text_column, "date": date_column, "score": score_column, "scale": scale,
-            "segments": segments, "bands": {column: band.labels for column, band in bands.items()}}, bands
-
-
 def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions(),
                   language=LanguageOptions(), jobs=1, scheduler=None, progress=None, stdin=None):
     """Run every analysis over ``paths``; the caller writes the reports from the run.
@@ -146,55 +101,89 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     The per-text stages and the fits of the topic search run in ``jobs`` local
     processes, or on the Dask cluster at ``scheduler``; the results are the same.
     """
-    from textmine.pipeline._spool import CommentSpool
-    from textmine.pipeline._topic_pass import TopicSample, fit_topics
-
-    if options.period not in PERIOD_CHOICES:
-        raise OptionError(f"--period must be auto, week or month, not {options.period!r}")
-    n_topics = parse_topics_option(options.topics)
+    check_options(options)
     language = replace(language, content_words=True)
     sources = open_sources(paths, read_options, stdin=stdin, mask=language.mask)
     taxonomy = Taxonomy.load(language.taxonomy_file)
-    detected, bands = _resolve_columns(sources, options, taxonomy)
+    detected = resolve_columns(sources, options, taxonomy)
+    bands = value_bands(detected["segments"], sources[0].rows.peek(SAMPLE_ROWS), options.bins)
     layout = OutputColumns(sources, tokens=language.tokens)
-    aggregator = None
-    taxonomy = Taxonomy.load(language.taxonomy_file)
+    # The same worker processes analyse the comments, then fit the topic search's k side by side.
+    with open_executor(language, jobs=jobs, scheduler=scheduler) as executor:
+        chunks = comment_chunks(sources, executor, mask=language.mask, progress=progress)
+        return analyze_comments(chunks, detected, layout, options, taxonomy, bands=bands,
+                                parallel_map=executor.map, sources=sources, progress=progress)
+
+
+def check_options(options):
+    """Refuse bad option values before any work."""
+    if options.period not in PERIOD_CHOICES:
+        raise OptionError(f"--period must be auto, week or month, not {options.period!r}")
+    parse_topics_option(options.topics)
+    for spec in options.measures:
+        parse_measure(spec)
+
+
+def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None, parallel_map=map,
+                     sources=None, progress=None):
+    """Aggregate a stream of Comment chunks, fit topics on a seeded sample, and summarise.
+
+    The one path of every report: ``chunks`` come from the runner over files
+    (``analyze_files``) or from a store (``textmine.pipeline.stored``).
+    ``bands``: {column: ValueBands} of numeric segment columns (``value_bands``).
+    ``sources``: the open inputs, whose reader counts (rows read, skipped) the
+    accounting takes; without them, every comment given counts as read.
+    """
+    from textmine.pipeline._spool import CommentSpool
+    from textmine.pipeline._topic_pass import TopicSample, fit_topics
+
+    n_topics = parse_topics_option(options.topics)
+    bands = bands or {}
+    detected = {**detected, "bands": {column: band.labels for column, band in bands.items()}}
+    aggregator = tracker = None
     if options.aggregate:
         aggregator = Aggregator(
             segment_columns=detected["segments"], date_column=detected["date"],
             score_column=detected["score"], score_scale=detected["scale"],
             taxonomy=taxonomy, include_duplicates=options.include_duplicates, period=options.period,
             bands=bands)
+        if options.measures:
+            tracker = EffectTracker([parse_measure(spec) for spec in options.measures],
+                                    date_column=detected["date"])
+            tracker.check(taxonomy, [column for column in layout.columns if column not in layout.annotation])
     accounting = RunResult()
     sample = TopicSample(seed=options.seed)
     spool = CommentSpool()
     topics, new_topics, model = [], [], None
     excluded = Counter()  # comments the analyses leave out, by reason
-    # The same worker processes analyse the comments, then fit the topic search's k side by side.
-    with open_executor(language, jobs=jobs, scheduler=scheduler) as executor:
-        for comments in comment_chunks(sources, executor, mask=language.mask, progress=progress):
-            accounting.count_comments(comments)
-            for comment in comments:
-                if aggregator is not None:
-                    aggregator.add(comment)
-                reason = comment.annotation.flag or (
-                    "duplicate" if comment.duplicate_of is not None and not options.include_duplicates else "")
-                if reason:
-                    excluded[reason] += 1
-                else:
-                    sample.offer(comment)
-                spool.write(comment, counted=not reason)
-        accounting.rows_written = spool.count
+    for comments in chunks:
+        accounting.count_comments(comments)
+        for comment in comments:
+            if aggregator is not None:
+                aggregator.add(comment)
+            reason = comment.annotation.flag or (
+                "duplicate" if comment.duplicate_of is not None and not options.include_duplicates else "")
+            if reason:
+                excluded[reason] += 1
+            else:
+                sample.offer(comment)
+                if tracker is not None:
+                    tracker.add(comment)
+            spool.write(comment, counted=not reason)
+    accounting.rows_written = spool.count
+    if sources is None:
+        accounting.rows_read = spool.count
+    else:
         accounting.add_read_stats(sources)
-        if n_topics is None:
-            spool.no_topics()
-        else:
-            if hasattr(progress, "stage"):
-                progress.stage("topics", total=spool.count)
-            model, topics, new_topics = fit_topics(sample, spool, n_topics, options.seed,
-                                                   options.topic_engine or DEFAULT_ENGINE, executor.map,
-                                                   progress=progress)
-            layout = layout.with_topic()
+    if n_topics is None:
+        spool.no_topics()
+    else:
+        if hasattr(progress, "stage"):
+            progress.stage("topics", total=spool.count)
+        model, topics, new_topics = fit_topics(sample, spool, n_topics, options.seed,
+                                               options.topic_engine or DEFAULT_ENGINE, parallel_map,
+                                               progress=progress)
+        layout = layout.with_topic()
     accounting.add_notes(layout.notes)
     result, summary = None, {"rows": _rows_summary(accounting, excluded)}
     if aggregator is not None:
@@ -202,7 +191,10 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
                                    topics=topics)
         result.alerts = [alert for alert in result.alerts if alert["granularity"] == result.period["granularity"]]
         result.new_topics = new_topics
+        result.effects = tracker.results(taxonomy) if tracker is not None else []
         summary = to_json_summary(result)
+        if tracker is not None:
+            summary["effects"] = result.effects
     else:
         summary["topics"] = topics
     summary["new_topics"] = [{key: topic.get(key) for key in ("id", "label", "words", "size", "negative",

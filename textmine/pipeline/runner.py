@@ -196,8 +196,11 @@ def read_fraction(sources):
     return sum(size * fraction for size, fraction in zip(sizes, fractions)) / sum(sizes)
 
 
-def comment_chunks(sources, executor, *, mask=True, chunk_size=None, progress=None):
+def comment_chunks(sources, executor, *, mask=True, chunk_size=None, progress=None, mark_duplicates=True):
     """Yield every row of ``sources`` as lists of ``Comment``, in input order.
+
+    ``mark_duplicates=False`` leaves ``duplicate_of`` None for a consumer that
+    marks duplicates itself (the store, against every comment stored before).
 
     This process keeps the cache of analysed texts and gives the executor only
     texts it has not seen, so a text repeated across chunks is analysed once
@@ -229,7 +232,7 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=None, progress=No
         for (source, row), text in zip(chunk, texts):
             number += 1
             annotation = annotations[text]
-            duplicate_of = duplicates.check_signature(number, annotation.signature)
+            duplicate_of = duplicates.check_signature(number, annotation.signature) if mark_duplicates else None
             comments.append(Comment(number, source_names[id(source)], row, annotation.masked_text or text,
                                     annotation, duplicate_of))
         if progress is not None:

@@ -1,6 +1,6 @@
 """The workbook for the team lead ("给领导的一张表"): tables, native charts, the worst verbatims.
 
-Sheets: 概览, 痛点, 情感, 客群短板, 趋势与预警, 驱动因素, 主题, 典型原声, 明细, 字段说明.
+Sheets: 概览, 痛点, 情感, 客群短板, 趋势与预警, 整改效果 (with --measure), 驱动因素, 主题, 典型原声, 明细, 字段说明.
 Everything a manager reads is in Chinese and by name: categories by the run's
 taxonomy, sentiment as 正面/中性/负面; the CSV column names and category codes
 are on 字段说明 only. Every number has a number format, every table an
@@ -27,6 +27,7 @@ from textmine.io.write import EXCEL_MAX_ROWS, safe_xlsx_value  # noqa: F401 (saf
 from textmine.io._xlsx_values import columns_that_fit
 from textmine.io.xlsx_stream import SheetRows, discard_workbook, save_with_rows
 from textmine.painpoints.taxonomy import OTHER
+from textmine.report._effects import write_effects
 from textmine.report._kano import write_kano
 from textmine.report._sheet import (
     COUNT, DECIMAL, ONE_DECIMAL, P_VALUE, SENTIMENT_COLOURS, SHARE, SIGNED, SheetWriter, fitting_width,
@@ -334,7 +335,7 @@ def write_workbook(result, path, details=None, *, progress=None, name=None):
         book = Workbook(write_only=True)
         try:
             for write in (_write_overview, _write_categories, _write_sentiment, _write_segments, write_trends,
-                          _write_drivers, write_kano, _write_topics, _write_verbatims):
+                          write_effects, _write_drivers, write_kano, _write_topics, _write_verbatims):
                 write(book, result)
             sheet, rows, left_out = _write_details(book, details, progress)
             _write_legend(book, result, details)

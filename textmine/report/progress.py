@@ -120,6 +120,25 @@ def report_rows(result, quiet):
     print(line + ("; " + "; ".join(details) if details else ""), file=sys.stderr)
 
 
+def report_ingest(result, quiet):
+    """The accounting of an ingest on stderr: read = new + already stored + skipped.
+
+    Always when rows were skipped, else unless quiet.
+    """
+    accounting, stored = result.accounting, result.stored
+    if quiet and not accounting.rows_skipped:
+        return
+    line = (f"textmine: read {accounting.rows_read:,} rows: {stored.rows_new:,} new, "
+            f"{stored.rows_already_stored:,} already stored, skipped {accounting.rows_skipped:,}; "
+            f"{result.store} holds {stored.comments_in_store:,} comments (batch {stored.batch_id})")
+    details = []
+    if accounting.skipped_by_reason:
+        details.append("skipped: " + _counts(accounting.skipped_by_reason))
+    if accounting.warnings:
+        details.append("repaired: " + _counts(accounting.warnings))
+    print(line + ("; " + "; ".join(details) if details else ""), file=sys.stderr)
+
+
 def _counts(counter, places=None):
     """``reason count`` for each reason, most frequent first, with where the first one was when known."""
     places = places or {}

@@ -105,6 +105,7 @@ def summary_lines(result):
     lines += [f"  {_kano_line(entry)}" for entry in result.kano]
     if not result.kano:
         lines.append("  （评分不足）")
+    lines += effect_lines(result)
     if result.topics:
         lines += ["", "主题："]
         lines += [f"  #{t.get('id')} {t.get('label')}（{t.get('size')} 条）: {_words(t)}" for t in result.topics]
@@ -125,6 +126,22 @@ def _kano_line(entry):
         return "-" if entry[key] is None else f"{entry[key]:+.2f}"
     return (f"{entry['name']}: {KANO_NAMES.get(entry['class'], entry['class'])}"
             f"（拉低 {effect('penalty')}，提升 {effect('reward')}；负面 {entry['n_neg']} 条，正面 {entry['n_pos']} 条）")
+def effect_lines(result):
+    """整改效果 (``--measure``): each measure's share before and after, and the test's verdict."""
+    effects = getattr(result, "effects", None)
+    if not effects:
+        return []
+    verdicts = {"fell": "显著下降", "rose": "显著上升", "no significant change": "无显著变化",
+                "not enough data": "数据不足"}
+    lines = ["", "整改效果（措施日期前 → 后：提及占比，负面占比）："]
+    for e in effects:
+        before, after = e["before"], e["after"]
+        where = f" {e['segment']['column']}={e['segment']['value']}" if e["segment"] else ""
+        lines.append(f"  {e['name']}{where} {e['date']}: {_number(before['share'], '{:.1%}')} → "
+                     f"{_number(after['share'], '{:.1%}')}（p={_number(e['share_p_value'], '{:.2g}')}，"
+                     f"{verdicts.get(e['verdict'], e['verdict'])}），负面 "
+                     f"{_number(before['negative_share'], '{:.1%}')} → {_number(after['negative_share'], '{:.1%}')}")
+    return lines
 
 
 def _words(topic, count=8):
@@ -259,6 +276,8 @@ def _render_rich(result, console, full=False):
                                "-" if k["penalty"] is None else f"{k['penalty']:+.2f}",
                                "-" if k["reward"] is None else f"{k['reward']:+.2f}", k["n_neg"], k["n_pos"])
                               for k in result.kano], SCREEN_ROWS["kano"], full=full))
+    for line in effect_lines(result):
+        console.print(_escape(line))
 
     if result.topics:
         console.print(_table("主题", [("#", right), ("主题", left), ("条数", right), ("负面", right),

@@ -1,0 +1,224 @@
+"""The ``textmine`` group, the options every command shares, and the CLI's error contract.
+
+Exit codes: 0 success; 1 bad data (library errors, textmine.errors, one line on
+stderr); 2 bad usage or option value (Click's own checks and the library's
+OptionError, also one line); 3 an alert fired under ``analyze --fail-on-alert``;
+130 interrupted (no partial file is left). A closed stdout (``| head``) ends
+the run quietly with 0. An unexpected error shows a traceback only with ``--debug``.
+"""
+
+import sys
+import traceback
+
+import click
+
+from textmine import __version__
+from textmine.errors import ConfigError, OptionError, Terminated, TextmineError
+
+EXIT_USAGE = 2
+EXIT_ALERT = 3
+EXIT_INTERRUPTED = 130
+# textmine.topics.engines.ENGINES, written out: importing it would load numpy on every start.
+TOPIC_ENGINES = ("nmf", "lda")
+# Options of annotate, analyze and topics alike (each use makes an option of its own).
+seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Seed for repeatable topics.")
+topic_engine_option = click.option("--topic-engine", type=click.Choice(TOPIC_ENGINES), default="nmf",
+                                   show_default=True,
+                                   help="Topic model: nmf (best on short comments) or lda (gensim).")
+
+
+class BadOptionValue(click.ClickException):
+    """A bad option value found by the library: one line, like any error, and exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+class TextmineGroup(click.Group):
+    """Turns the library's exceptions into the CLI's error contract."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OptionError as exc:
+            raise BadOptionValue(str(exc)) from exc
+        except TextmineError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except BrokenPipeError:
+            # The reader of our stdout went away (| head): it has what it wanted, so stop
+            # quietly and successfully, like other tools.
+            _silence_stdout()
+            ctx.exit(0)
+        except KeyboardInterrupt:
+            click.echo("textmine: interrupted; no output file was written", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except Terminated as exc:
+            click.echo(f"textmine: terminated (signal {exc.signal_number}); no output file was written", err=True)
+            ctx.exit(128 + exc.signal_number)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if (ctx.obj or {}).get("debug"):
+                traceback.print_exc()
+            raise click.ClickException(
+                f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+            ) from exc
+
+
+class TopicsType(click.ParamType):
+    """``--topics``: auto, off or a number from 1 to 50 (a usage error otherwise)."""
+
+    name = "auto|off|N"
+
+    def convert(self, value, param, ctx):
+        from textmine.pipeline.runner import parse_topics_option
+
+        try:
+            parse_topics_option(value)
+        except ConfigError as exc:
+            self.fail(str(exc).replace("--topics must be ", "must be "), param, ctx)
+        return str(value).strip().lower()
+
+
+def _silence_stdout():
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # stdout is not a real file (tests)
+
+
+@click.group(cls=TextmineGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="textmine")
+@click.option("--debug", is_flag=True, help="Show a traceback on unexpected errors.")
+@click.pass_context
+def cli(ctx, debug):
+    """textmine: turn Chinese telecom customer feedback into answers.
+
+    \b
+    Example:
+        textmine annotate survey.csv -o annotated.csv
+    """
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+def load_config(ctx, param, path):
+    """``--config``: the file's settings become the command's defaults (eager: read before the others)."""
+    if path is None:
+        return None
+    from textmine.io.config import config_defaults
+
+    others = ctx.parent.command.commands.values() if ctx.parent is not None else ()
+    defaults = config_defaults(path, ctx.info_name, _typed_names(ctx.command), elsewhere={
+        name for other in others if other is not ctx.command for name in _typed_names(other)})
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    return path
+
+
+def _typed_names(command):
+    """{name as typed, dashes as underscores: (parameter name, repeatable)} of a command's options."""
+    from textmine.io.config import option_key
+
+    names = {}
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name and param.name != "config":
+            for spelling in [param.name, *(opt for opt in param.opts if opt.startswith("--"))]:
+                names[option_key(spelling)] = (param.name, param.multiple)
+    return names
+
+
+def check_jobs(ctx, param, jobs):
+    """A usage error for more worker processes than the machine can use (4 per core)."""
+    from textmine.cores import max_jobs
+
+    if jobs is not None and jobs > max_jobs():
+        raise click.BadParameter(f"{jobs} is more than {max_jobs()}, 4 worker processes per core", ctx, param)
+    return jobs
+
+
+def input_options(command, inputs_required=True):
+    """Options shared by every command that reads feedback."""
+    options = [
+        click.argument("inputs", nargs=-1, required=inputs_required,
+                       type=click.Path(exists=True, dir_okay=False, allow_dash=True)),
+        click.option("--config", type=click.Path(exists=True, dir_okay=False), callback=load_config,
+                     is_eager=True, expose_value=False,
+                     help="TOML file with defaults for the options, named as typed (see the README)."),
+        click.option("--text-column", "-c", help="Column holding the comments (name or 1-based number)."),
+        click.option("--encoding", help="Input encoding (default: detected)."),
+        click.option("--sheet", help="Worksheet of an .xlsx input (name or 1-based number)."),
+        click.option("--input-format", type=click.Choice(["csv", "tsv", "xlsx", "jsonl", "parquet"]),
+                     help="Input format (default: from the suffix or the content)."),
+        click.option("--dict", "user_dicts", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                     help="Extra jieba user dictionary (word freq tag), repeatable."),
+        click.option("--stopwords", "stopword_files", multiple=True,
+                     type=click.Path(exists=True, dir_okay=False), help="Extra stopword file, repeatable."),
+        click.option("--synonyms", "synonym_files", multiple=True,
+                     type=click.Path(exists=True, dir_okay=False), help="Extra synonym file, repeatable."),
+        click.option("--taxonomy", "taxonomy_file", type=click.Path(exists=True, dir_okay=False),
+                     help="Taxonomy file replacing the packaged one."),
+        click.option("--sentiment-engine", type=click.Choice(["textmine", "snownlp"]), default="textmine",
+                     show_default=True, help="snownlp keeps the old baseline for comparison."),
+        click.option("--no-mask", is_flag=True, help="Keep phone, ID, card numbers and e-mails unmasked."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), callback=check_jobs,
+                     help="Worker processes (default: all cores; at most 4 per core)."),
+        click.option("--scheduler", envvar="TEXTMINE_SCHEDULER", metavar="ADDRESS",
+                     help="Run on the workers of this Dask scheduler (tcp://host:8786) instead of local "
+                          "processes; default: $TEXTMINE_SCHEDULER."),
+        click.option("--quiet", "-q", is_flag=True,
+                     help="Nothing on stdout but what an option sends there (-o -, --json -); "
+                          "no progress or row counts on stderr unless rows were skipped."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def make_options(kwargs):
+    """Split the shared options into the library's option objects."""
+    from textmine.pipeline import LanguageOptions, ReadOptions
+
+    read_options = ReadOptions(
+        text_column=kwargs.pop("text_column"), encoding=kwargs.pop("encoding"),
+        sheet=kwargs.pop("sheet"), input_format=kwargs.pop("input_format"),
+    )
+    language = LanguageOptions(
+        user_dicts=tuple(kwargs.pop("user_dicts")), stopword_files=tuple(kwargs.pop("stopword_files")),
+        synonym_files=tuple(kwargs.pop("synonym_files")), taxonomy_file=kwargs.pop("taxonomy_file"),
+        sentiment_engine=kwargs.pop("sentiment_engine"), mask=not kwargs.pop("no_mask"),
+        tokens=kwargs.pop("tokens", False),
+    )
+    return read_options, language
+
+
+def check_stdin_once(inputs):
+    if list(inputs).count("-") > 1:
+        raise click.UsageError("'-' (stdin) can be given only once")
+
+
+def resolve_jobs(jobs):
+    from textmine.cores import default_jobs
+
+    return jobs or default_jobs()
+
+
+def _raise_terminated(signal_number, _frame):
+    raise Terminated(signal_number)
+
+
+def main():
+    """Console-script entry point.
+
+    SIGTERM (timeout, cron, systemd, docker stop) is turned into an exception
+    that unwinds like Ctrl-C: temporary files are removed, one line is printed
+    and the exit status is 143.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        cli(prog_name="textmine")
+    except Terminated as exc:  # before a command started (while the options were parsed)
+        click.echo("textmine: terminated", err=True)
+        sys.exit(128 + exc.signal_number)
