@@ -24,6 +24,7 @@ from itertools import repeat
 import numpy as np
 
 from textmine.errors import ConfigError
+from textmine.key_table import KeyTable
 from textmine.memo import BoundedMemo
 from textmine.resources import model_file
 from textmine.sentiment.rules import (apply_rules, is_sarcastic, length_bucket, lexicon, lexicon_hits,
@@ -33,17 +34,15 @@ WEIGHTS_FILE = "sentiment.npz"
 VOCAB_FILE = "sentiment.json"
 CLAUSE_CACHE_SIZE = 50_000  # clauses whose rows the model remembers before the memo empties
 _LONGEST_BUCKET = 33  # length_bucket is the same for every length from here on
-_EMPTY_KEY = 2**64 - 1  # an empty slot of the bigram hash table
 
 
 class _BigramRows:
-    """Char bigram features -> weight rows as an open-addressing hash table in numpy.
+    """Char bigram features -> weight rows, a whole batch of bigrams at a time.
 
     A bigram with its marks is the integer key (variant, left char, right char),
     variant = 2 * conceded ('~') + negated ('!'), so a whole batch of bigrams is
-    looked up in a few vectorised probes instead of one dictionary lookup each.
-    The table is kept about a tenth full, so nearly every key is settled by the
-    first probe (linear probing).
+    looked up in a few vectorised probes of a ``KeyTable`` instead of one
+    dictionary lookup each.
     """
 
     def __init__(self, index):
@@ -59,58 +58,17 @@ class _BigramRows:
                 continue
             keys.append(self.key(variant, ord(rest[0]), ord(rest[1])))
             rows.append(row)
-        self.bits = len(keys).bit_length() + 3
-        self.mask = (1 << self.bits) - 1
-        self.keys = np.full(1 << self.bits, _EMPTY_KEY, dtype=np.uint64)
-        self.rows = np.zeros(1 << self.bits, dtype=np.int32)
-        self._insert(np.array(keys, dtype=np.uint64), np.array(rows, dtype=np.int32))
-
-    def _insert(self, keys, rows):
-        """Linear probing, all keys at once: in each round, every key whose slot is
-        free and that is the first to want it takes it; the others try the next slot.
-
-        A key only passes slots that are taken, so ``lookup`` finds it.
-        """
-        slots = self._slots(keys)
-        pending = np.arange(len(keys))
-        empty = np.uint64(_EMPTY_KEY)
-        while len(pending):
-            wanted = slots[pending]
-            order = np.argsort(wanted, kind="stable")
-            first = np.ones(len(order), dtype=bool)
-            first[1:] = wanted[order][1:] != wanted[order][:-1]
-            winners = np.zeros(len(pending), dtype=bool)
-            winners[order[first]] = True
-            winners &= self.keys[wanted] == empty
-            placed = pending[winners]
-            self.keys[slots[placed]] = keys[placed]
-            self.rows[slots[placed]] = rows[placed]
-            pending = pending[~winners]
-            slots[pending] = (slots[pending] + 1) & self.mask
+        self.table = KeyTable(np.array(keys, dtype=np.uint64), np.array(rows, dtype=np.int32),
+                              missing=0, dtype=np.int32)
 
     @staticmethod
     def key(variant, left, right):
-        """Code points take 21 bits each; keys stay far below _EMPTY_KEY."""
+        """Code points take 21 bits each; keys stay far below the table's empty key."""
         return (variant << 42) | (left << 21) | right
-
-    def _slots(self, keys):
-        with np.errstate(over="ignore"):
-            return ((keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - self.bits)).astype(np.intp)
 
     def lookup(self, keys):
         """Row of each key (uint64 array); 0 for bigrams the model does not know."""
-        rows = np.zeros(len(keys), dtype=np.int32)
-        slots = self._slots(keys)
-        pending = np.arange(len(keys))
-        empty = np.uint64(_EMPTY_KEY)
-        while len(pending):
-            found = self.keys[slots]
-            hit = found == keys
-            rows[pending[hit]] = self.rows[slots[hit]]
-            more = ~hit & (found != empty)
-            pending, keys = pending[more], keys[more]
-            slots = (slots[more] + 1) & self.mask
-        return rows
+        return self.table.lookup(keys)
 
 
 class _FeatureTable:
