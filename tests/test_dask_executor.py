@@ -5,6 +5,7 @@ The cluster tests start one LocalCluster of two one-thread worker processes on
 """
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -168,6 +169,28 @@ def test_topics_on_the_cluster_fit_the_search_on_the_workers(scheduler, watcher,
     assert remote.read_bytes() == local.read_bytes()
     fits = [task for task in stream.data if task["key"].startswith("textmine-map-")]
     assert len(fits) >= 9  # k = 4..12 for the topics, and the new pain points' search
+
+
+@pytest.mark.cluster
+def test_ingest_and_reannotate_on_the_cluster_store_what_a_local_run_stores(scheduler, watcher, tmp_path):
+    local, remote = tmp_path / "local.sqlite", tmp_path / "cluster.sqlite"
+    assert run_cli(["ingest", SURVEY, "--store", str(local), "-j", "1", "-q"]).exit_code == 0
+    with get_task_stream(client=watcher) as stream:
+        result = run_cli(["ingest", SURVEY, "--store", str(remote), "-q", "--scheduler", scheduler])
+        assert result.exit_code == 0, result.output
+        again = run_cli(["reannotate", "--store", str(remote), "--json", str(tmp_path / "counts.json"), "-q",
+                         "--scheduler", scheduler])
+    assert again.exit_code == 0, again.output
+    counts = json.loads((tmp_path / "counts.json").read_text(encoding="utf-8"))
+    assert counts["texts"] > 1000 and counts["texts_changed"] == 0 and counts["duplicates_changed"] == 0
+    assert len([task for task in stream.data if task["key"].startswith("textmine-analyse-")]) >= 2
+    summaries = [run_cli(["analyze", "--store", str(store), "--topics", "off", "--json", "-", "-q", "-j", "1"])
+                 for store in (local, remote)]
+    assert summaries[0].exit_code == 0 and summaries[0].stdout
+    reports = [json.loads(summary.stdout) for summary in summaries]
+    for report in reports:
+        del report["store"]  # names the store's file and the batch's times
+    assert reports[0] == reports[1]
 
 
 @pytest.mark.cluster

@@ -137,59 +137,83 @@ def check_jobs(ctx, param, jobs):
     return jobs
 
 
-def input_options(command, inputs_required=True):
-    """Options shared by every command that reads feedback."""
-    options = [
-        click.argument("inputs", nargs=-1, required=inputs_required,
-                       type=click.Path(exists=True, dir_okay=False, allow_dash=True)),
-        click.option("--config", type=click.Path(exists=True, dir_okay=False), callback=load_config,
-                     is_eager=True, expose_value=False,
-                     help="TOML file with defaults for the options, named as typed (see the README)."),
-        click.option("--text-column", "-c", help="Column holding the comments (name or 1-based number)."),
-        click.option("--encoding", help="Input encoding (default: detected)."),
-        click.option("--sheet", help="Worksheet of an .xlsx input (name or 1-based number)."),
-        click.option("--input-format", type=click.Choice(["csv", "tsv", "xlsx", "jsonl", "parquet"]),
-                     help="Input format (default: from the suffix or the content)."),
-        click.option("--dict", "user_dicts", multiple=True, type=click.Path(exists=True, dir_okay=False),
-                     help="Extra jieba user dictionary (word freq tag), repeatable."),
-        click.option("--stopwords", "stopword_files", multiple=True,
-                     type=click.Path(exists=True, dir_okay=False), help="Extra stopword file, repeatable."),
-        click.option("--synonyms", "synonym_files", multiple=True,
-                     type=click.Path(exists=True, dir_okay=False), help="Extra synonym file, repeatable."),
-        click.option("--taxonomy", "taxonomy_file", type=click.Path(exists=True, dir_okay=False),
-                     help="Taxonomy file replacing the packaged one."),
-        click.option("--sentiment-engine", type=click.Choice(["textmine", "snownlp"]), default="textmine",
-                     show_default=True, help="snownlp keeps the old baseline for comparison."),
-        click.option("--no-mask", is_flag=True, help="Keep phone, ID, card numbers and e-mails unmasked."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), callback=check_jobs,
-                     help="Worker processes (default: all cores; at most 4 per core)."),
-        click.option("--scheduler", envvar="TEXTMINE_SCHEDULER", metavar="ADDRESS",
-                     help="Run on the workers of this Dask scheduler (tcp://host:8786) instead of local "
-                          "processes; default: $TEXTMINE_SCHEDULER."),
-        click.option("--quiet", "-q", is_flag=True,
-                     help="Nothing on stdout but what an option sends there (-o -, --json -); "
-                          "no progress or row counts on stderr unless rows were skipped."),
-    ]
+# The options that decide annotations (dictionaries, taxonomy, sentiment engine), and how a
+# run goes (processes, cluster, quiet): every command that annotates takes them.
+LANGUAGE_OPTIONS = [
+    click.option("--dict", "user_dicts", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                 help="Extra jieba user dictionary (word freq tag), repeatable."),
+    click.option("--stopwords", "stopword_files", multiple=True,
+                 type=click.Path(exists=True, dir_okay=False), help="Extra stopword file, repeatable."),
+    click.option("--synonyms", "synonym_files", multiple=True,
+                 type=click.Path(exists=True, dir_okay=False), help="Extra synonym file, repeatable."),
+    click.option("--taxonomy", "taxonomy_file", type=click.Path(exists=True, dir_okay=False),
+                 help="Taxonomy file replacing the packaged one."),
+    click.option("--sentiment-engine", type=click.Choice(["textmine", "snownlp"]), default="textmine",
+                 show_default=True, help="snownlp keeps the old baseline for comparison."),
+]
+RUN_OPTIONS = [
+    click.option("--jobs", "-j", type=click.IntRange(min=1), callback=check_jobs,
+                 help="Worker processes (default: all cores; at most 4 per core)."),
+    click.option("--scheduler", envvar="TEXTMINE_SCHEDULER", metavar="ADDRESS",
+                 help="Run on the workers of this Dask scheduler (tcp://host:8786) instead of local "
+                      "processes; default: $TEXTMINE_SCHEDULER."),
+    click.option("--quiet", "-q", is_flag=True,
+                 help="Nothing on stdout but what an option sends there (-o -, --json -); "
+                      "no progress or row counts on stderr unless rows were skipped."),
+]
+CONFIG_OPTION = click.option("--config", type=click.Path(exists=True, dir_okay=False), callback=load_config,
+                             is_eager=True, expose_value=False,
+                             help="TOML file with defaults for the options, named as typed (see the README).")
+
+
+def _with_options(command, options):
     for option in reversed(options):
         command = option(command)
     return command
 
 
+def input_options(command, inputs_required=True):
+    """Options shared by every command that reads feedback."""
+    return _with_options(command, [
+        click.argument("inputs", nargs=-1, required=inputs_required,
+                       type=click.Path(exists=True, dir_okay=False, allow_dash=True)),
+        CONFIG_OPTION,
+        click.option("--text-column", "-c", help="Column holding the comments (name or 1-based number)."),
+        click.option("--encoding", help="Input encoding (default: detected)."),
+        click.option("--sheet", help="Worksheet of an .xlsx input (name or 1-based number)."),
+        click.option("--input-format", type=click.Choice(["csv", "tsv", "xlsx", "jsonl", "parquet"]),
+                     help="Input format (default: from the suffix or the content)."),
+        *LANGUAGE_OPTIONS,
+        click.option("--no-mask", is_flag=True, help="Keep phone, ID, card numbers and e-mails unmasked."),
+        *RUN_OPTIONS,
+    ])
+
+
+def language_options(command):
+    """The options of a command that annotates but reads no input (``reannotate``)."""
+    return _with_options(command, [CONFIG_OPTION, *LANGUAGE_OPTIONS, *RUN_OPTIONS])
+
+
 def make_options(kwargs):
     """Split the shared options into the library's option objects."""
-    from textmine.pipeline import LanguageOptions, ReadOptions
+    from textmine.pipeline import ReadOptions
 
     read_options = ReadOptions(
         text_column=kwargs.pop("text_column"), encoding=kwargs.pop("encoding"),
         sheet=kwargs.pop("sheet"), input_format=kwargs.pop("input_format"),
     )
-    language = LanguageOptions(
+    return read_options, language_from(kwargs, mask=not kwargs.pop("no_mask"))
+
+
+def language_from(kwargs, *, mask=True):
+    """The LanguageOptions of the options in ``LANGUAGE_OPTIONS`` (taken out of ``kwargs``)."""
+    from textmine.pipeline import LanguageOptions
+
+    return LanguageOptions(
         user_dicts=tuple(kwargs.pop("user_dicts")), stopword_files=tuple(kwargs.pop("stopword_files")),
         synonym_files=tuple(kwargs.pop("synonym_files")), taxonomy_file=kwargs.pop("taxonomy_file"),
-        sentiment_engine=kwargs.pop("sentiment_engine"), mask=not kwargs.pop("no_mask"),
-        tokens=kwargs.pop("tokens", False),
+        sentiment_engine=kwargs.pop("sentiment_engine"), mask=mask, tokens=kwargs.pop("tokens", False),
     )
-    return read_options, language
 
 
 def check_stdin_once(inputs):

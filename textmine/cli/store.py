@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from textmine.cli._group import check_jobs, check_stdin_once, cli, input_options, make_options, resolve_jobs
+from textmine.cli._group import (
+    check_stdin_once, cli, input_options, language_from, language_options, make_options, resolve_jobs)
 from textmine.io.outputs import OutputPath, check_outputs, dated_path
 from textmine.report.progress import Progress, report_ingest
 
@@ -16,28 +17,6 @@ from textmine.report.progress import Progress, report_ingest
 def _store_option(required):
     return click.option("--store", required=required, metavar="PATH|URL",
                         help="The store: a SQLite file (made on first use) or postgresql://user@host/db.")
-
-
-def _language_options(command):
-    """The options that decide annotations, for ``reannotate`` (which reads no input)."""
-    options = [
-        click.option("--dict", "user_dicts", multiple=True, type=click.Path(exists=True, dir_okay=False),
-                     help="Extra jieba user dictionary (word freq tag), repeatable."),
-        click.option("--stopwords", "stopword_files", multiple=True,
-                     type=click.Path(exists=True, dir_okay=False), help="Extra stopword file, repeatable."),
-        click.option("--synonyms", "synonym_files", multiple=True,
-                     type=click.Path(exists=True, dir_okay=False), help="Extra synonym file, repeatable."),
-        click.option("--taxonomy", "taxonomy_file", type=click.Path(exists=True, dir_okay=False),
-                     help="Taxonomy file replacing the packaged one."),
-        click.option("--sentiment-engine", type=click.Choice(["textmine", "snownlp"]), default="textmine",
-                     show_default=True, help="snownlp keeps the old baseline for comparison."),
-        click.option("--jobs", "-j", type=click.IntRange(min=1), callback=check_jobs,
-                     help="Worker processes (default: all cores; at most 4 per core)."),
-        click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary line."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
 
 
 def _ingest(inputs, store, kwargs, jobs, quiet, *, id_column, segment_columns=(), date_column=None,
@@ -94,7 +73,7 @@ def ingest(inputs, store, id_column, segment_columns, date_column, score_column,
 
 @cli.command()
 @_store_option(required=True)
-@_language_options
+@language_options
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the counts and the new version as JSON here (- for stdout).")
 def reannotate(store, json_path, jobs, quiet, **kwargs):
@@ -109,17 +88,14 @@ def reannotate(store, json_path, jobs, quiet, **kwargs):
         textmine reannotate --store history.sqlite --dict our_words.txt
     """
     from textmine.io.write import write_json_summary
-    from textmine.pipeline import LanguageOptions
     from textmine.pipeline.ingest import reannotate_store
 
     json_path = dated_path(json_path)
     check_outputs([], [OutputPath("--json", json_path, "json")])
-    language = LanguageOptions(
-        user_dicts=tuple(kwargs.pop("user_dicts")), stopword_files=tuple(kwargs.pop("stopword_files")),
-        synonym_files=tuple(kwargs.pop("synonym_files")), taxonomy_file=kwargs.pop("taxonomy_file"),
-        sentiment_engine=kwargs.pop("sentiment_engine"))
+    language = language_from(kwargs)
     with Progress(quiet) as progress:
-        counts, version = reannotate_store(store, language, jobs=resolve_jobs(jobs), progress=progress)
+        counts, version = reannotate_store(store, language, jobs=resolve_jobs(jobs), scheduler=kwargs["scheduler"],
+                                           progress=progress)
     if not quiet:
         click.echo(f"textmine: re-annotated {counts['texts']:,} stored texts: {counts['texts_changed']:,} "
                    f"changed, {counts['duplicates_changed']:,} duplicate marks changed; version "

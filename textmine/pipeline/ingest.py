@@ -17,7 +17,7 @@ from textmine.pipeline._columns import resolve_columns
 from textmine.pipeline.annotation_version import annotation_version
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.painpoints.taxonomy import Taxonomy
-from textmine.pipeline.executors import LocalExecutor, open_executor
+from textmine.pipeline.executors import open_executor
 from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources
 from textmine.store import BatchInfo, open_store
 
@@ -93,7 +93,7 @@ def ingest_files(paths, store, options=IngestOptions(), *, read_options=ReadOpti
     return IngestResult(accounting, stored, store.name, version)
 
 
-def reannotate_store(store, language=LanguageOptions(), *, jobs=1, progress=None):
+def reannotate_store(store, language=LanguageOptions(), *, jobs=1, scheduler=None, progress=None):
     """Recompute every annotation of ``store`` with this textmine's models and ``language``'s dictionaries.
 
     Returns the store's counts (texts, texts_changed, duplicates_changed,
@@ -104,7 +104,7 @@ def reannotate_store(store, language=LanguageOptions(), *, jobs=1, progress=None
     own = not hasattr(store, "reannotate")
     store = open_store(store, create=False) if own else store
     try:
-        with LocalExecutor(language, jobs) as executor:
+        with open_executor(language, jobs=jobs, scheduler=scheduler) as executor:
             def analyse_chunks(chunks):
                 pending = deque()
                 for ids, texts in chunks:
