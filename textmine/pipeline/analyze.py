@@ -160,7 +160,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
             segment_columns=detected["segments"], date_column=detected["date"],
             score_column=detected["score"], score_scale=detected["scale"],
             taxonomy=taxonomy, include_duplicates=options.include_duplicates, period=options.period,
-            bands=bands)
+            bands=bands, seed=options.seed)
     accounting = RunResult()
     sample = TopicSample(seed=options.seed)
     spool = CommentSpool()
