@@ -65,7 +65,7 @@ class KanoModel:
 
     def _add_batch(self):
         """Add the waiting comments to the running sums at once (a fancy-indexed update a comment
-        cost some 17 us: 17 s on 1,000,000 comments).
+        cost 8 to 17 us, some 10 s on 1,000,000 comments).
 
         Integer dummies and ``bincount`` on purpose: a float matrix product goes to BLAS, whose
         threads, on a machine whose cores the workers keep busy, made it slower than the loop.
