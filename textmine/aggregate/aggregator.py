@@ -3,8 +3,9 @@
 Pain points and their share, the short board of each customer segment, the
 trend per month and ISO week, alerts on a rising issue, the pain points that
 drag the score down most (drivers), keywords and the worst verbatims. Rows
-stream through an Aggregator that keeps counts and sums, never the rows, so
-memory does not grow with the input.
+stream through an Aggregator that keeps counts and sums and a seeded sample of
+at most 50,000 comments (word pairs and root causes are counted on it,
+``sample``), never all the rows, so memory does not grow with the input.
 
     >>> agg = Aggregator(segment_columns=["地区类型"]).add_many(rows)
     >>> summary = to_json_summary(agg.result(rows_read=2000))
@@ -18,13 +19,13 @@ drivers (Fisher with Benjamini-Hochberg over the run, Poisson, score impact) in
 import heapq
 import math
 from collections import Counter, defaultdict
-from itertools import combinations
 
 from textmine.aggregate.stats import (
     _pvalue, _ratio, _round, benjamini_hochberg, rising_alerts, score_drivers, segment_tests, short_board)
 from textmine.aggregate.result import AnalysisResult
 from textmine.aggregate.insights import GroupInsights
 from textmine.aggregate.root_causes import reason_examples
+from textmine.aggregate.sample import SAMPLE_SIZE, CommentSample, word_pairs
 from textmine.memo import BoundedMemo
 from textmine.io.columns import auto_period, number_or_none, parse_date, period_bounds, period_end, period_of
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
@@ -83,8 +84,8 @@ class Aggregator:
     def __init__(self, *, segment_columns=(), date_column=None, score_column=None, score_scale=None,
                  taxonomy=None, verbatims_per_category=20,
                  min_support=5, alpha=0.05, alert_p=0.01, alert_min_count=5, alert_min_ratio=1.5,
-                 baseline=None, max_segment_values=100, max_word_pairs=50_000,
-                 include_duplicates=False, period="auto", bands=None):
+                 baseline=None, max_segment_values=100, sample_size=SAMPLE_SIZE,
+                 include_duplicates=False, period="auto", bands=None, seed=0):
         self.segment_columns = list(segment_columns)
         self.date_column, self.score_column = date_column, score_column
         self.score_scale = score_scale
@@ -93,7 +94,7 @@ class Aggregator:
         self.min_support, self.alpha = min_support, alpha
         self.alert_p, self.alert_min_count, self.alert_min_ratio = alert_p, alert_min_count, alert_min_ratio
         self.baseline = {"month": 6, "week": 8, **(baseline or {})}  # periods before the last one
-        self.max_segment_values, self.max_word_pairs = max_segment_values, max_word_pairs
+        self.max_segment_values = max_segment_values
         self.include_duplicates = include_duplicates
         if period not in PERIOD_CHOICES:
             raise ValueError(f"period must be one of {', '.join(PERIOD_CHOICES)}, not {period!r}")
@@ -112,7 +113,8 @@ class Aggregator:
         self.insights = GroupInsights(self.segment_columns, [code for code in self.taxonomy.codes if code != OTHER])
         self.segments = {column: defaultdict(_Stats) for column in self.segment_columns}
         self.periods = {by: defaultdict(_Stats) for by in PERIODS}
-        self.words, self.neg_words, self.pairs = Counter(), Counter(), Counter()
+        self.words, self.neg_words = Counter(), Counter()
+        self.sample = CommentSample(sample_size, seed)  # word pairs and root causes are counted on it
         self._verbatims = defaultdict(list)  # code -> heap of (-sentiment_score, -seq, item)
         self._periods = BoundedMemo(PERIOD_MEMO_SIZE, _periods_of_cell)  # date cell -> periods or None
         self._seq = 0
@@ -153,7 +155,9 @@ class Aggregator:
                 value = OVERFLOW_VALUE
             groups[value].add(codes, negative, score)
             groups_of[column] = value
-        self.insights.add(groups_of, codes, annotation, score, comment.text)
+        self.insights.add(annotation, score)
+        self.sample.offer(lambda: (annotation.content_words or (), label, codes,
+                                   [groups_of[column] for column in self.segment_columns], comment.text))
         dated = self._periods_of(row.get(self.date_column)) if self.date_column else None
         if dated is None:
             self.undated += 1
@@ -184,18 +188,9 @@ class Aggregator:
     def _add_tokens(self, tokens, negative):
         if not tokens:
             return
-        words = list(tokens)
-        self.words.update(words)
+        self.words.update(tokens)
         if negative:
-            self.neg_words.update(words)
-        unique = sorted(set(words))[:30]  # bounds the pairs a long comment adds
-        self.pairs.update(combinations(unique, 2))
-        if len(self.pairs) > self.max_word_pairs:
-            # Keep at most the frequent half: pair counts become approximate, memory stays
-            # bounded. A cut-off count, not a heap: this runs every few thousand rows.
-            counts = sorted(self.pairs.values(), reverse=True)
-            cut = counts[self.max_word_pairs // 2]
-            self.pairs = Counter({pair: n for pair, n in self.pairs.items() if n > cut})
+            self.neg_words.update(tokens)
 
     def _add_verbatim(self, codes, comment, label, sent, score):
         text = str(comment.text or "").strip()
@@ -225,6 +220,7 @@ class Aggregator:
                 "analyzed": analysed, "skipped": sum(skipped.values()), "skipped_by_reason": skipped,
                 "excluded": sum(self.excluded.values()), "excluded_by_reason": dict(self.excluded)}
         sentiment = {label: self.sentiment.get(label, 0) for label in ("pos", "neu", "neg")}
+        self.insights.count_terms(self.sample)
         segments, fdr = self._segment_tables()
         granularity = auto_period(self.first_day, self.last_day) if self.period == "auto" else self.period
         period = {"granularity": granularity, "requested": self.period,
@@ -236,7 +232,7 @@ class Aggregator:
             trends=self._trends(), alerts=self._alerts(), drivers=self._drivers(),
             keywords=[{"word": w, "count": n, "negative": self.neg_words.get(w, 0)}
                       for w, n in self.words.most_common(50)],
-            word_pairs=[{"words": list(pair), "count": n} for pair, n in self.pairs.most_common(30) if n > 1],
+            word_pairs=[{"words": list(pair), "count": n} for pair, n in word_pairs(self.sample)],
             verbatims={code: [item for _, _, item in sorted(heap, reverse=True)]
                        for code, heap in sorted(self._verbatims.items(), key=lambda kv: self._order(kv[0]))},
             topics=self._topics(topics), category_names=self.taxonomy.names,

@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 MIN_MENTIONS = 10  # positive and negative mentions a category needs before its class is read
+KANO_BATCH = 4096  # comments added to the running sums together
 T_CRITICAL = 1.96  # two-sided 5 %: a coefficient is significant beyond this many standard errors
 CLASSES = ("must-be", "one-dimensional", "attractive", "indifferent", "insufficient")
 
@@ -44,24 +45,46 @@ class KanoModel:
         self.n = 0
         self.n_pos = np.zeros(len(self.codes), dtype=np.int64)
         self.n_neg = np.zeros(len(self.codes), dtype=np.int64)
+        # Comments waiting to be added (``_add_batch``): the dummies set to 1, as (row, column), and the scores.
+        self._rows, self._columns, self._scores = [], [], []
 
     def add(self, aspects, score):
         """Count one scored comment; ``aspects``: {code: "pos" | "neu" | "neg"}."""
-        columns = [0]
+        row = len(self._scores)
+        self._rows.append(row)
+        self._columns.append(0)
         for code, aspect in aspects.items():
             index = self._column.get(code)
             if index is None or aspect == "neu":
                 continue
-            if aspect == "pos":
-                columns.append(1 + 2 * index)
-                self.n_pos[index] += 1
-            else:
-                columns.append(2 + 2 * index)
-                self.n_neg[index] += 1
-        self.xtx[np.ix_(columns, columns)] += 1.0
-        self.xty[columns] += score
-        self.yty += score * score
-        self.n += 1
+            self._rows.append(row)
+            self._columns.append(1 + 2 * index if aspect == "pos" else 2 + 2 * index)
+        self._scores.append(score)
+        if len(self._scores) >= KANO_BATCH:
+            self._add_batch()
+
+    def _add_batch(self):
+        """Add the waiting comments to the running sums at once (a fancy-indexed update a comment
+        cost 8 to 17 us, some 10 s on 1,000,000 comments).
+
+        Integer dummies and ``bincount`` on purpose: a float matrix product goes to BLAS, whose
+        threads, on a machine whose cores the workers keep busy, made it slower than the loop.
+        """
+        if not self._scores:
+            return
+        rows = np.array(self._rows, dtype=np.intp)
+        columns = np.array(self._columns, dtype=np.intp)
+        scores = np.array(self._scores, dtype=float)
+        dummies = np.zeros((len(scores), len(self.xty)), dtype=np.int64)
+        dummies[rows, columns] = 1
+        self.xtx += dummies.T @ dummies
+        self.xty += np.bincount(columns, weights=scores[rows], minlength=len(self.xty))
+        self.yty += float(np.square(scores).sum())
+        self.n += len(scores)
+        mentions = dummies[:, 1:].sum(axis=0)
+        self.n_pos += mentions[0::2]
+        self.n_neg += mentions[1::2]
+        self._rows, self._columns, self._scores = [], [], []
 
     def result(self, names=None, *, scale_max=None):
         """One dict per category: class, penalty, reward (with 95 % intervals), n_pos, n_neg.
@@ -69,6 +92,7 @@ class KanoModel:
         Penalty and reward are in score points; ``scale_max`` (10 or 5) is only
         reported. Categories never mentioned are left out.
         """
+        self._add_batch()
         names = names or {}
         mentioned = [i for i in range(len(self.codes)) if self.n_pos[i] or self.n_neg[i]]
         if not mentioned or self.n <= 2 * len(mentioned) + 1:

@@ -26,6 +26,8 @@ does not top the list; z is a score comparable across terms.
 import math
 from collections import Counter
 
+import numpy as np
+
 PRIOR_TOTAL = 500.0  # A: how many term counts the prior weighs, spread by the category's own frequencies
 MIN_TERM_COUNT = 3  # a term the group used fewer times is not offered as a reason
 MIN_Z = 2.58  # one-sided 0.5 %: many terms are tried, so a term must stand out clearly
@@ -76,57 +78,70 @@ def comment_terms(words):
     return terms
 
 
-class TermCounts:
-    """Term counts per (segment column, value, category), bounded in memory.
+class GroupTerms:
+    """Term counts per (segment column, value, category), counted on a sample's comments.
 
-    Each cell keeps at most ``limit`` terms: past it, the rarest half goes
-    (counts of frequent terms stay exact, a rare term's count may restart).
-    The first ``examples`` masked comments that use each term are kept for the reasons.
+    ``items`` are ``(content words, sentiment, codes, group values, masked text)``
+    in input order (``textmine.aggregate.sample``), the group values in the
+    order of ``segment_columns``. Praise is left out: it says nothing about a
+    short board. The terms of the comments are one sparse matrix (comment x
+    term, 1 where the comment uses the term), so the counts of a group are one
+    sum over its rows, and the counts are exact on the comments given.
+    ``estimate`` turns a count over the items into one over every comment.
     """
 
-    def __init__(self, limit=2000, examples=2):
-        self.limit = limit
+    def __init__(self, items, segment_columns, *, estimate=None, examples=2):
+        self.segment_columns = list(segment_columns)
         self.examples_per_term = examples
-        self.counts = {}  # (column, value, code) -> Counter of terms
-        self.comments = Counter()  # (column, value, code) -> comments counted
-        self.examples = {}  # (column, value, code) -> {term: [masked texts]}
+        self.estimate = estimate or (lambda count: count)
+        self.items = [item for item in items if item[1] != "pos" and item[0]] if self.segment_columns else []
+        self.vocabulary = {}  # term -> its column in the matrix
+        self.matrix = self._term_matrix()
 
-    def add(self, column, value, codes, terms, text):
-        for code in codes:
-            key = (column, value, code)
-            counts = self.counts.get(key)
-            if counts is None:
-                counts = self.counts[key] = Counter()
-            counts.update(terms)
-            self.comments[key] += 1
-            examples = self.examples.setdefault(key, {})
-            if text:
-                for term in terms:
-                    kept = examples.setdefault(term, [])
-                    if len(kept) < self.examples_per_term:
-                        kept.append(text)
-            if len(counts) > self.limit:
-                kept_terms = dict(counts.most_common(self.limit // 2))
-                counts.clear()
-                counts.update(kept_terms)
-                self.examples[key] = {term: texts for term, texts in examples.items() if term in kept_terms}
+    def _term_matrix(self):
+        from scipy.sparse import csr_matrix
 
-    def reasons(self, column, value, code, *, top=8, examples=2):
+        columns, starts = [], [0]
+        for words, *_ in self.items:
+            columns += map(self._column, comment_terms(words))
+            starts.append(len(columns))
+        data = np.ones(len(columns), dtype=np.int32)
+        return csr_matrix((data, columns, starts), shape=(len(self.items), len(self.vocabulary)))
+
+    def _column(self, term):
+        return self.vocabulary.setdefault(term, len(self.vocabulary))
+
+    def _counts(self, rows):
+        """{term: comments among ``rows`` (item numbers) that use it}."""
+        if not rows:
+            return Counter()
+        totals = np.asarray(self.matrix[rows].sum(axis=0)).ravel()
+        terms = list(self.vocabulary)
+        return Counter({terms[column]: int(totals[column]) for column in np.flatnonzero(totals)})
+
+    def reasons(self, column, value, code, *, top=8):
         """The distinctive terms of (column, value) on ``code`` against the column's other values.
 
-        Each reason carries up to ``examples`` masked comments of the group that use the term.
+        Each reason carries up to ``examples`` masked comments of the group that use the term
+        (the first ones), and the term's count in the group.
         """
-        group = self.counts.get((column, value, code))
-        if not group:
+        if column not in self.segment_columns:
             return []
-        rest = Counter()
-        for (other_column, other_value, other_code), counts in self.counts.items():
-            if other_column == column and other_code == code and other_value != value:
-                rest.update(counts)
-        terms = distinctive_terms(group, rest, top=top)
-        kept = self.examples.get((column, value, code), {})
+        position = self.segment_columns.index(column)
+        group, rest = [], []
+        for row, (_, _, codes, groups, _) in enumerate(self.items):
+            if code in codes:
+                (group if groups[position] == value else rest).append(row)
+        counts = self._counts(group)
+        if not counts:
+            return []
+        terms = distinctive_terms(counts, self._counts(rest), top=top)
+        by_term = self.matrix[group].tocsc()
         for item in terms:
-            item["examples"] = kept.get(item["term"], [])[:examples]
+            users = by_term[:, self.vocabulary[item["term"]]].indices  # the group's rows using the term
+            texts = (self.items[group[row]][4] for row in np.sort(users))
+            item["examples"] = [text for text in texts if text][:self.examples_per_term]
+            item["count"] = self.estimate(item["count"])
         return terms
 
 

@@ -146,7 +146,7 @@ def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None,
             segment_columns=detected["segments"], date_column=detected["date"],
             score_column=detected["score"], score_scale=detected["scale"],
             taxonomy=taxonomy, include_duplicates=options.include_duplicates, period=options.period,
-            bands=bands)
+            bands=bands, seed=options.seed)
         if options.measures:
             tracker = EffectTracker([parse_measure(spec) for spec in options.measures],
                                     date_column=detected["date"])
