@@ -3,8 +3,9 @@
 Exit codes: 0 success; 1 bad data (library errors, textmine.errors, one line on
 stderr); 2 bad usage or option value (Click's own checks and the library's
 OptionError, also one line); 3 an alert fired under ``analyze --fail-on-alert``;
-130 interrupted (no partial file is left). A closed stdout (``| head``) ends
-the run quietly with 0. An unexpected error shows a traceback only with ``--debug``.
+130 interrupted, 143 terminated by SIGTERM (no partial file is left either
+way). A closed stdout (``| head``) ends the run quietly with 0. An unexpected
+error shows a traceback only with ``--debug``.
 """
 
 import sys
