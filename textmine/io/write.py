@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
 
-from textmine.errors import OutputError
+from textmine.errors import OutputError, note_where
 from textmine.io.outputs import is_special_file
 # What an xlsx cell can hold, shared with xlsx_stream; public here.
 from textmine.io._xlsx_values import (  # noqa: F401
@@ -110,6 +110,9 @@ def atomic_path(path):
             yield target
         except OSError as exc:
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        except Exception as exc:
+            note_where(exc, f"writing {path}")
+            raise
         return
     if target.is_dir():
         raise OutputError(f"{path}: is a folder")
@@ -131,6 +134,8 @@ def atomic_path(path):
         Path(temporary).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        if isinstance(exc, Exception):
+            note_where(exc, f"writing {path}")
         raise
 
 
@@ -339,6 +344,9 @@ def open_row_writer(path, columns, *, fmt=None, excel_escape=True, bom=None, std
                 yield writer
         except OSError as exc:
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        except Exception as exc:
+            note_where(exc, f"writing {path}")
+            raise
         return
     if Path(path).is_dir():
         raise OutputError(f"{path}: is a folder; give a file name")

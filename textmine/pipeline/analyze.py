@@ -17,13 +17,14 @@ from dataclasses import dataclass, field, replace
 from textmine.aggregate.aggregator import PERIOD_CHOICES, Aggregator
 from textmine.aggregate.effect import EffectTracker, parse_measure
 from textmine.aggregate.result import to_json_summary
-from textmine.errors import OptionError
+from textmine.errors import OptionError, note_where
 from textmine.io.cells import DetailRows, OutputColumns, ReadableCells
 from textmine.painpoints.taxonomy import Taxonomy
 from textmine.pipeline._columns import SAMPLE_ROWS, resolve_columns, value_bands
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.pipeline.executors import open_executor
-from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option
+from textmine.pipeline.runner import (
+    ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option, processing)
 from textmine.topics.model import DEFAULT_ENGINE
 
 
@@ -157,19 +158,23 @@ def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None,
     topics, new_topics, model = [], [], None
     excluded = Counter()  # comments the analyses leave out, by reason
     for comments in chunks:
-        accounting.count_comments(comments)
-        for comment in comments:
-            if aggregator is not None:
-                aggregator.add(comment)
-            reason = comment.annotation.flag or (
-                "duplicate" if comment.duplicate_of is not None and not options.include_duplicates else "")
-            if reason:
-                excluded[reason] += 1
-            else:
-                sample.offer(comment)
-                if tracker is not None:
-                    tracker.add(comment)
-            spool.write(comment, counted=not reason)
+        try:
+            accounting.count_comments(comments)
+            for comment in comments:
+                if aggregator is not None:
+                    aggregator.add(comment)
+                reason = comment.annotation.flag or (
+                    "duplicate" if comment.duplicate_of is not None and not options.include_duplicates else "")
+                if reason:
+                    excluded[reason] += 1
+                else:
+                    sample.offer(comment)
+                    if tracker is not None:
+                        tracker.add(comment)
+                spool.write(comment, counted=not reason)
+        except Exception as exc:  # a bug in a consumer: the CLI's one line names the file
+            note_where(exc, processing(comments))
+            raise
     accounting.rows_written = spool.count
     if sources is None:
         accounting.rows_read = spool.count
