@@ -130,6 +130,19 @@ class TermCounts:
         return terms
 
 
+    def common_examples(self, column, value, code, count=2):
+        """Up to ``count`` masked comments of (column, value) on ``code`` that use its commonest terms."""
+        counts, kept = self.counts.get((column, value, code)), self.examples.get((column, value, code), {})
+        examples = []
+        for term, _ in (counts or Counter()).most_common():
+            for text in kept.get(term, []):
+                if text not in examples:
+                    examples.append(text)
+                if len(examples) == count:
+                    return examples
+        return examples
+
+
 def reason_examples(reasons, count=2):
     """Up to ``count`` masked comments that use a short board's distinctive terms, first terms first."""
     examples = []

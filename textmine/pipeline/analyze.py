@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from textmine.aggregate.aggregator import PERIOD_CHOICES, Aggregator
 from textmine.aggregate.effect import EffectTracker, parse_measure
+from textmine.aggregate.insights import check_reason_requests, parse_reason_request
 from textmine.aggregate.result import to_json_summary
 from textmine.errors import OptionError, note_where
 from textmine.io.cells import DetailRows, OutputColumns, ReadableCells
@@ -43,6 +44,7 @@ class AnalyzeOptions:
     aggregate: bool = True  # False: topics only (annotate --topics), no aggregates
     bins: tuple = ()  # ((column, "0,50,100"), ...): value bands of numeric segment columns
     measures: tuple = ()  # effect tracking: "CATEGORY[:SEGMENT=VALUE]:DATE" (textmine.aggregate.effect)
+    reasons: tuple = ()  # groups whose reasons to give: "COLUMN=VALUE:CATEGORY" (textmine.aggregate.insights)
 
 
 @dataclass
@@ -123,6 +125,8 @@ def check_options(options):
     parse_topics_option(options.topics)
     for spec in options.measures:
         parse_measure(spec)
+    for spec in options.reasons:
+        parse_reason_request(spec)
 
 
 def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None, parallel_map=map,
@@ -143,15 +147,18 @@ def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None,
     detected = {**detected, "bands": {column: band.labels for column, band in bands.items()}}
     aggregator = tracker = None
     if options.aggregate:
+        input_columns = [column for column in layout.columns if column not in layout.annotation]
+        reasons = check_reason_requests([parse_reason_request(spec) for spec in options.reasons], taxonomy,
+                                        detected["segments"], input_columns)
         aggregator = Aggregator(
             segment_columns=detected["segments"], date_column=detected["date"],
             score_column=detected["score"], score_scale=detected["scale"],
             taxonomy=taxonomy, include_duplicates=options.include_duplicates, period=options.period,
-            bands=bands)
+            bands=bands, reasons=reasons)
         if options.measures:
             tracker = EffectTracker([parse_measure(spec) for spec in options.measures],
                                     date_column=detected["date"])
-            tracker.check(taxonomy, [column for column in layout.columns if column not in layout.annotation])
+            tracker.check(taxonomy, input_columns)
     accounting = RunResult()
     sample = TopicSample(seed=options.seed)
     spool = CommentSpool()
@@ -198,6 +205,7 @@ def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None,
         result.new_topics = new_topics
         result.effects = tracker.results(taxonomy) if tracker is not None else []
         summary = to_json_summary(result)
+        accounting.add_notes(_empty_groups_asked_for(result))
         if tracker is not None:
             summary["effects"] = result.effects
     else:
@@ -211,6 +219,18 @@ def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None,
                                   "coherence": "npmi (smoothed)",
                                   "coherence_curve": [list(point) for point in model.coherence_curve_]}
     return AnalysisRun(result, summary, accounting, layout, detected, spool, model, taxonomy.names)
+
+
+def _empty_groups_asked_for(result):
+    """A note for each ``--reasons`` group without an analysed comment (a typo, most often)."""
+    notes = []
+    for reason in result.reasons:
+        if not reason["rows"]:
+            groups = [str(entry["value"]) for entry in result.segments.get(reason["column"], [])]
+            shown = "、".join(groups[:20]) + (f" … ({len(groups):,})" if len(groups) > 20 else "")
+            notes.append(f"--reasons {reason['column']}={reason['value']}:{reason['category']}: no analysed comment "
+                         f"in that group; the groups of {reason['column']} are: {shown or 'none'}")
+    return notes
 
 
 def _rows_summary(accounting, excluded):
