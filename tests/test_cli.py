@@ -308,6 +308,22 @@ def test_an_output_never_replaces_an_input(runner, tmp_path, command, name, outp
     assert source.read_bytes() == (FIXTURES / name).read_bytes()
 
 
+@pytest.mark.parametrize("command, extra", [("annotate", []), ("annotate", ["--format", "jsonl"]),
+                                            ("analyze", ["--topics", "off"])])
+def test_dev_null_is_an_output_without_a_suffix(runner, command, extra):
+    # -o /dev/null was refused: "CSV rows: give a name ending in .csv".
+    result = runner.invoke(cli, [command, UTF8, "-o", "/dev/null", "-j", "1", "-q", *extra])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_parquet_into_a_device_is_refused(runner):
+    result = runner.invoke(cli, ["annotate", UTF8, "-o", "/dev/null", "--format", "parquet", "-j", "1"])
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: -o /dev/null: Parquet is written as a file or a folder of parts, "
+                             "not into a FIFO or a device\n")
+
+
 def test_a_closed_stdout_ends_quietly_with_0():
     """``textmine annotate big.csv | head -1``: head has what it wanted."""
     process = subprocess.Popen([sys.executable, "-m", "textmine", "annotate", str(SAMPLES / "survey_export.csv")],

@@ -196,3 +196,58 @@ def test_more_input_columns_than_excel_holds_keep_the_comment_and_its_annotation
     assert len(header) == 16_384 and header[0] == "意见建议" and ("categories" if command == "annotate" else "痛点") in header
     assert header[-1].startswith("另有 ") and "完整结果请输出为 CSV 或 JSONL" in header[-1]
     book.close()
+
+
+def _raise_in_the_junk_stage(monkeypatch):
+    from textmine.pipeline import annotator
+
+    def broken(text):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(annotator, "junk_reason", broken)
+
+
+@pytest.mark.parametrize("command, extra", [("annotate", []), ("annotate", ["-o", "{tmp}/out.xlsx"]),
+                                            ("analyze", ["-o", "{tmp}/report.xlsx"]),
+                                            ("topics", []), ("ingest", ["--store", "{tmp}/h.sqlite"])])
+def test_an_unexpected_error_in_a_stage_names_the_input(monkeypatch, tmp_path, command, extra):
+    _raise_in_the_junk_stage(monkeypatch)
+    path = str(FIXTURES / "utf8.csv")
+    args = [command, path, "-j", "1", *(arg.format(tmp=tmp_path) for arg in extra)]
+    quiet = CliRunner().invoke(cli, args)
+    assert quiet.exit_code == 1
+    assert quiet.stderr == (f"Error: unexpected error while processing {path}: RuntimeError: boom "
+                            "(run with --debug for the traceback)\n")
+    assert [entry.name for entry in tmp_path.iterdir()] in ([], ["h.sqlite"])  # no output, no temporary file
+    loud = CliRunner().invoke(cli, ["--debug", *args])
+    assert loud.exit_code == 1 and "Traceback" in loud.stderr and f"textmine: while processing {path}" in loud.stderr
+
+
+def test_an_unexpected_error_in_the_aggregator_names_the_input(monkeypatch):
+    from textmine.aggregate.aggregator import Aggregator
+
+    def broken(self, comment):
+        raise KeyError("segment")
+
+    monkeypatch.setattr(Aggregator, "add", broken)
+    path = str(FIXTURES / "utf8.csv")
+    result = CliRunner().invoke(cli, ["analyze", path, "-j", "1", "--topics", "off"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: unexpected error while processing {path}: KeyError: 'segment' "
+                             "(run with --debug for the traceback)\n")
+
+
+def test_an_unexpected_error_writing_the_workbook_names_it(monkeypatch, tmp_path):
+    from textmine.report import excel
+
+    def broken(*args, **kwargs):
+        raise ValueError("chart broke\nsecond line")
+
+    monkeypatch.setattr(excel, "write_workbook", broken)
+    target = tmp_path / "report.xlsx"
+    result = CliRunner().invoke(cli, ["analyze", str(FIXTURES / "utf8.csv"), "-o", str(target), "-j", "1",
+                                      "--topics", "off", "-q"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: unexpected error while writing {target}: ValueError: chart broke … "
+                             "(run with --debug for the traceback)\n")
+    assert list(tmp_path.iterdir()) == []

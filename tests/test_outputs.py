@@ -84,3 +84,11 @@ def test_dated_path():
     today = dt.date.today().isoformat()
     assert dated_path("reports/report-{date}.xlsx") == f"reports/report-{today}.xlsx"
     assert dated_path(None) is None and dated_path("-") == "-"
+
+
+def test_a_fifo_or_a_device_is_written_into_whatever_its_name(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    check_outputs([], [OutputPath("-o", "/dev/null", "xlsx"), OutputPath("--json", str(fifo), "json")])
+    with pytest.raises(OptionError, match=r"pipe: Parquet is written as a file or a folder of parts, not into"):
+        check_outputs([], [OutputPath("-o", str(fifo), "parquet")])

@@ -25,11 +25,13 @@ SURVEY = SAMPLES / "survey_export.csv"
 CATEGORY_CODES = set(Taxonomy.load().codes)
 SHEETS = ["概览", "痛点", "情感", "客群短板", "趋势与预警", "驱动因素", "KANO", "主题", "典型原声", "明细", "字段说明"]
 PERIOD = re.compile(r"^\d{4}-(?:\d{2}|W\d{2})$")
+# One group's reasons asked for on a category that is not its short board (the README shows them).
+OPTIONS = AnalyzeOptions(topics="off", reasons=("年龄段=60以上:customer_service",))
 
 
 @pytest.fixture(scope="module")
 def run():
-    analysis = analyze_files([str(SURVEY)], AnalyzeOptions(topics="off"), jobs=1)
+    analysis = analyze_files([str(SURVEY)], OPTIONS, jobs=1)
     yield analysis
     analysis.close()
 
@@ -101,6 +103,29 @@ def test_segments_assigned_at_random_give_at_most_one_short_board(run, seed):
     assert result.rows["analyzed"] > 5800 and result.fdr["tests"] > 500
     boards = [entry for entries in result.segments.values() for entry in entries if entry["short_board"]]
     assert len(boards) == result.fdr["short_boards"] <= 1
+
+
+def test_the_elderly_short_board_comes_with_their_own_words(summary):
+    board = segment(summary, "年龄段", "60以上")
+    assert board["short_board"] == "business_handling"
+    assert "老人" in [reason["term"] for reason in board["short_board_reasons"]]
+    assert len(board["short_board_examples"]) == 2
+
+
+def test_reasons_asked_for_a_category_that_is_not_the_short_board(summary):
+    (reasons,) = summary["reasons"]
+    assert (reasons["column"], reasons["value"], reasons["category"], reasons["short_board"]) == (
+        "年龄段", "60以上", "customer_service", False)
+    assert {"老人", "不会"} <= {term["term"] for term in reasons["terms"]}  # 老人不会用APP, 找不到人工
+    assert len(reasons["examples"]) == 2
+
+
+def test_kano_finds_the_planted_penalties_as_basic_needs(summary):
+    kano = {entry["category"]: entry for entry in summary["kano"]}
+    for code in ("customer_service", "stability"):  # the planted penalties: 4.2 and 4.0 points
+        assert kano[code]["class"] == "must-be"
+        assert kano[code]["penalty_high"] < -3.5 and kano[code]["reward_low"] < 0 < kano[code]["reward_high"]
+    assert kano["call_quality"]["class"] == "insufficient"  # no positive mention to estimate a reward from
 
 
 def test_customer_service_and_stability_drag_the_score_most(summary):
@@ -230,7 +255,7 @@ def test_analyze_output_name_with_date(tmp_path, monkeypatch):
 
 
 def test_two_jobs_give_the_same_analysis_and_rows_as_one(run, summary):
-    analysis = analyze_files([str(SURVEY)], AnalyzeOptions(topics="off"), jobs=2)
+    analysis = analyze_files([str(SURVEY)], OPTIONS, jobs=2)
     try:
         parallel = json.loads(json.dumps(analysis.summary, ensure_ascii=False, default=str))
         assert parallel == summary

@@ -377,3 +377,22 @@ def test_libreoffice_converts_the_workbook(workbook_path, tmp_path):
     subprocess.run([office, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf",
                     "--outdir", str(tmp_path), str(workbook_path)], check=True, capture_output=True, timeout=180)
     assert (tmp_path / "report.pdf").stat().st_size > 1000
+
+
+def test_segments_sheet_shows_the_reasons_header_whole_and_examples_as_wide_as_comments(tmp_path):
+    from textmine.report._sheet import display_width
+
+    rows = [{"地区类型": "农村" if number % 2 else "城市", "text": f"农村信号太差了{number}", "score": 3,
+             "categories": "coverage", "sentiment": "neg"} for number in range(40)]
+    result = aggregator(segment_columns=["地区类型"]).add_many(as_comments(rows)).result()
+    entry = result.segments["地区类型"][0]
+    entry.update(short_board_reasons=[{"term": "信号", "score": 3.1, "count": 20}],
+                 short_board_examples=["农村信号太差了", "家里没有信号"])
+    path = tmp_path / "report.xlsx"
+    write_workbook(result, path)
+    sheet = load_workbook(path)["客群短板"]
+    header = [cell.value for cell in sheet[1]]
+    reasons = sheet.cell(row=1, column=header.index("该群体特有的说法（得分，条数）") + 1)
+    examples = sheet.cell(row=1, column=header.index("例句（已脱敏）") + 1)
+    assert sheet.column_dimensions[reasons.column_letter].width >= display_width(reasons.value) + 2
+    assert sheet.column_dimensions[examples.column_letter].width >= 40

@@ -100,3 +100,39 @@ def test_read_fraction_weighs_inputs_by_size():
     assert read_fraction([source(300, 1.0), source(100, 0.5)]) == 350 / 400
     assert read_fraction([source(300, 1.0), source(None, None)]) is None  # stdin: no size
     assert read_fraction([]) is None
+
+
+def _raise_in_a_stage(monkeypatch):
+    from textmine.pipeline import annotator
+
+    def broken(text):
+        raise RuntimeError("stage broke")
+
+    monkeypatch.setattr(annotator, "junk_reason", broken)
+
+
+def test_an_unexpected_error_in_a_stage_keeps_its_type_and_names_the_file(monkeypatch):
+    import pytest
+
+    from textmine.errors import where_of
+
+    _raise_in_a_stage(monkeypatch)
+    for jobs in (1, 2):
+        with pytest.raises(RuntimeError, match="stage broke") as caught:
+            _comments(jobs=jobs, chunk_size=100, paths=(FIXTURES / "utf8.csv",))
+        assert where_of(caught.value) == f"processing {FIXTURES / 'utf8.csv'}"
+
+
+def test_an_unexpected_error_opening_an_input_names_it(monkeypatch):
+    import pytest
+
+    from textmine.errors import where_of
+    from textmine.pipeline import runner
+
+    def broken(*args, **kwargs):
+        raise ValueError("reader broke")
+
+    monkeypatch.setattr(runner, "open_feedback", broken)
+    with pytest.raises(ValueError) as caught:
+        open_sources([str(SURVEY)], ReadOptions())
+    assert where_of(caught.value) == f"reading {SURVEY}"

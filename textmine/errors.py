@@ -1,8 +1,12 @@
 """The project's exceptions: one error contract for every stage.
 
 Every message is a single line that names the file (and line or column when
-known), because the CLI prints it as is and exits 1.
+known), because the CLI prints it as is and exits 1. An unexpected exception
+(a bug, not bad data) keeps its type, and ``naming_unexpected_errors`` notes on
+it which file was being read or written, for the CLI's one line.
 """
+
+from contextlib import contextmanager
 
 
 class TextmineError(Exception):
@@ -69,3 +73,42 @@ class ClusterError(TextmineError):
 
 class StoreError(TextmineError):
     """A history store cannot be opened, read or written (``textmine.store``)."""
+
+
+def note_where(exc, where):
+    """Note on an unexpected exception what was being done (``"processing survey.csv"``).
+
+    The first note is kept: the innermost code knows best. A TextmineError
+    already names its file and gets none. On Python 3.11 and later the note
+    also shows under the traceback (``--debug``).
+    """
+    if isinstance(exc, TextmineError) or getattr(exc, "textmine_where", None) is not None:
+        return
+    try:
+        exc.textmine_where = where
+    except AttributeError:  # an exception type without a __dict__
+        return
+    if hasattr(exc, "add_note"):
+        exc.add_note(f"textmine: while {where}")
+
+
+def where_of(exc):
+    """What was being done when ``exc`` was raised (``note_where``), or None when nobody said.
+
+    >>> where_of(ValueError())
+    """
+    return getattr(exc, "textmine_where", None)
+
+
+@contextmanager
+def naming_unexpected_errors(where):
+    """Note ``where`` on an unexpected exception leaving the block (``note_where``).
+
+    >>> with naming_unexpected_errors("writing report.xlsx"):
+    ...     write_workbook(result, "report.xlsx")
+    """
+    try:
+        yield
+    except Exception as exc:
+        note_where(exc, where)
+        raise

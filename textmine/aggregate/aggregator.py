@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from textmine.aggregate.stats import (
     _pvalue, _ratio, _round, benjamini_hochberg, rising_alerts, score_drivers, segment_tests, short_board)
 from textmine.aggregate.result import AnalysisResult
-from textmine.aggregate.insights import GroupInsights
+from textmine.aggregate.insights import GroupInsights, requested_reasons
 from textmine.aggregate.root_causes import reason_examples
 from textmine.aggregate.sample import SAMPLE_SIZE, CommentSample, word_pairs
 from textmine.memo import BoundedMemo
@@ -85,7 +85,7 @@ class Aggregator:
                  taxonomy=None, verbatims_per_category=20,
                  min_support=5, alpha=0.05, alert_p=0.01, alert_min_count=5, alert_min_ratio=1.5,
                  baseline=None, max_segment_values=100, sample_size=SAMPLE_SIZE,
-                 include_duplicates=False, period="auto", bands=None, seed=0):
+                 include_duplicates=False, period="auto", bands=None, seed=0, reasons=()):
         self.segment_columns = list(segment_columns)
         self.date_column, self.score_column = date_column, score_column
         self.score_scale = score_scale
@@ -110,6 +110,7 @@ class Aggregator:
         self.score_hist = Counter()
         self.undated = 0
         self.bands = dict(bands or {})  # segment column -> ValueBands: numbers read in bands
+        self.reason_requests = list(reasons)  # insights.ReasonRequest: groups whose reasons were asked for
         self.insights = GroupInsights(self.segment_columns, [code for code in self.taxonomy.codes if code != OTHER])
         self.segments = {column: defaultdict(_Stats) for column in self.segment_columns}
         self.periods = {by: defaultdict(_Stats) for by in PERIODS}
@@ -237,6 +238,8 @@ class Aggregator:
                        for code, heap in sorted(self._verbatims.items(), key=lambda kv: self._order(kv[0]))},
             topics=self._topics(topics), category_names=self.taxonomy.names,
             kano=self.insights.kano(self.taxonomy.names),
+            reasons=requested_reasons(self.reason_requests, self.insights, self.segments, segments,
+                                      self.taxonomy.names),
         )
 
     def _order(self, code):

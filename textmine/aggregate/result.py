@@ -37,6 +37,7 @@ class AnalysisResult:
     new_topics: list = field(default_factory=list)  # candidate new pain points (set by the topic pass)
     kano: list = field(default_factory=list)  # each mentioned category's KANO class (textmine.aggregate.kano)
     effects: list = field(default_factory=list)  # before/after a measure (textmine.aggregate.effect), when asked
+    reasons: list = field(default_factory=list)  # what groups asked for say about a category (--reasons)
 
     def category_name(self, code):
         """The name a report shows for a category code; an unknown code is its own name."""
@@ -51,7 +52,7 @@ def to_json_summary(result):
         >>> summary = to_json_summary(agg.result())
         >>> summary["categories"][0]["code"]
     """
-    return {
+    summary = {
         "rows": {k: result.rows[k] for k in ("read", "analyzed", "skipped", "skipped_by_reason",
                                              "excluded", "excluded_by_reason")},
         "sentiment": dict(result.sentiment),
@@ -81,3 +82,8 @@ def to_json_summary(result):
         "trends": result.trends,
         "keywords": result.keywords[:20],
     }
+    if result.reasons:  # only when asked for (analyze --reasons)
+        summary["reasons"] = [{k: r[k] for k in ("column", "value", "category", "name", "rows", "mentions",
+                                                 "negative", "short_board", "terms", "examples")}
+                              for r in result.reasons]
+    return summary

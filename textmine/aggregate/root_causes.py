@@ -119,19 +119,42 @@ class GroupTerms:
         terms = list(self.vocabulary)
         return Counter({terms[column]: int(totals[column]) for column in np.flatnonzero(totals)})
 
+    def _rows(self, column, value, code):
+        """The items on ``code`` of the group (column, value), and those of the column's other groups."""
+        group, rest = [], []
+        if column in self.segment_columns:
+            position = self.segment_columns.index(column)
+            for row, (_, _, codes, groups, _) in enumerate(self.items):
+                if code in codes:
+                    (group if groups[position] == value else rest).append(row)
+        return group, rest
+
+    def common_examples(self, column, value, code, count=2):
+        """Up to ``count`` masked comments of (column, value) on ``code`` that use its commonest terms.
+
+        For a group asked about that has no distinctive term: what it says most.
+        """
+        group, _ = self._rows(column, value, code)
+        if not group:
+            return []
+        by_term = self.matrix[group].tocsc()
+        examples = []
+        for term, _ in self._counts(group).most_common():
+            for row in np.sort(by_term[:, self.vocabulary[term]].indices):
+                text = self.items[group[row]][4]
+                if text and text not in examples:
+                    examples.append(text)
+                    if len(examples) == count:
+                        return examples
+        return examples
+
     def reasons(self, column, value, code, *, top=8):
         """The distinctive terms of (column, value) on ``code`` against the column's other values.
 
         Each reason carries up to ``examples`` masked comments of the group that use the term
         (the first ones), and the term's count in the group.
         """
-        if column not in self.segment_columns:
-            return []
-        position = self.segment_columns.index(column)
-        group, rest = [], []
-        for row, (_, _, codes, groups, _) in enumerate(self.items):
-            if code in codes:
-                (group if groups[position] == value else rest).append(row)
+        group, rest = self._rows(column, value, code)
         counts = self._counts(group)
         if not counts:
             return []

@@ -3,8 +3,9 @@
 Exit codes: 0 success; 1 bad data (library errors, textmine.errors, one line on
 stderr); 2 bad usage or option value (Click's own checks and the library's
 OptionError, also one line); 3 an alert fired under ``analyze --fail-on-alert``;
-130 interrupted (no partial file is left). A closed stdout (``| head``) ends
-the run quietly with 0. An unexpected error shows a traceback only with ``--debug``.
+130 interrupted, 143 terminated by SIGTERM (no partial file is left either
+way). A closed stdout (``| head``) ends the run quietly with 0. An unexpected
+error shows a traceback only with ``--debug``.
 """
 
 import sys
@@ -13,7 +14,7 @@ import traceback
 import click
 
 from textmine import __version__
-from textmine.errors import ConfigError, OptionError, Terminated, TextmineError
+from textmine.errors import ConfigError, OptionError, Terminated, TextmineError, where_of
 
 EXIT_USAGE = 2
 EXIT_ALERT = 3
@@ -59,9 +60,20 @@ class TextmineGroup(click.Group):
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if (ctx.obj or {}).get("debug"):
                 traceback.print_exc()
-            raise click.ClickException(
-                f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for the traceback)"
-            ) from exc
+            raise click.ClickException(unexpected_error_line(exc)) from exc
+
+
+def unexpected_error_line(exc):
+    """One line for an exception that is a bug, not bad data: the file it happened on when known.
+
+    >>> unexpected_error_line(RuntimeError("boom"))
+    'unexpected error: RuntimeError: boom (run with --debug for the traceback)'
+    """
+    where = where_of(exc)
+    lines = str(exc).splitlines() or [""]
+    detail = lines[0] + (" …" if len(lines) > 1 else "")
+    return (f"unexpected error{f' while {where}' if where else ''}: {type(exc).__name__}"
+            f"{f': {detail}' if detail else ''} (run with --debug for the traceback)")
 
 
 class TopicsType(click.ParamType):

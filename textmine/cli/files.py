@@ -151,6 +151,10 @@ def history_options(command):
               help="Effect of a measure taken on DATE: the category's share and negative share before and "
                    "after, with a significance test (repeatable). CATEGORY is its code, as in the JSON "
                    "summary; e.g. CODE:2026-10-01 or CODE:地市=佛山:2026-10-01.")
+@click.option("--reasons", multiple=True, metavar="COLUMN=VALUE:CATEGORY",
+              help="What a customer group says about a category, short board or not: its distinctive words "
+                   "with scores and two masked comments (repeatable; CATEGORY is its code, as in the JSON "
+                   "summary, or its name), e.g. 年龄段=60以上:CODE.")
 @history_options
 def analyze(inputs, output, json_path, segment_columns, bins, date_column, score_column, period, topics, seed,
             topic_engine, topics_html, include_duplicates, fail_on_alert, full, jobs, quiet, **kwargs):
@@ -167,6 +171,7 @@ def analyze(inputs, output, json_path, segment_columns, bins, date_column, score
         textmine analyze orders.xlsx --segment-column 地市 --period week --fail-on-alert
         textmine analyze week47.csv --store history.sqlite --period week --fail-on-alert
         textmine analyze --store history.sqlite --since 2026-01-01 --measure CODE:2026-10-01
+        textmine analyze survey_export.csv --reasons 年龄段=60以上:CODE
     """
     from textmine.io.write import write_json_summary
     from textmine.pipeline.analyze import AnalyzeOptions
@@ -178,7 +183,7 @@ def analyze(inputs, output, json_path, segment_columns, bins, date_column, score
     options = AnalyzeOptions(segment_columns=tuple(segment_columns), bins=bins, date_column=date_column,
                              score_column=score_column, period=period, topics=topics, seed=seed,
                              topic_engine=topic_engine, include_duplicates=include_duplicates,
-                             measures=tuple(kwargs.pop("measures")))
+                             measures=tuple(kwargs.pop("measures")), reasons=tuple(kwargs.pop("reasons")))
     if history["store"]:
         from textmine.cli.store import run_store_analysis
 

@@ -14,6 +14,7 @@ for cron jobs.
 
 import datetime
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,16 +102,14 @@ def check_outputs(inputs, outputs):
             continue
         path = Path(dated_path(output.path))
         where = f"{output.option} {output.path}"
-        if path.is_dir() and not (output.format == "parquet" and is_parquet_output(path)):
-            raise OptionError(f"{where}: is a folder; give a file name")
-        what, suffixes = SUFFIXES[output.format]
-        if path.suffix.lower() not in suffixes:
-            raise OptionError(f"{where}: {what}: give a name ending in {suffixes[0]}")
-        folder = path.parent if str(path.parent) else Path(".")
-        if not folder.is_dir():
-            raise OptionError(f"{where}: the folder {folder} does not exist")
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise OptionError(f"{where}: the folder {folder} is not writable")
+        if is_special_file(path):
+            # Written into, never replaced (-o /dev/null, a FIFO): no suffix needed, the option
+            # says the format, and no temporary file is made in its folder.
+            if output.format == "parquet":
+                raise OptionError(f"{where}: Parquet is written as a file or a folder of parts, "
+                                  "not into a FIFO or a device")
+        else:
+            _check_file_name(path, where, output.format)
         for source in sources:
             if _same_file(path, source):
                 raise OptionError(f"{where}: is also an input; textmine never writes over its input, "
@@ -119,6 +118,33 @@ def check_outputs(inputs, outputs):
         if key in seen:
             raise OptionError(f"{where}: {seen[key]} writes the same file; give another name")
         seen[key] = output.option
+
+
+def _check_file_name(path, where, fmt):
+    """A file made by renaming a temporary one: its suffix says its format, its folder is writable."""
+    if path.is_dir() and not (fmt == "parquet" and is_parquet_output(path)):
+        raise OptionError(f"{where}: is a folder; give a file name")
+    what, suffixes = SUFFIXES[fmt]
+    if path.suffix.lower() not in suffixes:
+        raise OptionError(f"{where}: {what}: give a name ending in {suffixes[0]}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OptionError(f"{where}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OptionError(f"{where}: the folder {folder} is not writable")
+
+
+def is_special_file(path):
+    """True for an existing FIFO, device or socket: written in place, as ``tee`` or a shell would.
+
+    >>> is_special_file("/dev/null"), is_special_file("report.xlsx")
+    (True, False)
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _same_file(output, source):

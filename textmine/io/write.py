@@ -22,14 +22,14 @@ import io
 import json
 import os
 import re
-import stat
 import sys
 import tempfile
 from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
 
-from textmine.errors import OutputError
+from textmine.errors import OutputError, note_where
+from textmine.io.outputs import is_special_file
 # What an xlsx cell can hold, shared with xlsx_stream; public here.
 from textmine.io._xlsx_values import (  # noqa: F401
     EXCEL_MAX_CELL_CHARS, EXCEL_MAX_COLUMNS, TRUNCATION_MARKER, columns_that_fit, safe_xlsx_value)
@@ -105,11 +105,14 @@ def atomic_path(path):
     device (``-o /dev/null``) is written directly, never replaced by a file.
     """
     target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
-    if _is_special(target):
+    if is_special_file(target):
         try:
             yield target
         except OSError as exc:
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        except Exception as exc:
+            note_where(exc, f"writing {path}")
+            raise
         return
     if target.is_dir():
         raise OutputError(f"{path}: is a folder")
@@ -131,16 +134,9 @@ def atomic_path(path):
         Path(temporary).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        if isinstance(exc, Exception):
+            note_where(exc, f"writing {path}")
         raise
-
-
-def _is_special(path):
-    """True for an existing FIFO, device or socket: written in place, as ``tee`` or a shell would."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _mode_for(target):
@@ -340,11 +336,17 @@ def open_row_writer(path, columns, *, fmt=None, excel_escape=True, bom=None, std
     if fmt == "parquet":
         from textmine.io.parquet_writer import ParquetRowWriter
 
+        if is_special_file(path):  # its parts are renamed into place, which would replace a FIFO or device
+            raise OutputError(f"{path}: Parquet is written as a file or a folder of parts, not into a FIFO or a device")
+
         try:
             with ParquetRowWriter.open(path, columns) as writer:
                 yield writer
         except OSError as exc:
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        except Exception as exc:
+            note_where(exc, f"writing {path}")
+            raise
         return
     if Path(path).is_dir():
         raise OutputError(f"{path}: is a folder; give a file name")

@@ -16,14 +16,16 @@ from dataclasses import dataclass, field, replace
 
 from textmine.aggregate.aggregator import PERIOD_CHOICES, Aggregator
 from textmine.aggregate.effect import EffectTracker, parse_measure
+from textmine.aggregate.insights import check_reason_requests, parse_reason_request
 from textmine.aggregate.result import to_json_summary
-from textmine.errors import OptionError
+from textmine.errors import OptionError, note_where
 from textmine.io.cells import DetailRows, OutputColumns, ReadableCells
 from textmine.painpoints.taxonomy import Taxonomy
 from textmine.pipeline._columns import SAMPLE_ROWS, resolve_columns, value_bands
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.pipeline.executors import open_executor
-from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option
+from textmine.pipeline.runner import (
+    ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option, processing)
 from textmine.topics.model import DEFAULT_ENGINE
 
 
@@ -42,6 +44,7 @@ class AnalyzeOptions:
     aggregate: bool = True  # False: topics only (annotate --topics), no aggregates
     bins: tuple = ()  # ((column, "0,50,100"), ...): value bands of numeric segment columns
     measures: tuple = ()  # effect tracking: "CATEGORY[:SEGMENT=VALUE]:DATE" (textmine.aggregate.effect)
+    reasons: tuple = ()  # groups whose reasons to give: "COLUMN=VALUE:CATEGORY" (textmine.aggregate.insights)
 
 
 @dataclass
@@ -122,6 +125,8 @@ def check_options(options):
     parse_topics_option(options.topics)
     for spec in options.measures:
         parse_measure(spec)
+    for spec in options.reasons:
+        parse_reason_request(spec)
 
 
 def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None, parallel_map=map,
@@ -142,34 +147,41 @@ def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None,
     detected = {**detected, "bands": {column: band.labels for column, band in bands.items()}}
     aggregator = tracker = None
     if options.aggregate:
+        input_columns = [column for column in layout.columns if column not in layout.annotation]
+        reasons = check_reason_requests([parse_reason_request(spec) for spec in options.reasons], taxonomy,
+                                        detected["segments"], input_columns)
         aggregator = Aggregator(
             segment_columns=detected["segments"], date_column=detected["date"],
             score_column=detected["score"], score_scale=detected["scale"],
             taxonomy=taxonomy, include_duplicates=options.include_duplicates, period=options.period,
-            bands=bands, seed=options.seed)
+            bands=bands, seed=options.seed, reasons=reasons)
         if options.measures:
             tracker = EffectTracker([parse_measure(spec) for spec in options.measures],
                                     date_column=detected["date"])
-            tracker.check(taxonomy, [column for column in layout.columns if column not in layout.annotation])
+            tracker.check(taxonomy, input_columns)
     accounting = RunResult()
     sample = TopicSample(seed=options.seed)
     spool = CommentSpool()
     topics, new_topics, model = [], [], None
     excluded = Counter()  # comments the analyses leave out, by reason
     for comments in chunks:
-        accounting.count_comments(comments)
-        for comment in comments:
-            if aggregator is not None:
-                aggregator.add(comment)
-            reason = comment.annotation.flag or (
-                "duplicate" if comment.duplicate_of is not None and not options.include_duplicates else "")
-            if reason:
-                excluded[reason] += 1
-            else:
-                sample.offer(comment)
-                if tracker is not None:
-                    tracker.add(comment)
-            spool.write(comment, counted=not reason)
+        try:
+            accounting.count_comments(comments)
+            for comment in comments:
+                if aggregator is not None:
+                    aggregator.add(comment)
+                reason = comment.annotation.flag or (
+                    "duplicate" if comment.duplicate_of is not None and not options.include_duplicates else "")
+                if reason:
+                    excluded[reason] += 1
+                else:
+                    sample.offer(comment)
+                    if tracker is not None:
+                        tracker.add(comment)
+                spool.write(comment, counted=not reason)
+        except Exception as exc:  # a bug in a consumer: the CLI's one line names the file
+            note_where(exc, processing(comments))
+            raise
     accounting.rows_written = spool.count
     if sources is None:
         accounting.rows_read = spool.count
@@ -193,6 +205,7 @@ def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None,
         result.new_topics = new_topics
         result.effects = tracker.results(taxonomy) if tracker is not None else []
         summary = to_json_summary(result)
+        accounting.add_notes(_empty_groups_asked_for(result))
         if tracker is not None:
             summary["effects"] = result.effects
     else:
@@ -206,6 +219,18 @@ def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None,
                                   "coherence": "npmi (smoothed)",
                                   "coherence_curve": [list(point) for point in model.coherence_curve_]}
     return AnalysisRun(result, summary, accounting, layout, detected, spool, model, taxonomy.names)
+
+
+def _empty_groups_asked_for(result):
+    """A note for each ``--reasons`` group without an analysed comment (a typo, most often)."""
+    notes = []
+    for reason in result.reasons:
+        if not reason["rows"]:
+            groups = [str(entry["value"]) for entry in result.segments.get(reason["column"], [])]
+            shown = "、".join(groups[:20]) + (f" … ({len(groups):,})" if len(groups) > 20 else "")
+            notes.append(f"--reasons {reason['column']}={reason['value']}:{reason['category']}: no analysed comment "
+                         f"in that group; the groups of {reason['column']} are: {shown or 'none'}")
+    return notes
 
 
 def _rows_summary(accounting, excluded):

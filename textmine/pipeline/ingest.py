@@ -12,13 +12,13 @@ re-exported weeks overlap safely. Rows read = new + already stored + skipped.
 from collections import deque
 from dataclasses import dataclass, replace
 
-from textmine.errors import MissingColumnError
+from textmine.errors import MissingColumnError, note_where
 from textmine.pipeline._columns import resolve_columns
 from textmine.pipeline.annotation_version import annotation_version
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.painpoints.taxonomy import Taxonomy
 from textmine.pipeline.executors import open_executor
-from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources
+from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources, processing
 from textmine.store import BatchInfo, open_store
 
 
@@ -82,8 +82,12 @@ def ingest_files(paths, store, options=IngestOptions(), *, read_options=ReadOpti
         with open_executor(language, jobs=jobs, scheduler=scheduler) as executor, store.ingest(info) as writer:
             for chunk in comment_chunks(sources, executor, mask=language.mask, progress=progress,
                                         mark_duplicates=False):  # the store marks them against its history
-                accounting.count_comments(chunk)
-                writer.add(chunk)
+                try:
+                    accounting.count_comments(chunk)
+                    writer.add(chunk)
+                except Exception as exc:  # a bug: the CLI's one line names the file
+                    note_where(exc, processing(chunk))
+                    raise
             accounting.add_read_stats(sources)
             stored = writer.finish(accounting.rows_read, accounting.skipped_by_reason)
     finally:

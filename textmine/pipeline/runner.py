@@ -17,7 +17,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from itertools import islice
 
-from textmine.errors import ConfigError, InputError, TextmineError
+from textmine.errors import ConfigError, InputError, TextmineError, naming_unexpected_errors, note_where
 from textmine.io.names import unique_names
 from textmine.io.read import open_feedback
 from textmine.memo import BoundedMemo
@@ -103,11 +103,12 @@ def open_sources(paths, read_options, stdin=None, *, mask=False):
     With ``mask``, column names are masked too (a JSONL key or a header can
     hold a phone number): every later stage sees only the masked names.
     """
-    sources = [
-        open_feedback(path, fmt=read_options.input_format, encoding=read_options.encoding,
-                      sheet=read_options.sheet, text_column=read_options.text_column, stdin=stdin)
-        for path in paths
-    ]
+    sources = []
+    for path in paths:
+        with naming_unexpected_errors(f"reading {'<stdin>' if str(path) == '-' else path}"):
+            sources.append(open_feedback(path, fmt=read_options.input_format, encoding=read_options.encoding,
+                                         sheet=read_options.sheet, text_column=read_options.text_column,
+                                         stdin=stdin))
     if mask:
         for source in sources:
             _mask_column_names(source)
@@ -135,7 +136,10 @@ def _row_chunks(sources, size):
         while True:
             try:
                 block = list(islice(rows, limit - len(chunk)))
-            except (TextmineError, MemoryError):
+            except TextmineError:
+                raise
+            except MemoryError as exc:
+                note_where(exc, f"reading {source.name}")
                 raise
             except Exception as exc:  # noqa: BLE001 - whatever a reader hits, the message names the file
                 raise InputError(f"{source.name}: cannot read the rows after row {done:,} "
@@ -152,6 +156,16 @@ def _row_chunks(sources, size):
 
 
 _PENDING = None  # the cache's value for a text whose analysis is in flight
+
+
+def _processing(chunk):
+    """``"processing survey.csv"``: the files a chunk of ``(source, row)`` comes from (usually one)."""
+    return "processing " + ", ".join(dict.fromkeys(source.name for source, _ in chunk))
+
+
+def processing(comments):
+    """``"processing survey.csv"``: the files some Comments come from, for ``errors.note_where``."""
+    return "processing " + ", ".join(dict.fromkeys(comment.source for comment in comments))
 
 
 class _AnnotationCache:
@@ -220,8 +234,15 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=None, progress=No
     number = 0
 
     def finish_oldest():
-        nonlocal number
         chunk, texts, missing, result, fraction = pending.popleft()
+        try:
+            return comments_of(chunk, texts, missing, result, fraction)
+        except Exception as exc:  # a stage's bug: the CLI's one line names the file
+            note_where(exc, _processing(chunk))
+            raise
+
+    def comments_of(chunk, texts, missing, result, fraction):
+        nonlocal number
         if missing:
             cache.store(missing, result.result())
         rows = [row for _, row in chunk]
@@ -247,7 +268,12 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=None, progress=No
         texts = [row.get(source.text_column) or "" for source, row in chunk]
         missing = cache.claim_missing(texts)
         fraction = read_fraction(sources) if progress is not None else None
-        pending.append((chunk, texts, missing, executor.analyse(missing) if missing else None, fraction))
+        try:
+            result = executor.analyse(missing) if missing else None
+        except Exception as exc:
+            note_where(exc, _processing(chunk))
+            raise
+        pending.append((chunk, texts, missing, result, fraction))
         if len(pending) >= executor.in_flight:
             yield finish_oldest()
     while pending:

@@ -36,6 +36,7 @@ from textmine.report._trends import write_trends
 
 SENTIMENT_KEYS = ("pos", "neu", "neg")
 TEXT_WIDTH = 50  # comment columns: wide enough to read a sentence, and wrapped
+REASONS_WIDTH = 40  # 客群短板's reasons: past this, they wrap
 KEYWORDS_SHOWN = 10  # words (with weights) in a topic's keyword cell
 WIDTH_SAMPLE = 200  # rows of 明细 whose values size its columns
 PROGRESS_EVERY = 1000  # 明细 rows between two progress reports
@@ -140,6 +141,10 @@ def _write_segments(book, result):
              for column, e in entries]
     widths = [fitting_width([row[i] for row in table if isinstance(row[i], str)] + [header], least=8, most=24)
               for i, header in enumerate(headers)]
+    # The reasons' header is the longest: its column shows it whole (longer reasons wrap), and
+    # the examples are comments, as wide as every comment column.
+    widths[12] = fitting_width([row[12] for row in table] + [headers[12]], most=REASONS_WIDTH)
+    widths[13] = TEXT_WIDTH if any(row[13] for row in table) else fitting_width([headers[13]])
     sheet = SheetWriter(book, "客群短板", widths, freeze="C2")
     sheet.header(headers)
     for values in table:

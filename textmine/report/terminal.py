@@ -91,6 +91,7 @@ def summary_lines(result):
             lines.append(f"    该群体特有的说法：{_reasons(e)}")
     if not boards:
         lines.append("  （无显著短板）")
+    lines += requested_reason_lines(result)
     lines += ["", f"预警（{_period_note(result)}）："]
     lines += [f"  {a['name']} {a['period']}: {a['count']} 条，预期 {a['expected']:.1f}，"
               f"{a['ratio']:.1f} 倍，p={a['p_value']:.2g}{_partial_note(a)}" for a in result.alerts]
@@ -119,6 +120,19 @@ KANO_NAMES = {"must-be": "必备型", "one-dimensional": "期望型", "attractiv
 def _reasons(entry, count=5):
     """``老人 (3.3, 23 条)、排队 (2.9, 12 条)``: a short board's distinctive terms."""
     return "、".join(f"{r['term']}（{r['score']:.1f}，{r['count']} 条）" for r in entry["short_board_reasons"][:count])
+
+
+def requested_reason_lines(result):
+    """``--reasons``: what each group asked for says about its category, one line each."""
+    if not getattr(result, "reasons", None):
+        return []
+    lines = ["", "指定客群的说法（--reasons；词（得分，条数））："]
+    for r in result.reasons:
+        board = "，是该群体的短板" if r["short_board"] else ""
+        terms = "、".join(f"{t['term']}（{t['score']:.1f}，{t['count']} 条）" for t in r["terms"]) or "无突出的说法"
+        lines.append(f"  {r['column']}={r['value']} · {r['name']}（{r['rows']} 条中提及 {r['mentions']} 条，"
+                     f"负面 {r['negative']} 条{board}）：{terms}")
+    return lines
 
 
 def _kano_line(entry):
@@ -269,6 +283,8 @@ def _render_rich(result, console, full=False):
     reasons = [(column, e) for column, e in boards if e.get("short_board_reasons")]
     for column, e in reasons[:SCREEN_ROWS["boards"]]:
         console.print(f"  {_escape(column)}={_escape(e['value'])} 特有的说法：{_escape(_reasons(e, 3))}")
+    for line in requested_reason_lines(result)[1:]:  # asked for by name: every one, without the blank line
+        console.print(_escape(line))
     if result.kano:
         console.print(_table("KANO 分类", [("痛点", left), ("类别", left), ("拉低", right), ("提升", right),
                                           ("负面", right), ("正面", right)],
