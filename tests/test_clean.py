@@ -237,6 +237,8 @@ def test_clean_text(text, expected):
         ("收到短信说兼职刷单加微信abc12345，这种骚扰短信你们不管吗", None),
         ("营业厅推广人员让我扫码办理", None),
         ("好好好好好好好好好好好好", "spam"),
+        ("好 好 好 好 好 好 好 好 好 好 坏 坏 坏", "spam"),  # two characters and spaces, past the first 16
+        ("好好好好好好好好好好好好好好好好好好好好差评", None),  # a third character after the first 16
         ("啊啊啊啊啊啊啊啊啊啊啊", "meaningless"),
     ],
 )
