@@ -85,6 +85,14 @@ def test_the_masked_text_is_the_text_as_written_masked(text):
     assert batch[2].masked_text == "网速慢，打<手机号>"
 
 
+def test_annotations_are_tuples_all_the_way_down():
+    # Records are shared between rows and cached: nothing in them may be a list.
+    for annotation in annotator().analyse(["宽带经常断，客服也没人管", "信号还行就是网速太慢", "满意"]):
+        hash(annotation)
+        assert all(type(pair) is tuple and type(pair[1]) is tuple for pair in annotation.categories)
+        assert all(type(pair) is tuple for pair in annotation.aspects)
+
+
 def test_duplicates_are_found_on_the_masked_text():
     # The same complaint with another ID number is a duplicate.
     annotation, = annotator().analyse(["我的身份证110101199003074518被冒用"])

@@ -103,8 +103,8 @@ class CommentAnnotator:
             annotations.append(Annotation(
                 round(score, 4),  # sentiment_score
                 label(score),  # sentiment
-                tuple((code, tuple(words)) for code, words in categories),
-                tuple((code, aspect) for code, aspect in aspects),
+                tuple(categories),  # (code, evidence words tuple) pairs, as the classifier makes them
+                tuple(aspects),  # (code, label) pairs
                 flag,
                 None if masked == text else masked,  # masked_text
                 signature,
