@@ -117,7 +117,7 @@ def _instrument(clock, annotator):
     from textmine.pipeline import runner as runner_module
     from textmine.text import mask as mask_module
 
-    for name, stage in (("clean_texts", "clean"), ("mask_personal_data", "mask"),
+    for name, stage in (("clean_texts", "clean"), ("mask_personal_data", "mask"), ("hinted_values", "mask"),
                         ("junk_reason", "junk flags")):
         if hasattr(annotator_module, name):
             setattr(annotator_module, name, clock.wrap(stage, getattr(annotator_module, name)))

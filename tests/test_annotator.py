@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,6 +71,26 @@ def test_masked_text_only_when_masking_changed_it():
     assert masked.masked_text == "信号太差了，打<手机号>也没人管" and clean.masked_text is None
     unmasked, _ = annotator(LanguageOptions(mask=False)).analyse(texts)
     assert unmasked.masked_text is None
+
+
+@pytest.mark.parametrize("text", [
+    "寬頻斷線，電話13812345678",  # cleaning changes it: masked as written
+    "电话１３８１２３４５６７８，网速慢",  # full-width digits, folded for the analysis only
+    "网速慢。" * 6000 + "电话13812345678",  # past what is analysed: the cell is masked whole
+    "电话13812345678\n网速慢",
+])
+def test_the_masked_text_is_the_text_as_written_masked(text):
+    batch = annotator().analyse(["满意", text, "网速慢，打13912345678"])
+    assert batch[1].masked_text == mask_personal_data(text) != text
+    assert batch[2].masked_text == "网速慢，打<手机号>"
+
+
+def test_annotations_are_tuples_all_the_way_down():
+    # Records are shared between rows and cached: nothing in them may be a list.
+    for annotation in annotator().analyse(["宽带经常断，客服也没人管", "信号还行就是网速太慢", "满意"]):
+        hash(annotation)
+        assert all(type(pair) is tuple and type(pair[1]) is tuple for pair in annotation.categories)
+        assert all(type(pair) is tuple for pair in annotation.aspects)
 
 
 def test_duplicates_are_found_on_the_masked_text():

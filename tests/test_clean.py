@@ -1,5 +1,7 @@
 """Tests for textmine.text.clean: tables of (text_in, expected) per function."""
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -235,6 +237,8 @@ def test_clean_text(text, expected):
         ("收到短信说兼职刷单加微信abc12345，这种骚扰短信你们不管吗", None),
         ("营业厅推广人员让我扫码办理", None),
         ("好好好好好好好好好好好好", "spam"),
+        ("好 好 好 好 好 好 好 好 好 好 坏 坏 坏", "spam"),  # two characters and spaces, past the first 16
+        ("好好好好好好好好好好好好好好好好好好好好差评", None),  # a third character after the first 16
         ("啊啊啊啊啊啊啊啊啊啊啊", "meaningless"),
     ],
 )
@@ -266,9 +270,21 @@ def test_clean_text_is_idempotent_on_feedback_like_text(text):
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(["垃圾", "好", "慢", "哈哈", "差评", "ab", "1", " ", "！", "\x00", "寬頻",
-                                          "😡", "。", "x"]), max_size=14).map("".join), max_size=8))
+                                          "😡", "。", "x", "\n", "\r", "\u200b", "<b>", "&amp;", "ＶＩＰ", "１",
+                                          ":)", "^_^", "-", "_", "…", "j", "?", "鬱", "👍🏻", "\u3000"]),
+                         max_size=14).map("".join), max_size=8))
 def test_a_batch_is_cleaned_as_each_text_alone(texts):
     assert clean_texts(texts) == [clean_text(text) for text in texts]
+
+
+def test_a_batch_with_newlines_and_traditional_characters_is_cleaned_as_each_text_alone():
+    texts = ["寬頻\n斷線", "", "訊號\n\n很差", "ok", "網速。。。慢！！！", "\n", "好好好好，--，jjjj"]
+    assert clean_texts(texts) == [clean_text(text) for text in texts]
+
+
+def test_chinese_characters_fold_only_from_three_as_the_repeat_test_assumes():
+    # _repeat_candidates skips pairs of these: they are word characters, folded from three.
+    assert re.fullmatch(r"\w+", "".join(map(chr, range(0x4E00, 0xA000))))
 
 
 def test_repeated_phrases_are_folded_in_a_batch():

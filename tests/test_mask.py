@@ -182,7 +182,7 @@ def test_no_mobile_or_id_number_survives(mobile, id_number, before):
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(list("0123456789０１２３ -－\u3000()（）+＋@＠.x宽带账号：卡\t\u00a0．\x00\u200b\u200d")
                                + ["宽带", "138", "0755", "账号", "帐户", "用户名", "号码", "是", "ad", "的",
-                                  "张三", "公司", "中国", ".com", "  "]),
+                                  "张三", "公司", "中国", ".com", "  ", "qq", "163", "．cn", "@中国移动", "-", "a.b"]),
                 max_size=30).map("".join))
 def test_cheap_first_test_never_skips_a_match(text):
     # mask_personal_data skips the full patterns when _HINT finds nothing; that must never change a result.
@@ -199,7 +199,7 @@ def test_hinted_values_are_the_values_the_cheap_test_lets_through(values):
 
 
 def test_dates_and_short_numbers_skip_the_full_patterns():
-    for value in ("2026-09-03", "2026/9/3 14:30", "10086", "4.5", "123456"):
+    for value in ("2026-09-03", "2026/9/3 14:30", "10086", "4.5", "123456", "@中国移动 网速慢", "@客服 在吗。"):
         assert mask.personal_data_hint(value) is None
 
 

@@ -19,22 +19,33 @@ _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits o
 
 
 class KeyTable:
-    """Integer keys (uint64, below 2**64 - 1) -> integer values; ``missing`` for unknown keys."""
+    """Integer keys (uint64, below 2**64 - 1) -> integer values; ``missing`` for unknown keys.
+
+    Each slot holds its key and its value side by side (16 bytes), so a probe
+    gathers both in one read of memory; most keys are settled by that first
+    probe, and only the few that find another key in their slot probe on.
+    (Keys and values in two arrays, with every key in a loop of rounds, took
+    7.3 µs a comment for the pain-point model's n-grams; this takes 2.7.)
+    """
 
     def __init__(self, keys, values, *, missing=-1, dtype=np.int64):
         keys = np.asarray(keys, dtype=np.uint64)
         self.missing = missing
+        self.dtype = dtype
         self.bits = len(keys).bit_length() + 3
         self.mask = (1 << self.bits) - 1
-        self.keys = np.full(1 << self.bits, _EMPTY_KEY, dtype=np.uint64)
-        self.values = np.full(1 << self.bits, missing, dtype=dtype)
-        self._insert(keys, np.asarray(values, dtype=dtype))
+        table_keys = np.full(1 << self.bits, _EMPTY_KEY, dtype=np.uint64)
+        table_values = np.full(1 << self.bits, missing, dtype=np.int64)
+        self._insert(table_keys, table_values, keys, np.asarray(values, dtype=np.int64))
+        slots = np.empty((1 << self.bits, 2), dtype=np.int64)  # (key, value) a slot; the empty key is -1
+        slots[:, 0], slots[:, 1] = table_keys.view(np.int64), table_values
+        self._slot_items = slots.view(np.dtype((np.void, 16))).ravel()  # one opaque item a slot: take() copies it whole
 
     def _slots(self, keys):
         with np.errstate(over="ignore"):
             return ((keys * _MULTIPLIER) >> np.uint64(64 - self.bits)).astype(np.intp)
 
-    def _insert(self, keys, values):
+    def _insert(self, table_keys, table_values, keys, values):
         """Linear probing, all keys at once: in each round, every key whose slot is
         free and that is the first to want it takes it; the others try the next slot.
 
@@ -50,25 +61,32 @@ class KeyTable:
             first[1:] = wanted[order][1:] != wanted[order][:-1]
             winners = np.zeros(len(pending), dtype=bool)
             winners[order[first]] = True
-            winners &= self.keys[wanted] == empty
+            winners &= table_keys[wanted] == empty
             placed = pending[winners]
-            self.keys[slots[placed]] = keys[placed]
-            self.values[slots[placed]] = values[placed]
+            table_keys[slots[placed]] = keys[placed]
+            table_values[slots[placed]] = values[placed]
             pending = pending[~winners]
             slots[pending] = (slots[pending] + 1) & self.mask
 
+    def _probe(self, slots):
+        """(key, value) of each slot, as two int64 columns."""
+        return self._slot_items.take(slots).view(np.int64).reshape(len(slots), 2)
+
     def lookup(self, keys):
         """The value of each key (a uint64 array); ``missing`` for keys not in the table."""
-        keys = np.asarray(keys, dtype=np.uint64)
-        values = np.full(len(keys), self.missing, dtype=self.values.dtype)
-        slots = self._slots(keys)
-        pending = np.arange(len(keys))
-        empty = np.uint64(_EMPTY_KEY)
+        keys = np.asarray(keys, dtype=np.uint64).view(np.int64)
+        slots = self._slots(keys.view(np.uint64))
+        probed = self._probe(slots)
+        hit = probed[:, 0] == keys
+        values = np.where(hit, probed[:, 1], self.missing).astype(self.dtype, copy=False)
+        # Keys whose slot holds another key probe on; an empty slot ends the search.
+        pending = np.flatnonzero(~hit & (probed[:, 0] != -1))
+        slots, keys = slots[pending], keys[pending]
         while len(pending):
-            found = self.keys[slots]
-            hit = found == keys
-            values[pending[hit]] = self.values[slots[hit]]
-            more = ~hit & (found != empty)
-            pending, keys = pending[more], keys[more]
-            slots = (slots[more] + 1) & self.mask
+            slots = (slots + 1) & self.mask
+            probed = self._probe(slots)
+            hit = probed[:, 0] == keys
+            values[pending[hit]] = probed[hit, 1]
+            going = ~hit & (probed[:, 0] != -1)
+            pending, slots, keys = pending[going], slots[going], keys[going]
         return values

@@ -70,7 +70,7 @@ class FeatureIndex:
         self.words = {f[len(_WORD_PREFIX):]: i for i, f in enumerate(features)
                       if f.startswith(_WORD_PREFIX)}
         grams = [(_gram_key(f), i) for i, f in enumerate(features)
-                 if not f.startswith(_WORD_PREFIX) and 0 < len(f) <= _NGRAM_MAX]
+                 if not f.startswith(_WORD_PREFIX) and 0 < len(f) <= _NGRAM_MAX and "\x00" not in f]
         # A hash table rather than a binary search of the sorted keys (with a hash
         # filter before it): two thirds of a comment's n-grams are features, and
         # the binary search was three fifths of finding them.
@@ -114,27 +114,26 @@ class FeatureIndex:
         return FeatureRows(indptr, columns.astype(np.int32), values)
 
     def _gram_hits(self, texts):
+        """(row, column) of every char 1-3-gram of the texts that is a feature, in no order.
+
+        The texts are joined by NULs, and no feature holds a NUL (``__init__``
+        leaves such out; the texts' own NULs are spaces here), so an n-gram that
+        takes in a NUL is found in no table: every n-gram of the joined text is
+        looked up, with no mask for those that cross from one text into the next.
+        """
         if not texts or not self.has_grams:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         joined = "\x00".join(text.replace("\x00", " ") for text in texts).lower()
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
-        separator = codes == 1
-        doc = np.cumsum(separator)
-        keys, valid = [codes], [~separator]
-        for n in range(2, _NGRAM_MAX + 1):
-            key = codes[: len(codes) - n + 1].copy()
-            bad = separator[: len(codes) - n + 1].copy()
-            for offset in range(1, n):
-                key = (key << 21) | codes[offset: len(codes) - n + 1 + offset]
-                bad |= separator[offset: len(codes) - n + 1 + offset]
-            keys.append(key)
-            valid.append(~bad)
-        keys = np.concatenate(keys)
-        starts = np.concatenate([doc[: len(codes) - n + 1] for n in range(1, _NGRAM_MAX + 1)])
-        valid = np.concatenate(valid)
-        columns = self.gram_columns.lookup(keys[valid].view(np.uint64))
-        found = columns >= 0
-        return starts[valid][found], columns[found]
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) + np.uint64(1)
+        bigrams = (codes[:-1] << np.uint64(21)) | codes[1:]
+        trigrams = (bigrams[:-1] << np.uint64(21)) | codes[2:]
+        columns = self.gram_columns.lookup(np.concatenate([codes, bigrams, trigrams]))
+        found = np.flatnonzero(columns >= 0)
+        # Where each n-gram found starts, from its place among the uni-, bi- and trigrams.
+        starts = found - np.where(found < len(codes), 0, np.where(found < len(codes) + len(bigrams),
+                                                                 len(codes), len(codes) + len(bigrams)))
+        rows = np.cumsum(codes == 1)  # the NULs before each character: its row
+        return rows[starts].astype(np.int64), columns[found]
 
 
 class FeatureRows(NamedTuple):

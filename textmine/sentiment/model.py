@@ -157,9 +157,12 @@ class SentimentModel:
             spans = split_clauses(text)
             groups = (tokens,) if len(spans) == 1 else tokens_by_clause(text, tokens, spans)
             if clauses_out is not None:
-                clauses_out.append([(text[start:end], toks) for (start, end, _), toks in zip(spans, groups)])
+                comment_clauses = []
+                clauses_out.append(comment_clauses)
             for (start, end, weight), toks in zip(spans, groups):
                 clause = text[start:end]
+                if clauses_out is not None:
+                    comment_clauses.append((clause, toks))
                 key = (clause, weight, *toks)
                 cached = cache.get(key)
                 if cached is None:

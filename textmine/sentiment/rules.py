@@ -181,15 +181,21 @@ def tokens_by_clause(text, tokens, spans):
     clause_end = spans[0][1]
     find = text.find
     current = out[0]
-    for tok in tokens:
+    rest = iter(tokens)
+    for tok in rest:
         pos = find(tok, cursor)
         if 0 <= pos - cursor < 8:
             cursor = pos + len(tok)
-            if pos >= clause_end and clause < last:
+            if pos >= clause_end:
                 while clause < last and pos >= spans[clause][1]:
                     clause += 1
-                clause_end = spans[clause][1]
                 current = out[clause]
+                if clause == last:
+                    # The rest can only go here: not looked for (a sixth of the tokens).
+                    current.append(tok)
+                    current.extend(rest)
+                    return out
+                clause_end = spans[clause][1]
         current.append(tok)
     return out
 

@@ -126,10 +126,13 @@ class SentimentScorer:
                 evidence_clauses.append(())
                 continue
             comment_clauses = _clauses(texts[index], token_lists[index]) if clauses is None else clauses[index]
-            evidence_clauses.append([
-                (code, [(clause, tuple(toks)) for clause, toks in comment_clauses
-                        if any(word and word in clause for word in evidence)])
-                for code, evidence in categories])
+            found = []
+            for code, evidence in categories:
+                # any(map(...)) tests the words in C: a generator a clause was half of aspects.
+                words = [word for word in evidence if word]
+                found.append((code, [(clause, tuple(toks)) for clause, toks in comment_clauses
+                                     if any(map(clause.__contains__, words))]))
+            evidence_clauses.append(found)
         scores = self._score_clauses([key for found in evidence_clauses for _, keys in found for key in keys])
         label = self.labeller()
         results = []

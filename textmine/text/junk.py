@@ -94,9 +94,18 @@ def junk_reason(text):
         and not _COMPLAINT_WORDS.search(text)
     ):
         return "spam"
-    if len(text) >= 10:
-        distinct = set(text)
-        distinct.discard(" ")
-        if len(distinct) <= 2:
-            return "spam"
+    if len(text) >= 10 and _few_distinct_chars(text[:_HEAD]) and _few_distinct_chars(text):
+        return "spam"
     return None
+
+
+# Flooding is looked for in the first characters first: the set of a whole
+# review-length comment took longer than the rest of junk_reason.
+_HEAD = 16
+
+
+def _few_distinct_chars(text):
+    """True when the text holds at most two distinct characters besides spaces."""
+    distinct = set(text)
+    distinct.discard(" ")
+    return len(distinct) <= 2
