@@ -52,6 +52,7 @@ class Cluster:
 
     def __init__(self, workers, folder, code=ROOT):
         self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.code = Path(code)
         self.scheduler_file = self.folder / "scheduler.json"
         self.processes = []

@@ -13,6 +13,7 @@ import pytest
 from textmine.pipeline import LanguageOptions, ReadOptions, annotate_files, open_sources
 from textmine.pipeline.executors import LocalExecutor
 from textmine.pipeline.partitions import Partition, read_partition, split_inputs
+from textmine.errors import InputError
 from textmine.io.read import ReadStats
 
 from conftest import FIXTURES, SAMPLES
@@ -146,3 +147,25 @@ def test_a_partition_reads_its_last_record_past_its_end_and_says_where_it_stoppe
     assert extent().stop == path.read_bytes().index("网速慢".encode()) and extent().lines == 2
     rows, extent = read_partition(Partition(split, extent().stop, len(path.read_bytes())), ReadStats())
     assert [row["地市"] for row in rows] == ["深圳"]
+
+
+@pytest.mark.parametrize("partitions", [30, 400])
+def test_an_error_at_a_line_names_the_line_of_the_file_not_of_the_partition(
+        tmp_path, monkeypatch, on_partitions, partitions):
+    import csv
+
+    path = tmp_path / "huge.csv"
+    path.write_text("意见建议,地市\n" + "".join(f"满意{number},广州\n" for number in range(40))
+                    + '"' + "长\n" * 800 + '",广州\n' + "后面,北京\n", encoding="utf-8")
+    limit = csv.field_size_limit(1000)
+    try:
+        messages = []
+        for partitioned in (False, True):
+            monkeypatch.setattr(LocalExecutor, "reads_partitions", partitioned)
+            with pytest.raises(InputError) as raised:
+                annotate_files([str(path)], str(tmp_path / "out.csv"), partition_bytes=partitions)
+            messages.append(str(raised.value))
+    finally:
+        csv.field_size_limit(limit)
+    assert on_partitions and messages[1] == messages[0]
+    assert "huge.csv: line 542: a cell is longer than" in messages[0]

@@ -17,7 +17,7 @@ from collections import deque
 from itertools import chain
 from datetime import date, datetime, time
 
-from textmine.errors import InputError
+from textmine.errors import InputError, LineError
 from textmine.io.lines import MAX_CELL_CHARS
 from textmine.io.names import unique_names
 
@@ -153,9 +153,8 @@ def delimited_rows(reader, columns, delimiter, stats, name):
             except csv.Error as exc:
                 if "field larger than field limit" in str(exc):
                     # Carrying on would read the rest of the cell's lines as rows.
-                    raise InputError(f"{name}: line {reader.line_num:,}: a cell is longer than "
-                                     f"{MAX_CELL_CHARS:,} characters, the most textmine reads "
-                                     "(is a closing quote missing?)") from exc
+                    raise LineError(name, reader.line_num, f": a cell is longer than {MAX_CELL_CHARS:,} "
+                                    "characters, the most textmine reads (is a closing quote missing?)") from exc
                 read += 1
                 stats.skip(f"unparseable_line: {exc}", reader.line_num)
     finally:

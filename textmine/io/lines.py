@@ -21,7 +21,7 @@ import codecs
 from itertools import chain, repeat
 from operator import add
 
-from textmine.errors import InputError
+from textmine.errors import LineError
 
 MAX_CELL_CHARS = 32 * 1024 * 1024  # the longest cell read (32 Mi characters): a bound on memory
 MAX_LINE_BYTES = 4 * MAX_CELL_CHARS  # the longest physical line, in bytes
@@ -58,8 +58,8 @@ def _is_utf16(encoding):
 
 
 def _too_long(name, line):
-    return InputError(f"{name}: line {line:,} is longer than {MAX_LINE_BYTES:,} bytes; textmine reads cells "
-                      f"of up to {MAX_CELL_CHARS:,} characters (is this a text table with line ends?)")
+    return LineError(name, line, f" is longer than {MAX_LINE_BYTES:,} bytes; textmine reads cells "
+                     f"of up to {MAX_CELL_CHARS:,} characters (is this a text table with line ends?)")
 
 
 def _split_blocks(chunks, separator, too_long, limit, empty):

@@ -42,6 +42,7 @@ class AnnotatedPartition:
     signatures: list  # the distinct duplicate signatures of the partition's texts
     flagged: Counter = field(default_factory=Counter)
     analysed_on_start: int = 0  # texts longer than MAX_ANALYSED_CHARS
+    error: Exception | None = None  # a LineError that stopped the reading, its line counted in the partition
 
     @property
     def rows(self):
@@ -50,7 +51,7 @@ class AnnotatedPartition:
 
 def annotate_partition(analyser, partition, layout, line_format):
     """A worker task: the rows of ``partition`` read, masked, analysed and formatted (``AnnotatedPartition``)."""
-    rows, stats, extent = read_partition_rows(partition)
+    rows, stats, extent, error = read_partition_rows(partition)
     comments = analyser.comments(rows, partition.source)
     text, offsets = formatted_lines(layout.cells_of(comments), layout.columns, line_format, DUPLICATE_COLUMN)
     index_of, signatures, signature_of_row = {}, [], array("l")
@@ -70,7 +71,7 @@ def annotate_partition(analyser, partition, layout, line_format):
             signatures.append(annotation.signature)
         signature_of_row.append(index)
     return AnnotatedPartition(extent, stats, text, array("q", offsets), signature_of_row, signatures,
-                              flagged, analysed_on_start)
+                              flagged, analysed_on_start, error)
 
 
 def write_partitions(split, executor, layout, writer, line_format, result, *, partition_bytes=None,
@@ -86,6 +87,8 @@ def write_partitions(split, executor, layout, writer, line_format, result, *, pa
     number, done, total = 0, 0, max(1, split.size)
     partitions = split.partitions(partition_bytes, executor.workers)
     for partition, part in results_in_order(executor, annotate_partition, partitions, layout, line_format):
+        if part.error is not None:  # as a local run stops: at the first bad line in input order
+            raise part.error.moved(split.lines_before(partition))
         split.add(partition, part.stats, part.extent)
         text, signatures = part.text, part.signatures
         pieces, previous = [], 0

@@ -29,7 +29,7 @@ import stat
 from collections import deque
 from dataclasses import dataclass, replace
 
-from textmine.errors import InputError, TextmineError
+from textmine.errors import InputError, LineError, TextmineError
 from textmine.io.formats import delimited_rows, jsonl_rows, parse_json_lines, read_delimited_header
 from textmine.io.lines import CountedLines, LineRange, decoded_lines, line_end_of
 from textmine.io.read import SAMPLE_BYTES, ReadStats
@@ -169,6 +169,10 @@ class SplitInputs:
             partitions += [Partition(split, start, end) for start, end in zip(cuts, cuts[1:])]
         return partitions
 
+    def lines_before(self, partition):
+        """The lines of its file before ``partition`` (once the partitions before it are added)."""
+        return self._lines_before[partition.source.index]
+
     def add(self, partition, stats, extent):
         """Count a partition's reader: its rows, skips and repairs, their first lines over the file."""
         index = partition.source.index
@@ -278,17 +282,24 @@ def _closing(rows, stream):
 
 
 def read_partition_rows(partition):
-    """``(rows, stats, extent)`` of a partition, read whole; an unexpected failure names the file."""
+    """``(rows, stats, extent, error)`` of a partition, read whole.
+
+    An error at a line (``LineError``) is given back, not raised: its line
+    counts from the partition's start, and only the client knows the lines
+    before it (``SplitInputs.lines_before``). An unexpected failure names the file.
+    """
     stats = ReadStats()
     rows, extent = read_partition(partition, stats)
     try:
         rows = list(rows)
+    except LineError as exc:
+        return [], stats, extent(), exc
     except (TextmineError, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - whatever a reader hits, the message names the file
         raise InputError(f"{partition.source.name}: cannot read the rows of bytes {partition.start:,} to "
                          f"{partition.end:,} ({type(exc).__name__}: {exc})") from exc
-    return rows, stats, extent()
+    return rows, stats, extent(), None
 
 
 def results_in_order(executor, task, partitions, *arguments):
