@@ -15,8 +15,11 @@
   times); an annotation is a pure function of its text, so the output does
   not change.
 
-This process still reads the inputs, masks the other cells, checks duplicates
-and writes (the runner's part); the workers do the per-text work, which is
+For ``annotate`` to CSV, TSV or JSON Lines, the workers also read the inputs,
+a byte range each (``submit_partition``, ``textmine.pipeline.partitions``), and
+this process only numbers the rows, marks duplicates and writes. Otherwise
+this process reads the inputs, masks the other cells, checks duplicates and
+writes (the runner's part), and the workers do the per-text work, which is
 most of the CPU time. distributed is imported only here
 (``pip install "textmine[cluster]"``).
 
