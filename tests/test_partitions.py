@@ -12,7 +12,7 @@ import pytest
 
 from textmine.pipeline import LanguageOptions, ReadOptions, annotate_files, open_sources
 from textmine.pipeline.executors import LocalExecutor
-from textmine.pipeline.partitions import Partition, read_partition, split_inputs
+from textmine.pipeline.partitions import Partition, read_partition, split_inputs, workers_see
 from textmine.errors import InputError
 from textmine.io.read import ReadStats
 
@@ -169,3 +169,25 @@ def test_an_error_at_a_line_names_the_line_of_the_file_not_of_the_partition(
         csv.field_size_limit(limit)
     assert on_partitions and messages[1] == messages[0]
     assert "huge.csv: line 542: a cell is longer than" in messages[0]
+
+
+def test_inputs_the_workers_do_not_see_as_the_client_does_are_read_by_the_client(
+        tmp_path, monkeypatch, on_partitions):
+    path = work_orders(tmp_path / "orders.csv")
+    split = split_inputs(open_sources([str(path)], ReadOptions()), ReadOptions(), mask=True)
+    assert workers_see(split.splits)
+    with open(path, "ab") as handle:  # another file at that path on the worker
+        handle.write(b"1,2,3\n")
+    assert not workers_see(split.splits)
+    with pytest.raises(InputError, match="orders.csv: changed while it was read"):
+        read_partition(split.partitions()[0], ReadStats())
+    monkeypatch.setattr("textmine.pipeline.annotate.workers_see", lambda splits: False)
+    (_, expected), (_, written) = both_ways([path], tmp_path / "out.csv", 100, on_partitions, monkeypatch)
+    assert written == expected and not on_partitions
+
+
+def test_a_split_names_its_file_by_an_absolute_path_for_the_workers(tmp_path, monkeypatch):
+    work_orders(tmp_path / "orders.csv")
+    monkeypatch.chdir(tmp_path)
+    split = split_inputs(open_sources(["orders.csv"], ReadOptions()), ReadOptions(), mask=True).splits[0]
+    assert split.path == str(tmp_path / "orders.csv") and split.name == "orders.csv"

@@ -10,7 +10,7 @@ from textmine.io.write import open_row_writer, text_line_format
 from textmine.pipeline.annotate_partitions import write_partitions
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.pipeline.executors import open_executor
-from textmine.pipeline.partitions import split_inputs
+from textmine.pipeline.partitions import split_inputs, workers_see
 from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources
 
 
@@ -36,6 +36,8 @@ def annotate_files(paths, output, *, read_options=ReadOptions(), options=Languag
             line_format = text_line_format(output, output_format, excel_escape)
             split = split_inputs(sources, read_options, mask=options.mask) \
                 if executor.reads_partitions and line_format is not None else None
+            if split is not None and not all(executor.map(workers_see, [split.splits])):
+                split = None  # the inputs are not on a disk the workers share: read here
             if split is not None:
                 write_partitions(split, executor, layout, writer, line_format, result,
                                  partition_bytes=partition_bytes, progress=progress)

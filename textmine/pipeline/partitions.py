@@ -49,7 +49,7 @@ class SplitSource:
     """One input file as its partitions' readers need it: how to decode and parse any range of it."""
 
     index: int  # the input's place among the inputs
-    path: str
+    path: str  # absolute: a worker's working folder is not the client's
     name: str  # as messages name it
     cell_name: str  # the source_file cell (masked)
     format: str
@@ -118,7 +118,7 @@ def _split_source(index, source, read_options, mask):
             if len(lines.sizes) != header_lines or columns != source.read_columns:
                 return None
             data_start += lines.bytes_read
-    split = SplitSource(index, source.name, source.name, mask_personal_data(source.name) if mask else source.name,
+    split = SplitSource(index, os.path.abspath(source.name), source.name, mask_personal_data(source.name) if mask else source.name,
                         source.format, encoding, read_options.encoding is not None, line_end, delimiter,
                         tuple(source.read_columns), tuple(source.columns), source.text_column, data_start,
                         header_lines, source.size)
@@ -190,6 +190,23 @@ class SplitInputs:
             source.stats = stats
 
 
+def workers_see(splits):
+    """True when this process sees each of ``splits`` as the client does: same path, size and header.
+
+    Run on a worker before it is given ranges: the inputs must be on a disk
+    the workers share with the client (else the client reads them).
+    """
+    for split in splits:
+        try:
+            with open(split.path, "rb") as stream:
+                if os.fstat(stream.fileno()).st_size != split.size or len(stream.read(split.data_start)) \
+                        != split.data_start:
+                    return False
+        except OSError:
+            return False
+    return True
+
+
 def split_inputs(sources, read_options, *, mask):
     """``SplitInputs`` over ``sources`` when every one can be cut into byte ranges, else None."""
     splits, header_stats = [], []
@@ -247,6 +264,11 @@ def read_partition(partition, stats):
     """
     split = partition.source
     stream = open(split.path, "rb", buffering=1 << 16)
+    size = os.fstat(stream.fileno()).st_size
+    if size != split.size:
+        stream.close()
+        raise InputError(f"{split.name}: changed while it was read ({size:,} bytes now, {split.size:,} "
+                         "when the run started), or the worker sees another file at its path")
     stream.seek(partition.start)
     in_range = LineRange(stream, partition.end - partition.start, split.line_end)
     lines = decoded_lines(in_range, split.encoding, stats, name=split.name, strict_given=split.strict_given,
