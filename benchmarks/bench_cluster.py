@@ -172,7 +172,7 @@ def partition_costs(path, repeat=3):
 def read_partition_cost(path, repeat=3):
     """One partition of PARTITION_BYTES read on a worker for annotate: read, mask, analyse, format; bytes back."""
     from textmine.io.cells import OutputColumns
-    from textmine.io.write import text_line_format
+    from textmine.io.line_format import text_line_format
     from textmine.pipeline import CommentAnnotator, LanguageOptions, ReadOptions, open_sources
     from textmine.pipeline._process_tuning import long_lived_objects_frozen
     from textmine.pipeline.annotate_partitions import annotate_partition

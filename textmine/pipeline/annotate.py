@@ -6,7 +6,8 @@
 """
 
 from textmine.io.cells import OutputColumns
-from textmine.io.write import open_row_writer, text_line_format
+from textmine.io.line_format import text_line_format
+from textmine.io.write import open_row_writer
 from textmine.pipeline.annotate_partitions import write_partitions
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.pipeline.executors import open_executor

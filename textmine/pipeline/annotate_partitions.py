@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from textmine.io.read import ReadStats
-from textmine.io.write import formatted_lines
+from textmine.io.line_format import formatted_lines
 from textmine.pipeline.annotator import MAX_ANALYSED_CHARS
 from textmine.pipeline.partitions import PartitionExtent, read_partition_rows, results_in_order
 from textmine.text.dedupe import DuplicateFinder
