@@ -9,12 +9,19 @@ what the plan for large inputs (benchmarks/README.md) is built on: the cost of
 one partition of 20,000 distinct texts on one core, its bytes in and out, the
 client's CPU time per row, and the memory of a worker.
 
-Inputs: ``benchmarks/data/survey_20k.csv`` (make_inputs.py: rows repeat as
-real ones do, about half the texts are distinct) and ``distinct_<N>.csv``
-(every comment different, so every row is work for the workers; built here).
+Inputs (make_inputs.py): ``benchmarks/data/survey_<N>.csv`` (rows repeat as
+real ones do, about 40 % of the texts are distinct) and ``distinct_<N>.csv``
+(``--kind distinct``: every comment different, review-length, so every row is
+work for the workers).
+
+With ``--baseline DIR`` (a checkout of another commit, e.g. ``git worktree add
+--detach ../base main``) a second scheduler and workers run that code, and
+each command runs a third time on them, in the same rounds: the cluster path
+before and after a change, the client's CPU time a row above all.
 
     python benchmarks/bench_cluster.py                      # 3 rounds, about 3 minutes on 2 cores
     python benchmarks/bench_cluster.py --repeat 1 --distinct-size 20k
+    python benchmarks/bench_cluster.py --survey-size 200k --distinct-size 200k --baseline ../base
 """
 
 import argparse
@@ -23,7 +30,6 @@ import json
 import os
 import pickle
 import platform
-import random
 import statistics
 import subprocess
 import sys
@@ -36,41 +42,18 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from bench_pipeline import OUT_DIR, _memory_kb, measure  # noqa: E402
-from make_inputs import COLUMNS, DATA_DIR, parse_size, read_sample, size_label, write_input  # noqa: E402
+from make_inputs import parse_size, size_label, write_input  # noqa: E402
 
 PARTITION_TEXTS = 20_000  # the DaskExecutor's chunk size
-
-
-def distinct_input(size, seed=7):
-    """Survey rows whose comments are all different: two or three sample comments joined."""
-    path = DATA_DIR / f"distinct_{size_label(size)}.csv"
-    if path.exists():
-        return path
-    sample = read_sample()
-    comments = [row[8] for row in sample if len(row[8].strip()) > 1]
-    rng, seen = random.Random(seed), set()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for number in range(1, size + 1):
-            while True:
-                parts = rng.sample(comments, 3 if rng.random() < 0.3 else 2)
-                text = "，".join(part.rstrip("。！!，") for part in parts)
-                if text not in seen:
-                    seen.add(text)
-                    break
-            row = list(sample[int(rng.random() * len(sample))])
-            row[0], row[8] = str(number), text
-            writer.writerow(row)
-    return path
 
 
 class Cluster:
     """``dask scheduler`` and ``workers`` one-thread ``dask worker`` processes on 127.0.0.1."""
 
-    def __init__(self, workers, folder):
+    def __init__(self, workers, folder, code=ROOT):
         self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.code = Path(code)
         self.scheduler_file = self.folder / "scheduler.json"
         self.processes = []
         dask = [sys.executable, "-m", "dask"]
@@ -91,7 +74,9 @@ class Cluster:
 
     def _start(self, command, name):
         log = open(self.folder / f"{name}.log", "wb")
-        self.processes.append((subprocess.Popen(command, stdout=log, stderr=log, cwd=ROOT), log))
+        # The code's folder first on the path (python -m puts the working folder there).
+        env = {**os.environ, "PYTHONPATH": str(self.code)}
+        self.processes.append((subprocess.Popen(command, stdout=log, stderr=log, cwd=self.code, env=env), log))
 
     def worker_cpu_seconds(self):
         total = 0.0
@@ -116,14 +101,23 @@ class Cluster:
             log.close()
 
 
-def run_pair(command, path, cluster, workdir, jobs):
-    """The command locally and on the cluster; their times, the tasks, and whether the outputs agree."""
+TASK_PREFIXES = ("textmine-analyse-", "textmine-partition-")  # chunks of texts; partitions read on the workers
+
+
+def run_pair(command, path, clusters, workdir, jobs):
+    """The command locally and on each cluster; their times, the tasks, and whether the outputs agree.
+
+    ``clusters``: {"cluster": this code's, "baseline": another checkout's (optional)}.
+    """
     results = {}
-    for where in ("local", "cluster"):
+    for where in ("local", *clusters):
+        cluster = clusters.get(where, clusters["cluster"])
         output = workdir / f"{where}.{'csv' if command == 'annotate' else 'json'}"
         argv = [sys.executable, "-m", "textmine", command, str(path), "-q"]
         argv += ["-o", str(output)] if command == "annotate" else ["--json", str(output)]
         argv += ["--jobs", str(jobs)] if where == "local" else ["--scheduler", cluster.address]
+        if cluster.code != ROOT:
+            argv = ["env", "-C", str(cluster.code), f"PYTHONPATH={cluster.code}", *argv]
         cpu_before = cluster.worker_cpu_seconds()
         from distributed import get_task_stream
 
@@ -132,16 +126,18 @@ def run_pair(command, path, cluster, workdir, jobs):
         if run["exit_code"]:
             raise SystemExit(f"{' '.join(argv)} failed: {(workdir / f'{where}.log').read_text()[-500:]}")
         run["worker_cpu_seconds"] = round(cluster.worker_cpu_seconds() - cpu_before, 2)
-        tasks = [task for task in stream.data if str(task["key"]).startswith("textmine-analyse-")]
+        tasks = [task for task in stream.data if str(task["key"]).startswith(TASK_PREFIXES)]
         computes = [sum(stop - start for action, start, stop in
                         ((part["action"], part["start"], part["stop"]) for part in task["startstops"])
                         if action == "compute") for task in tasks]
         run["analyse_tasks"] = len(tasks)
+        run["task_kind"] = sorted({str(task["key"]).rsplit("-", 1)[0] for task in tasks})
         run["task_compute_seconds"] = [round(seconds, 3) for seconds in computes]
         run["map_tasks"] = sum(str(task["key"]).startswith("textmine-map-") for task in stream.data)
         run["output"] = output.read_bytes()
         results[where] = run
-    same = results["local"].pop("output") == results["cluster"].pop("output")
+    local = results["local"].pop("output")
+    same = all(results[where].pop("output") == local for where in clusters)
     return results, same
 
 
@@ -169,7 +165,33 @@ def partition_costs(path, repeat=3):
             "bytes_in": len(pickle.dumps(texts, protocol=pickle.HIGHEST_PROTOCOL)),
             "bytes_out": len(pickle.dumps(annotations, protocol=pickle.HIGHEST_PROTOCOL)),
         }
+    costs["annotate_partition"] = read_partition_cost(path, repeat)
     return costs
+
+
+def read_partition_cost(path, repeat=3):
+    """One partition of PARTITION_BYTES read on a worker for annotate: read, mask, analyse, format; bytes back."""
+    from textmine.io.cells import OutputColumns
+    from textmine.io.line_format import text_line_format
+    from textmine.pipeline import CommentAnnotator, LanguageOptions, ReadOptions, open_sources
+    from textmine.pipeline._process_tuning import long_lived_objects_frozen
+    from textmine.pipeline.annotate_partitions import annotate_partition
+    from textmine.pipeline.partitions import PARTITION_BYTES, PartitionAnalyser, split_inputs
+
+    sources = open_sources([str(path)], ReadOptions(), mask=True)
+    partition = split_inputs(sources, ReadOptions(), mask=True).partitions(PARTITION_BYTES)[0]
+    layout, line_format = OutputColumns(sources), text_line_format("out.csv")
+    seconds = []
+    for _ in range(repeat):
+        analyser = PartitionAnalyser(CommentAnnotator(LanguageOptions()))
+        with long_lived_objects_frozen():
+            start = time.process_time()
+            result = annotate_partition(analyser, partition, layout, line_format)
+            seconds.append(time.process_time() - start)
+    return {"bytes": partition.end - partition.start, "rows": result.rows,
+            "cpu_seconds": round(statistics.median(seconds), 3),
+            "microseconds_per_row": round(statistics.median(seconds) / result.rows * 1e6, 1),
+            "bytes_out": len(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))}
 
 
 def spool_bytes_per_row(path):
@@ -183,7 +205,7 @@ def spool_bytes_per_row(path):
         run.close()
 
 
-def summarise(rounds, rows_of):
+def summarise(rounds, rows_of, wheres=("cluster",)):
     """Median wall and CPU per (command, input, where), the overhead in %, and the client's cost a row.
 
     The client's CPU a row leaves out its start-up: the CPU of the same command on 10 rows.
@@ -198,92 +220,115 @@ def summarise(rounds, rows_of):
         runs = [(results, same) for round_ in rounds for command, name, results, same in round_
                 if (command, name) == key]
         local = median_of(key, "local", "seconds")
-        remote = median_of(key, "cluster", "seconds")
-        client_cpu = median_of(key, "cluster", "cpu_seconds")
-        start_up = median_of((key[0], "survey_10"), "cluster", "cpu_seconds")
-        computes = [seconds for results, _ in runs for seconds in results["cluster"]["task_compute_seconds"]]
-        table.append({
-            "command": key[0], "input": key[1], "rows": rows_of[key[1]],
-            "local_seconds": local, "cluster_seconds": remote,
-            "overhead_percent": round((remote / local - 1) * 100, 1),
-            # CPU of the client and the workers against that of the local run and its workers:
-            # steadier than wall time on a machine shared with other work.
-            "cpu_overhead_percent": round(statistics.median(
-                (results["cluster"]["cpu_seconds"] + results["cluster"]["worker_cpu_seconds"])
-                / results["local"]["cpu_seconds"] - 1 for results, _ in runs) * 100, 1),
-            "local_cpu_seconds": statistics.median(results["local"]["cpu_seconds"] for results, _ in runs),
-            "cluster_client_cpu_seconds": client_cpu,
-            "cluster_worker_cpu_seconds": statistics.median(results["cluster"]["worker_cpu_seconds"]
-                                                            for results, _ in runs),
-            "client_start_up_cpu_seconds": start_up,
-            "client_cpu_microseconds_per_row": round((client_cpu - start_up) / rows_of[key[1]] * 1e6, 1)
-            if rows_of[key[1]] > 10 else None,
-            "client_peak_mb": max(results["cluster"]["peak_mb"] for results, _ in runs),
-            "analyse_tasks": runs[0][0]["cluster"]["analyse_tasks"],
-            "median_task_compute_seconds": round(statistics.median(computes), 3) if computes else None,
-            "map_tasks": runs[0][0]["cluster"]["map_tasks"],
-            "identical_output": all(same for _, same in runs),
-        })
+        row = {"command": key[0], "input": key[1], "rows": rows_of[key[1]], "local_seconds": local,
+               "local_cpu_seconds": statistics.median(results["local"]["cpu_seconds"] for results, _ in runs),
+               "identical_output": all(same for _, same in runs)}
+        for where in wheres:
+            remote = median_of(key, where, "seconds")
+            client_cpu = median_of(key, where, "cpu_seconds")
+            start_up = median_of((key[0], "survey_10"), where, "cpu_seconds")
+            computes = [seconds for results, _ in runs for seconds in results[where]["task_compute_seconds"]]
+            row[where] = {
+                "seconds": remote,
+                "overhead_percent": round((remote / local - 1) * 100, 1),
+                # CPU of the client and the workers against that of the local run and its workers:
+                # steadier than wall time on a machine shared with other work.
+                "cpu_overhead_percent": round(statistics.median(
+                    (results[where]["cpu_seconds"] + results[where]["worker_cpu_seconds"])
+                    / results["local"]["cpu_seconds"] - 1 for results, _ in runs) * 100, 1),
+                "client_cpu_seconds": client_cpu,
+                "worker_cpu_seconds": statistics.median(results[where]["worker_cpu_seconds"] for results, _ in runs),
+                "client_start_up_cpu_seconds": start_up,
+                "client_cpu_microseconds_per_row": round((client_cpu - start_up) / rows_of[key[1]] * 1e6, 1)
+                if rows_of[key[1]] > 10 else None,
+                "client_peak_mb": max(results[where]["peak_mb"] for results, _ in runs),
+                "tasks": runs[0][0][where]["analyse_tasks"],
+                "task_kind": runs[0][0][where].get("task_kind"),
+                "median_task_compute_seconds": round(statistics.median(computes), 3) if computes else None,
+                "map_tasks": runs[0][0][where]["map_tasks"],
+            }
+        table.append(row)
     return table
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds; medians are reported")
+    parser.add_argument("--survey-size", type=parse_size, default=parse_size("20k"))
     parser.add_argument("--distinct-size", type=parse_size, default=parse_size("100k"))
     parser.add_argument("--commands", default="annotate,analyze")
     parser.add_argument("--workers", type=int, default=2, help="one-thread worker processes")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a checkout of another commit: its cluster path runs in the same rounds")
     parser.add_argument("--partition-only", action="store_true",
                         help="only the cost of one partition on one core (no cluster, no runs)")
     args = parser.parse_args(argv)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     # survey_10: start-up alone (connecting, loading the models), to be taken off the per-row figures.
+    survey = f"survey_{size_label(args.survey_size)}"
     distinct = f"distinct_{size_label(args.distinct_size)}"
-    inputs = {"survey_10": write_input(10), "survey_20k": write_input(20_000),
-              distinct: distinct_input(args.distinct_size)}
-    rows_of = {"survey_10": 10, "survey_20k": 20_000, distinct: args.distinct_size}
+    inputs = {"survey_10": write_input(10), survey: write_input(args.survey_size),
+              distinct: write_input(args.distinct_size, kind="distinct")}
+    rows_of = {"survey_10": 10, survey: args.survey_size, distinct: args.distinct_size}
     OUT_DIR.mkdir(exist_ok=True)
     if args.partition_only:
         print(json.dumps(partition_costs(inputs[distinct]), indent=2))
         return 0
     started = time.strftime("%Y%m%d-%H%M%S")
     rounds = []
+    wheres = ("cluster", "baseline") if args.baseline else ("cluster",)
+    loads = []
     with tempfile.TemporaryDirectory(dir=OUT_DIR) as folder:
-        cluster = Cluster(args.workers, folder)
+        clusters = {}
         try:
+            clusters["cluster"] = Cluster(args.workers, Path(folder) / "cluster")
+            if args.baseline:
+                clusters["baseline"] = Cluster(args.workers, Path(folder) / "baseline", code=args.baseline.resolve())
             for number in range(args.repeat):
                 round_ = []
                 for command in args.commands.split(","):
                     for name, path in inputs.items():
-                        results, same = run_pair(command, path, cluster, Path(folder), args.workers)
+                        loads.append(os.getloadavg()[0])
+                        results, same = run_pair(command, path, clusters, Path(folder), args.workers)
                         round_.append((command, name, results, same))
                         print(f"round {number + 1}: {command} {name}: local {results['local']['seconds']} s, "
-                              f"cluster {results['cluster']['seconds']} s, same output: {same}", flush=True)
+                              + ", ".join(f"{where} {results[where]['seconds']} s "
+                                          f"(client CPU {results[where]['cpu_seconds']} s)" for where in wheres)
+                              + f", same output: {same}", flush=True)
                 rounds.append(round_)
-            worker_peak_mb = cluster.worker_peak_mb()
+            worker_peak_mb = {where: cluster.worker_peak_mb() for where, cluster in clusters.items()}
         finally:
-            cluster.close()
+            for cluster in clusters.values():
+                cluster.close()
     partition = partition_costs(inputs[distinct])
-    partition["spool_bytes_per_row"] = {name: spool_bytes_per_row(inputs[name]) for name in ("survey_20k", distinct)}
-    table = summarise(rounds, rows_of)
-    print(f"\n{'command':9} {'input':14} {'local s':>8} {'cluster s':>9} {'overhead':>9} {'CPU':>7} "
-          f"{'client µs/row':>13} {'tasks':>5} {'task s':>6} same")
+    partition["spool_bytes_per_row"] = {name: spool_bytes_per_row(inputs[name]) for name in (survey, distinct)}
+    table = summarise(rounds, rows_of, wheres)
+    print(f"\n{'command':9} {'input':15} {'where':9} {'local s':>8} {'cluster s':>9} {'overhead':>9} {'CPU':>7} "
+          f"{'client CPU s':>12} {'client µs/row':>13} {'tasks':>5} {'task s':>6} same")
     for row in table:
-        print(f"{row['command']:9} {row['input']:14} {row['local_seconds']:8.2f} {row['cluster_seconds']:9.2f} "
-              f"{row['overhead_percent']:8.1f}% {row['cpu_overhead_percent']:6.1f}% "
-              f"{row['client_cpu_microseconds_per_row'] or 0:13.1f} "
-              f"{row['analyse_tasks']:5d} {row['median_task_compute_seconds'] or 0:6.2f} {row['identical_output']}")
-    print(f"\nworker peak memory (MB): {worker_peak_mb}")
+        for where in wheres:
+            cell = row[where]
+            print(f"{row['command']:9} {row['input']:15} {where:9} {row['local_seconds']:8.2f} "
+                  f"{cell['seconds']:9.2f} {cell['overhead_percent']:8.1f}% {cell['cpu_overhead_percent']:6.1f}% "
+                  f"{cell['client_cpu_seconds']:12.2f} {cell['client_cpu_microseconds_per_row'] or 0:13.1f} "
+                  f"{cell['tasks']:5d} {cell['median_task_compute_seconds'] or 0:6.2f} {row['identical_output']}")
+    print(f"\nload average (1 min) at the runs' starts: {min(loads):.1f} to {max(loads):.1f}")
+    print(f"worker peak memory (MB): {worker_peak_mb}")
     print(f"one partition of {partition['texts']:,} distinct texts on one core: " + "; ".join(
         f"{name} {cost['cpu_seconds']} s ({cost['microseconds_per_text']} µs a text), "
         f"{cost['bytes_in'] / 1e6:.1f} MB in, {cost['bytes_out'] / 1e6:.1f} MB out"
         for name, cost in partition["stages"].items()))
+    read = partition["annotate_partition"]
+    print(f"one partition read on a worker for annotate ({read['bytes'] / 1e6:.1f} MB, {read['rows']:,} rows): "
+          f"{read['cpu_seconds']} s ({read['microseconds_per_row']} µs a row), {read['bytes_out'] / 1e6:.1f} MB back")
     print(f"analyze's spool on the client, bytes a row: {partition['spool_bytes_per_row']}")
     report = {
         "started": started, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                        "load_average": os.getloadavg()},
+                                        "load_averages": loads},
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                  text=True).stdout.strip(),
+        "baseline_commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=args.baseline,
+                                          capture_output=True, text=True).stdout.strip() if args.baseline else None,
         "workers": args.workers, "table": table, "worker_peak_mb": worker_peak_mb, "partition": partition,
         "rounds": [[{"command": command, "input": name, "same": same, **results}
                     for command, name, results, same in round_] for round_ in rounds],

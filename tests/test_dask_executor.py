@@ -146,8 +146,10 @@ def test_annotate_on_the_cluster_writes_the_same_bytes(scheduler, watcher, tmp_p
     assert result.stderr == expected.stderr
     assert result.stderr.startswith("textmine: read 2,000 rows, wrote 2,000, skipped 0;")
     assert remote.read_bytes() == local.read_bytes()
-    ran = [task for task in stream.data if task["key"].startswith("textmine-analyse-")]
-    assert ran and {task["worker"] for task in ran} <= set(watcher.nthreads())
+    # The workers read the input themselves, a byte range each.
+    ran = [task for task in stream.data if task["key"].startswith("textmine-partition-")]
+    assert len(ran) >= 2 and {task["worker"] for task in ran} <= set(watcher.nthreads())
+    assert not [task for task in stream.data if task["key"].startswith("textmine-analyse-")]
 
 
 @pytest.mark.cluster
@@ -211,7 +213,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_output_is_complete_and_iden
     def ours_on(worker):
         """Chunks the client has not read yet that ``worker`` runs or holds the results of."""
         keys = [*watcher.has_what().get(worker, ()), *watcher.processing().get(worker, ())]
-        return sum(str(key).startswith("textmine-analyse-") for key in keys)
+        return sum(str(key).startswith("textmine-partition-") for key in keys)
 
     def kill_a_worker_holding_our_tasks(rows, fraction):
         if killed:
@@ -226,8 +228,8 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_output_is_complete_and_iden
         killed.update(worker=worker, tasks=held[worker])
         os.kill(pids_before[worker], signal.SIGKILL)
 
-    # Small chunks: many tasks, several of them on the worker when it dies.
-    result = annotate_files([SURVEY], str(remote), scheduler=scheduler, chunk_size=100,
+    # Small partitions: many tasks, several of them on the worker when it dies.
+    result = annotate_files([SURVEY], str(remote), scheduler=scheduler, partition_bytes=8_000,
                             progress=kill_a_worker_holding_our_tasks)
     assert killed["tasks"] > 0
     assert result.rows_written == 2000

@@ -92,3 +92,24 @@ def test_blocks_give_the_same_lines_whatever_the_block_size(monkeypatch):
         assert list(decoded_lines(io.BytesIO(data), "utf-8", ReadStats(), name="x")) == expected
         utf16 = io.BytesIO("".join(expected).encode("utf-16"))
         assert list(decoded_lines(utf16, "utf-16", ReadStats(), name="x")) == expected
+
+
+def test_counted_lines_take_no_byte_past_the_line_they_give():
+    data = "意见\r\n网速慢\r\n最后一行".encode("gb18030")
+    stream = io.BufferedReader(io.BytesIO(data), 4)
+    lines = lines_module.CountedLines(stream, "gb18030", ReadStats(), name="x.csv")
+    got = iter(lines)
+    assert next(got) == "意见\r\n" and lines.bytes_read == len("意见\r\n".encode("gb18030"))
+    assert stream.read(2) == "网".encode("gb18030")  # the stream stands at the next line
+    assert list(got) == ["速慢\r\n", "最后一行"] and lines.sizes[-1] == len("最后一行".encode("gb18030"))
+
+
+def test_a_line_range_counts_its_lines_and_stops_at_its_end():
+    stream = io.BytesIO(b"a\nb\nc\nd")
+    stream.seek(2)
+    in_range = lines_module.LineRange(stream, 4)
+    assert not in_range.exhausted
+    assert list(decoded_lines(in_range, "utf-8", ReadStats(), name="x")) == ["b\n", "c\n"]
+    assert in_range.exhausted and in_range.lines == 2 and stream.tell() == 6
+    last = lines_module.LineRange(stream, 10)
+    assert last.read() == b"d" and last.lines == 1  # the last line of a file has no line end

@@ -254,3 +254,4 @@ def test_csv_rows_missing_a_column_get_an_empty_cell_and_extra_keys_are_ignored(
     single = io.StringIO()
     write.CsvRowWriter(single, ["only"], line_end="\n").write_row({"only": "v"})
     assert single.getvalue() == "only\nv\n"
+

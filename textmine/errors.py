@@ -17,6 +17,24 @@ class InputError(TextmineError):
     """An input file cannot be read or is not what it should be."""
 
 
+class LineError(InputError):
+    """An input that cannot be read at one of its lines: ``name: line N<reason>``.
+
+    A partition read on a worker counts lines from its own first line;
+    ``moved(lines)`` is the same error counted from the file's first line.
+    """
+
+    def __init__(self, name, line, reason):
+        self.name, self.line, self.reason = name, line, reason
+        super().__init__(f"{name}: line {line:,}{reason}")
+
+    def __reduce__(self):  # crosses processes with its parts, not only its message
+        return LineError, (self.name, self.line, self.reason)
+
+    def moved(self, lines):
+        return LineError(self.name, self.line + lines, self.reason)
+
+
 class MissingColumnError(InputError):
     """A requested column is not in the input; the message lists the columns found."""
 

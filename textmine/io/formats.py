@@ -17,7 +17,7 @@ from collections import deque
 from itertools import chain
 from datetime import date, datetime, time
 
-from textmine.errors import InputError
+from textmine.errors import InputError, LineError
 from textmine.io.lines import MAX_CELL_CHARS
 from textmine.io.names import unique_names
 
@@ -94,6 +94,16 @@ def sniff_delimiter(header_line):
 
 
 def open_delimited(lines, name, stats, delimiter):
+    columns, delimiter, reader = read_delimited_header(lines, name, stats, delimiter)
+    return columns, RowStream(delimited_rows(reader, columns, delimiter, stats, name))
+
+
+def read_delimited_header(lines, name, stats, delimiter=None):
+    """``(columns, delimiter, csv reader)``: the header read, the reader standing on the first data line.
+
+    Leading blank lines are skipped and the delimiter is sniffed from the first
+    line that is not blank (unless given).
+    """
     lines = iter(lines)
     first_lines = []
     for line in lines:
@@ -109,61 +119,72 @@ def open_delimited(lines, name, stats, delimiter):
         header = next(reader)
     except csv.Error as exc:
         raise InputError(f"{name}: line 1: cannot parse the header: {exc}") from exc
-    columns = unique_columns(header, stats, name)
+    return unique_columns(header, stats, name), delimiter, reader
 
-    def rows():
-        width = len(columns)
-        read = 0  # counted locally, added to stats when the rows end: this loop is hot
-        try:
-            while True:
-                try:
-                    for fields in reader:
-                        if len(fields) == width and (width > 1 or fields[0].strip()):
-                            read += 1
-                            yield dict(zip(columns, fields))
-                            continue
-                        if not fields or (len(fields) == 1 and not fields[0].strip()):
-                            continue  # blank lines are not rows
+
+def delimited_rows(reader, columns, delimiter, stats, name):
+    """Rows (dicts) of the records of a CSV ``reader``; ragged rows repaired and counted with their line.
+
+    ``reader`` is a ``csv.reader`` or anything iterating like one with a
+    ``line_num`` (a partition's reader, ``textmine.pipeline.partitions``).
+    """
+    width = len(columns)
+    read = 0  # counted locally, added to stats when the rows end: this loop is hot
+    try:
+        while True:
+            try:
+                for fields in reader:
+                    if len(fields) == width and (width > 1 or fields[0].strip()):
                         read += 1
-                        if len(fields) < width:
-                            stats.warn("short_row_padded", reader.line_num)
-                            fields = fields + [""] * (width - len(fields))
-                        else:
-                            # Usually an unquoted delimiter inside the last cell: keep every value.
-                            stats.warn("long_row_joined", reader.line_num)
-                            fields = fields[: width - 1] + [delimiter.join(fields[width - 1 :])]
                         yield dict(zip(columns, fields))
-                    return
-                except csv.Error as exc:
-                    if "field larger than field limit" in str(exc):
-                        # Carrying on would read the rest of the cell's lines as rows.
-                        raise InputError(f"{name}: line {reader.line_num:,}: a cell is longer than "
-                                         f"{MAX_CELL_CHARS:,} characters, the most textmine reads "
-                                         "(is a closing quote missing?)") from exc
+                        continue
+                    if not fields or (len(fields) == 1 and not fields[0].strip()):
+                        continue  # blank lines are not rows
                     read += 1
-                    stats.skip(f"unparseable_line: {exc}", reader.line_num)
-        finally:
-            stats.rows_read += read
-
-    return columns, RowStream(rows())
+                    if len(fields) < width:
+                        stats.warn("short_row_padded", reader.line_num)
+                        fields = fields + [""] * (width - len(fields))
+                    else:
+                        # Usually an unquoted delimiter inside the last cell: keep every value.
+                        stats.warn("long_row_joined", reader.line_num)
+                        fields = fields[: width - 1] + [delimiter.join(fields[width - 1 :])]
+                    yield dict(zip(columns, fields))
+                return
+            except csv.Error as exc:
+                if "field larger than field limit" in str(exc):
+                    # Carrying on would read the rest of the cell's lines as rows.
+                    raise LineError(name, reader.line_num, f": a cell is longer than {MAX_CELL_CHARS:,} "
+                                    "characters, the most textmine reads (is a closing quote missing?)") from exc
+                read += 1
+                stats.skip(f"unparseable_line: {exc}", reader.line_num)
+    finally:
+        stats.rows_read += read
 
 
 def open_jsonl(lines, name, stats):
     """JSON Lines: one object a line; columns are the keys of the first 1,000 objects."""
-    parsed = RowStream(_parse_json_lines(lines, stats))
+    parsed = RowStream(parse_json_lines(lines, stats))
     first = parsed.peek(1000)
     if not first and stats.rows_read == 0:
         raise InputError(f"{name}: file is empty")
     columns = list(dict.fromkeys(key for record in first for key in record))  # in order of appearance
+    return columns, RowStream(jsonl_rows(parsed, columns, stats))
 
-    def rows():
-        known = set(columns)
-        for record in parsed:
-            if not known.issuperset(record):
-                stats.warn("unknown_keys_dropped")
+
+def jsonl_rows(records, columns, stats, names=None):
+    """Rows (dicts) of parsed JSON objects: the cells of ``columns``, under ``names`` when given.
+
+    Keys that are not among ``columns`` are dropped and counted.
+    """
+    known = set(columns)
+    pairs = list(zip(names, columns)) if names is not None and list(names) != list(columns) else None
+    for record in records:
+        if not known.issuperset(record):
+            stats.warn("unknown_keys_dropped")
+        if pairs is None:
             yield {column: cell_text(record.get(column)) for column in columns}
-
-    return columns, RowStream(rows())
+        else:
+            yield {name: cell_text(record.get(column)) for name, column in pairs}
 
 
 def _int_or_digits(digits):
@@ -188,7 +209,8 @@ def _without_lone_surrogates(value):
     return value
 
 
-def _parse_json_lines(lines, stats):
+def parse_json_lines(lines, stats):
+    """JSON objects of lines (numbered from 1 for the reasons of those skipped), counted as read."""
     for number, line in enumerate(lines, 1):
         text = line.strip().lstrip("\ufeff")
         if not text:

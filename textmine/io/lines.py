@@ -21,7 +21,7 @@ import codecs
 from itertools import chain, repeat
 from operator import add
 
-from textmine.errors import InputError
+from textmine.errors import LineError
 
 MAX_CELL_CHARS = 32 * 1024 * 1024  # the longest cell read (32 Mi characters): a bound on memory
 MAX_LINE_BYTES = 4 * MAX_CELL_CHARS  # the longest physical line, in bytes
@@ -58,8 +58,8 @@ def _is_utf16(encoding):
 
 
 def _too_long(name, line):
-    return InputError(f"{name}: line {line:,} is longer than {MAX_LINE_BYTES:,} bytes; textmine reads cells "
-                      f"of up to {MAX_CELL_CHARS:,} characters (is this a text table with line ends?)")
+    return LineError(name, line, f" is longer than {MAX_LINE_BYTES:,} bytes; textmine reads cells "
+                     f"of up to {MAX_CELL_CHARS:,} characters (is this a text table with line ends?)")
 
 
 def _split_blocks(chunks, separator, too_long, limit, empty):
@@ -117,7 +117,7 @@ def _utf16_blocks(stream, encoding, stats, name, line_end):
 
 def _decoded_blocks(stream, encoding, stats, name, strict_given, line_end):
     """Lists of decoded lines, in order; see ``decoded_lines``."""
-    fallback = None if strict_given else ("gb18030" if encoding.startswith("utf") else "utf-8")
+    fallback = decoding_fallback(encoding, strict_given)
     if encoding.replace("_", "-").lower() in ("utf-8-sig", "utf8-sig"):
         # The BOM is stripped below; decoding as plain UTF-8 then runs in C.
         encoding = "utf-8"
@@ -163,3 +163,92 @@ def _decode_line(raw, encoding, fallback, number, stats):
             pass
     stats.warn("bad_bytes_replaced", number)
     return raw.decode(encoding, errors="replace")
+
+
+def decoding_fallback(encoding, strict_given):
+    """The encoding a line that fails ``encoding`` is tried in (None when the user gave the encoding)."""
+    return None if strict_given else ("gb18030" if encoding.startswith("utf") else "utf-8")
+
+
+class LineRange:
+    """``length`` bytes of a binary stream from where it stands, counting the line ends read.
+
+    A partition of a large file (``textmine.pipeline.partitions``) is read
+    through one: ``decoded_lines`` takes it as its stream, and ``lines`` tells,
+    once ``exhausted``, how many lines the range held, so that the CSV reader
+    can stop at the last record that starts inside it.
+    """
+
+    def __init__(self, stream, length, line_end="\n"):
+        self._stream = stream
+        self._left = max(0, length)
+        self._separator = line_end.encode("ascii")
+        self._last = b""
+        self.line_ends = 0
+        self.exhausted = self._left == 0
+
+    def read(self, size=-1):
+        if self._left == 0:
+            self.exhausted = True
+            return b""
+        data = self._stream.read(self._left if size is None or size < 0 else min(size, self._left))
+        self._left = self._left - len(data) if data else 0
+        if data:
+            self.line_ends += data.count(self._separator)
+            self._last = data[-1:]
+        if self._left == 0:
+            self.exhausted = True
+        return data
+
+    @property
+    def lines(self):
+        """Lines read so far: one per line end, and a last line without one (at the end of the file)."""
+        return self.line_ends + (1 if self._last and self._last != self._separator else 0)
+
+
+class CountedLines:
+    """Decoded lines read one at a time, with the bytes each took: for a header, or past a range's end.
+
+    ``decoded_lines`` reads ahead in blocks; this reader takes no byte past
+    the line it hands out, so ``bytes_read`` (and ``sizes``, the bytes of each
+    line) says where the next line starts. Lines are decoded as
+    ``decoded_lines`` decodes them (the fallback encoding, then replaced bytes,
+    each counted with its line: ``first_number`` is the number of the first).
+    """
+
+    def __init__(self, stream, encoding, stats, *, name, strict_given=False, line_end="\n", first_number=1):
+        self._stream = stream
+        self._encoding = encoding
+        self._fallback = decoding_fallback(encoding, strict_given)
+        self._stats = stats
+        self._name = name
+        self._separator = line_end.encode("ascii")
+        self._number = first_number - 1
+        self.bytes_read = 0
+        self.sizes = []
+
+    def __iter__(self):
+        while True:
+            raw = self._raw_line()
+            if not raw:
+                return
+            self._number += 1
+            self.bytes_read += len(raw)
+            self.sizes.append(len(raw))
+            yield _decode_line(raw, self._encoding, self._fallback, self._number, self._stats)
+
+    def _raw_line(self):
+        pieces, size = [], 0
+        while True:
+            chunk = self._stream.peek(_BLOCK_BYTES)[:_BLOCK_BYTES]
+            if not chunk:
+                break
+            end = chunk.find(self._separator)
+            taken = self._stream.read(len(chunk) if end < 0 else end + 1)
+            pieces.append(taken)
+            size += len(taken)
+            if size > MAX_LINE_BYTES:
+                raise _too_long(self._name, self._number + 1)
+            if end >= 0:
+                break
+        return b"".join(pieces)

@@ -84,6 +84,7 @@ class FeedbackSource:
     stats: ReadStats
     size: int | None = None  # bytes of the input file; None for stdin
     stream: object = field(default=None, repr=False, compare=False)  # the open binary file, for its position
+    read_columns: list = None  # the column names as the input has them (``columns`` may be renamed since)
 
     def read_fraction(self):
         """How much of the input has been read, from 0 to 1 (for progress); None when unknown (stdin).
@@ -171,7 +172,7 @@ def open_feedback(path, *, fmt=None, encoding=None, sheet=None, text_column=None
             columns, rows = open_delimited(lines, name, stats, "\t" if fmt == "tsv" else None)
     chosen = resolve_text_column(columns, text_column, rows_peek=rows, source=name)
     size = None if str(path) == "-" else Path(path).stat().st_size
-    return FeedbackSource(name, fmt, used_encoding, columns, chosen, rows, stats, size, data_stream)
+    return FeedbackSource(name, fmt, used_encoding, columns, chosen, rows, stats, size, data_stream, list(columns))
 
 
 def _open_binary(path, name, stdin):

@@ -148,7 +148,7 @@ def _mode_for(target):
         return 0o666 & ~umask
 
 
-def _values_getter(columns):
+def values_getter(columns):
     """A function: row -> its values in ``columns`` order, as a sequence; KeyError if one is missing."""
     if len(columns) < 2:  # itemgetter of one key gives the value itself, not a 1-tuple
         return lambda row: tuple(row[column] for column in columns)
@@ -173,7 +173,7 @@ class CsvRowWriter:
         self._buffer = stream if line_end == "\r\n" else io.StringIO()
         self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\r\n")
         self._write([escape_formula(c) if excel_escape else c for c in self.columns])
-        self._values_of = _values_getter(self.columns)
+        self._values_of = values_getter(self.columns)
         self.rows_written = 0
 
     def _write(self, values):
@@ -205,13 +205,18 @@ class CsvRowWriter:
         except KeyError:
             values = [self._values_with_blanks(row) for row in rows]
         if self._escape:
-            values = _formulas_escaped(values)
+            values = formulas_escaped(values)
         if self._buffer is self._stream:
             self._writer.writerows(values)
         else:
             for row_values in values:
                 self._write(row_values)
         self.rows_written += len(values)
+
+    def write_formatted(self, text, rows):
+        """Write ``rows`` rows already formatted as this writer would (``formatted_lines``)."""
+        self._stream.write(text)
+        self.rows_written += rows
 
     def _values_with_blanks(self, row):
         try:
@@ -221,7 +226,7 @@ class CsvRowWriter:
             return [get(column, "") for column in self.columns]
 
 
-def _formulas_escaped(rows_values):
+def formulas_escaped(rows_values):
     """``rows_values`` (one sequence of cells a row) with ``escape_formula`` applied to every cell.
 
     Most columns hold no cell that could start a formula; those are found with
@@ -258,6 +263,11 @@ class JsonlRowWriter:
     def write_rows(self, rows):
         for row in rows:
             self.write_row(row)
+
+    def write_formatted(self, text, rows):
+        """Write ``rows`` rows already formatted as this writer would (``formatted_lines``)."""
+        self._stream.write(text)
+        self.rows_written += rows
 
 
 class XlsxRowWriter:

@@ -6,21 +6,27 @@
 """
 
 from textmine.io.cells import OutputColumns
+from textmine.io.line_format import text_line_format
 from textmine.io.write import open_row_writer
+from textmine.pipeline.annotate_partitions import write_partitions
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.pipeline.executors import open_executor
+from textmine.pipeline.partitions import split_inputs, workers_see
 from textmine.pipeline.runner import ReadOptions, RunResult, comment_chunks, open_sources
 
 
 def annotate_files(paths, output, *, read_options=ReadOptions(), options=LanguageOptions(),
                    output_format=None, excel_escape=True, bom=None, jobs=1, scheduler=None, chunk_size=None,
-                   progress=None, stdin=None, stdout=None):
+                   partition_bytes=None, progress=None, stdin=None, stdout=None):
     """Annotate every row of ``paths`` and write them to ``output`` (``-`` = stdout).
 
     The per-text stages run in ``jobs`` local processes, or on the Dask
     cluster at ``scheduler`` (an address such as ``tcp://host:8786``); the
-    output is the same. Returns a RunResult with the row accounting and the
-    reasons for anything flagged, skipped or repaired on the way.
+    output is the same. On a cluster, CSV, TSV and JSON Lines inputs written
+    to CSV, TSV or JSON Lines are read by the workers, in byte ranges of about
+    ``partition_bytes`` (``textmine.pipeline.annotate_partitions``). Returns a
+    RunResult with the row accounting and the reasons for anything flagged,
+    skipped or repaired on the way.
     """
     sources = open_sources(paths, read_options, stdin=stdin, mask=options.mask)
     layout = OutputColumns(sources, tokens=options.tokens)
@@ -28,10 +34,19 @@ def annotate_files(paths, output, *, read_options=ReadOptions(), options=Languag
     with open_row_writer(output, layout.columns, fmt=output_format, excel_escape=excel_escape, bom=bom,
                          stdout=stdout, keep_columns=layout.essential) as writer:
         with open_executor(options, jobs=jobs, scheduler=scheduler) as executor:
-            for comments in comment_chunks(sources, executor, mask=options.mask, chunk_size=chunk_size,
-                                           progress=progress):
-                writer.write_rows(layout.cells_of(comments))
-                result.count_comments(comments)
+            line_format = text_line_format(output, output_format, excel_escape)
+            split = split_inputs(sources, read_options, mask=options.mask) \
+                if executor.reads_partitions and line_format is not None else None
+            if split is not None and not all(executor.map(workers_see, [split.splits])):
+                split = None  # the inputs are not on a disk the workers share: read here
+            if split is not None:
+                write_partitions(split, executor, layout, writer, line_format, result,
+                                 partition_bytes=partition_bytes, progress=progress)
+            else:
+                for comments in comment_chunks(sources, executor, mask=options.mask, chunk_size=chunk_size,
+                                               progress=progress):
+                    writer.write_rows(layout.cells_of(comments))
+                    result.count_comments(comments)
         result.rows_written = writer.rows_written
         result.rows_over_limit = getattr(writer, "rows_over_limit", 0)
         note_columns_left_out(result, output, getattr(writer, "columns_left_out", 0))

@@ -15,8 +15,11 @@
   times); an annotation is a pure function of its text, so the output does
   not change.
 
-This process still reads the inputs, masks the other cells, checks duplicates
-and writes (the runner's part); the workers do the per-text work, which is
+For ``annotate`` to CSV, TSV or JSON Lines, the workers also read the inputs,
+a byte range each (``submit_partition``, ``textmine.pipeline.partitions``), and
+this process only numbers the rows, marks duplicates and writes. Otherwise
+this process reads the inputs, masks the other cells, checks duplicates and
+writes (the runner's part), and the workers do the per-text work, which is
 most of the CPU time. distributed is imported only here
 (``pip install "textmine[cluster]"``).
 
@@ -47,6 +50,7 @@ from textmine import __version__
 from textmine.errors import ClusterError, ConfigError, TextmineError
 from textmine.pipeline._process_tuning import long_lived_objects_frozen, tuned_for_tasks
 from textmine.pipeline.annotator import CommentAnnotator
+from textmine.pipeline.partitions import PartitionAnalyser
 from textmine.text.lexicon import load_lexicon
 
 CONNECT_TIMEOUT = 10  # seconds to reach the scheduler: a wrong address fails fast, in one line
@@ -92,6 +96,7 @@ class AnnotatorPlugin(WorkerPlugin):
         self.files = files
         self.version = version
         self.annotator = None
+        self.partition_analyser = None
         self._folder = None
         self._lock = threading.Lock()
 
@@ -132,7 +137,7 @@ class AnnotatorPlugin(WorkerPlugin):
         gc.freeze()
 
     def teardown(self, worker):
-        self.annotator = None
+        self.annotator = self.partition_analyser = None
         gc.unfreeze()
         gc.collect()  # the models go now, not at the worker's next full collection
         if self._folder is not None:
@@ -142,11 +147,24 @@ class AnnotatorPlugin(WorkerPlugin):
         with self._lock:
             return self.annotator.analyse(texts)
 
+    def run_partition(self, task, partition, arguments):
+        """``task(analyser, partition, *arguments)`` with this worker's ``PartitionAnalyser``."""
+        with self._lock:
+            if self.partition_analyser is None:
+                self.partition_analyser = PartitionAnalyser(self.annotator)
+            return task(self.partition_analyser, partition, *arguments)
+
 
 def _analyse_on_worker(plugin_name, texts):
     """A task: the annotations of ``texts``, by the annotator this worker loaded once."""
     with tuned_for_tasks():
         return get_worker().plugins[plugin_name].analyse(texts)
+
+
+def _partition_on_worker(plugin_name, task, partition, *arguments):
+    """A task: one partition read and worked on by this worker (``textmine.pipeline.partitions``)."""
+    with tuned_for_tasks():
+        return get_worker().plugins[plugin_name].run_partition(task, partition, arguments)
 
 
 def _call_on_worker(function, item):
@@ -208,12 +226,14 @@ class DaskExecutor:
     """
 
     chunk_size = CHUNK_SIZE
+    reads_partitions = True  # the client's reading is what limits a cluster (benchmarks/README.md)
 
     def __init__(self, options, scheduler, *, connect_timeout=None):
         self.options = options
         self.scheduler = scheduler
         self.connect_timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
         self.in_flight = 2
+        self.workers = 1
         self.client = None
         self._plugin_name = f"textmine-annotator-{uuid.uuid4().hex}"
         self._stack = None
@@ -256,7 +276,8 @@ class DaskExecutor:
             raise ClusterError(f"the Dask workers could not load textmine's models: "
                                f"{type(exc).__name__}: {_one_line(exc)}") from exc
         # Two chunks for each worker thread: one running, one waiting to start.
-        self.in_flight = min(MAX_IN_FLIGHT, max(2, 2 * sum(self.client.nthreads().values())))
+        self.workers = sum(self.client.nthreads().values())
+        self.in_flight = min(MAX_IN_FLIGHT, max(2, 2 * self.workers))
 
     def _disconnect(self):
         try:
@@ -275,6 +296,11 @@ class DaskExecutor:
     def analyse(self, texts):
         future = self.client.submit(_analyse_on_worker, self._plugin_name, texts,
                                     key=f"textmine-analyse-{uuid.uuid4().hex}")
+        return _PendingTask(future)
+
+    def submit_partition(self, task, partition, *arguments):
+        future = self.client.submit(_partition_on_worker, self._plugin_name, task, partition, *arguments,
+                                    key=f"textmine-partition-{uuid.uuid4().hex}")
         return _PendingTask(future)
 
     def map(self, function, items):

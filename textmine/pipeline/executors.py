@@ -7,7 +7,12 @@ An executor is a context manager with the models loaded inside it. It offers:
 - ``map(function, items)``: other independent work (the fits of the topic
   search) on the same processes, results in the order of the items;
 - ``in_flight``: how many analyses the runner may keep pending at once;
-- ``chunk_size``: how many rows the runner reads into one chunk.
+- ``chunk_size``: how many rows the runner reads into one chunk;
+- ``reads_partitions``: whether its workers should read the inputs themselves
+  (``textmine.pipeline.partitions``), and ``submit_partition(task, partition,
+  *arguments)``, which runs ``task(analyser, partition, *arguments)`` with the
+  worker's ``PartitionAnalyser`` and returns a pending result; ``workers``, how
+  many tasks run at once.
 
 ``LocalExecutor`` runs in this process (one job) or in forked worker processes,
 started only once the input has proved big enough for them to pay;
@@ -112,6 +117,9 @@ class LocalExecutor:
     """
 
     chunk_size = CHUNK_SIZE
+    # Reading in worker processes would not lighten this process's part: it is the
+    # reader here. submit_partition runs partitions in this process (for tests).
+    reads_partitions = False
 
     def __init__(self, options, jobs=1, *, workers_after_chars=None):
         self.options = options
@@ -124,6 +132,11 @@ class LocalExecutor:
         self._pool = None
         self._frozen = None
         self._in_flight = []  # analyses sent to the workers and maybe not finished
+        self._partition_analyser = None
+
+    @property
+    def workers(self):
+        return self.jobs
 
     @property
     def workers_started(self):
@@ -181,6 +194,13 @@ class LocalExecutor:
         pending = _PoolResult(self._pool.apply_async(_analyse, (texts,)))
         self._in_flight = [other for other in self._in_flight if not other.ready()] + [pending]
         return pending
+
+    def submit_partition(self, task, partition, *arguments):
+        if self._partition_analyser is None:
+            from textmine.pipeline.partitions import PartitionAnalyser
+
+            self._partition_analyser = PartitionAnalyser(_load_annotator(self.options))
+        return Finished(task(self._partition_analyser, partition, *arguments))
 
     def map(self, function, items):
         if self._pool is None and self.jobs > 1:
