@@ -251,3 +251,14 @@ def test_a_broken_parquet_file_is_one_clear_error(tmp_path, data, message):
     path.write_bytes(data)
     with pytest.raises(InputError, match=message):
         open_feedback(path)
+
+
+@pytest.mark.parametrize("before", ["\n", "\r\n\r\n", "  \n", ",,\n"])
+def test_blank_lines_before_the_header_are_skipped(tmp_path, before):
+    # Some exports start with an empty line (or one of empty cells) above the header.
+    path = tmp_path / "export.csv"
+    path.write_bytes((before + "序号,意见\r\n1,网速太慢了\r\n2,信号很差\r\n").encode("utf-8"))
+    source = open_feedback(path)
+    assert source.columns == ["序号", "意见"] and source.text_column == "意见"
+    assert [row["意见"] for row in source.rows] == ["网速太慢了", "信号很差"]
+    assert source.stats.rows_read == 2

@@ -117,6 +117,8 @@ def read_delimited_header(lines, name, stats, delimiter=None):
     reader = csv.reader(chain(first_lines, lines), delimiter=delimiter)
     try:
         header = next(reader)
+        while not any(cell.strip() for cell in header):  # the blank lines before it
+            header = next(reader)
     except csv.Error as exc:
         raise InputError(f"{name}: line 1: cannot parse the header: {exc}") from exc
     return unique_columns(header, stats, name), delimiter, reader
