@@ -23,6 +23,7 @@ from pathlib import Path
 
 from textmine.errors import StoreError
 
+SQLITE_PAGE_BYTES = 16384  # page size of a new SQLite store (SQLite's default is 4096)
 SQLITE_CACHE_KB = 256 * 1024  # page cache of a connection, at most (memory grows only as pages are read)
 BUSY_TIMEOUT_SECONDS = 600  # a writer waits this long for another (a large ingest takes minutes)
 # The advisory lock textmine's writers take on PostgreSQL: any fixed 64-bit number
@@ -68,6 +69,12 @@ def create_store_engine(url):
         # Transactions are begun by hand (below), not by the sqlite3 module.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # Only a new, empty file takes it (before journal_mode writes the header); a store
+        # keeps the page size it was made with. A comment row is about 300 bytes: with
+        # 16 kB pages a batch writes a quarter as many pages, each one framed and
+        # checksummed in the WAL and copied again by the checkpoint (committing 200k
+        # distinct comments: 0.85 against 0.35 CPU s; their inserts 10 % cheaper).
+        cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_BYTES}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         # The unique indexes of row keys and text hashes take keys in random order: with
