@@ -17,6 +17,7 @@ bench_pipeline.py, whose ``measure`` this uses):
     python benchmarks/bench_store.py                          # 200k and 1M, about 6 minutes on 2 cores
     python benchmarks/bench_store.py --size 20k --stored 100k # quicker
     python benchmarks/bench_store.py --repeat 3 --stored 0    # only ingest against annotate
+    python benchmarks/bench_store.py --repeat 3 --stored 0 --kind distinct -j 1   # every comment distinct, one process
 """
 
 import argparse
@@ -64,8 +65,8 @@ def textmine(*arguments, jobs=None):
     return command + (["-j", str(jobs)] if jobs else [])
 
 
-def ingest_against_annotate(size, repeat, jobs, workdir):
-    source = write_input(size)
+def ingest_against_annotate(size, repeat, jobs, workdir, kind="survey"):
+    source = write_input(size, kind=kind)
     records = []
     for round_number in range(repeat):
         store = workdir / f"round{round_number}.sqlite"
@@ -106,12 +107,14 @@ def report(records):
         else:
             print(f"{record['name']:<26} {size_label(record['size']):>9} failed: {record['stderr']}")
     checks = []
-    annotate, ingest = median(records, "annotate"), median(records, "ingest")
-    if annotate and ingest:
-        slower = ingest / annotate - 1
-        checks.append(f"ingest {ingest:.1f} s against annotate {annotate:.1f} s (medians): {slower:+.0%} "
-                      f"(target at most +{INGEST_SLOWER_AT_MOST:.0%}): "
-                      f"{'met' if slower <= INGEST_SLOWER_AT_MOST else 'NOT met'}")
+    # Both clocks: on a shared machine the CPU seconds (the process tree's) are the steadier.
+    for key, unit in (("seconds", "s"), ("cpu_seconds", "CPU s")):
+        annotate, ingest = median(records, "annotate", key), median(records, "ingest", key)
+        if annotate and ingest:
+            slower = ingest / annotate - 1
+            checks.append(f"ingest {ingest:.1f} {unit} against annotate {annotate:.1f} {unit} (medians): "
+                          f"{slower:+.0%} (target at most +{INGEST_SLOWER_AT_MOST:.0%}): "
+                          f"{'met' if slower <= INGEST_SLOWER_AT_MOST else 'NOT met'}")
     analyze = [record for record in records if record["name"] == "analyze --store" and record["ok"]]
     for record in analyze:
         met = record["seconds"] <= ANALYZE_SECONDS_AT_MOST and record["peak_mb"] <= ANALYZE_MB_AT_MOST
@@ -129,6 +132,8 @@ def main(argv=None):
     parser.add_argument("--stored", type=parse_size, default=parse_size("1M"),
                         help="comments in the store that analyze --store reads (default 1M; 0: skip)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of annotate and ingest, alternating")
+    parser.add_argument("--kind", choices=("survey", "distinct"), default="survey",
+                        help="input of ingest against annotate (make_inputs.py; default survey)")
     parser.add_argument("-j", "--jobs", type=int, help="worker processes (default: textmine's, all cores)")
     parser.add_argument("--store-path", type=Path,
                         help="keep the store of --stored comments here, and reuse it when it exists")
@@ -139,7 +144,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(dir=out) as folder:
         workdir = Path(folder)
         if args.size:
-            records += ingest_against_annotate(args.size, args.repeat, args.jobs, workdir)
+            records += ingest_against_annotate(args.size, args.repeat, args.jobs, workdir, args.kind)
         if args.stored:
             records += analyze_over_store(args.stored, args.jobs, workdir, args.store_path)
     checks = report(records)

@@ -172,6 +172,19 @@ def test_reannotate_renews_annotations_and_records_the_version(store_url, tmp_pa
     assert stored_rows(store_url, "SELECT kind FROM batches ORDER BY id") == [("ingest",), ("reannotate",)]
 
 
+
+def test_every_reference_between_tables_holds_after_ingests_and_reannotate(tmp_path):
+    # SQLite is not asked to check the references while writing (the writer gives every id),
+    # so this checks that the writer keeps them: comments -> texts and batches, texts -> versions.
+    path = str(tmp_path / "history.sqlite")
+    ingest(write_export(tmp_path / "w1.csv", ROWS[:3]), path)
+    ingest(write_export(tmp_path / "w2.csv", ROWS[1:]), path)
+    reannotate_store(path, LanguageOptions(taxonomy_file=str(FIXTURES / "taxonomy_small.tsv")), jobs=1)
+    database = sqlite3.connect(path)
+    assert database.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert database.execute("SELECT count(*) FROM comments").fetchall() == [(5,)]
+    assert database.execute("PRAGMA page_size").fetchall() == [(16384,)]  # a new store's pages
+
 # ------------------------------------------------------------------ schema
 def test_a_store_written_by_a_newer_textmine_is_refused(store_url, tmp_path):
     ingest(write_export(tmp_path / "w.csv", ROWS[:1]), store_url)

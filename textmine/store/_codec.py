@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import struct
 from hashlib import blake2b
+from json.encoder import c_make_encoder, encode_basestring
 
 from textmine.io.cells import aspects_cell, categories_cell, evidence_cell
 from textmine.record import Annotation
@@ -28,11 +29,24 @@ def _json_value(value):
     return str(value)
 
 
-# One encoder for every call: json.dumps with options builds a new encoder each time,
-# which was a third of the cost of encoding a row's cells. Keys sorted: an export
-# whose columns were reordered still gives the same cells, hence the same row key.
-_encode = json.JSONEncoder(ensure_ascii=False, default=_json_value).encode
-_encode_cells = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_json_value).encode
+def _json_encoder(*, sort_keys=False):
+    """``JSONEncoder(ensure_ascii=False, ...).encode``, its C encoder made once, not on every call.
+
+    ``JSONEncoder.encode`` builds a new C encoder each time it is called: that
+    was a third of the cost of a row's cells (3.1 against 2.1 µs) and of a
+    text's content words (2.2 against 1.3 µs). The output is the same string.
+    """
+    encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys, default=_json_value, check_circular=False)
+    if c_make_encoder is None:  # a Python built without the json module's C speedups
+        return encoder.encode
+    encode = c_make_encoder(None, encoder.default, encode_basestring, None, encoder.key_separator,
+                            encoder.item_separator, sort_keys, encoder.skipkeys, encoder.allow_nan)
+    return lambda value: "".join(encode(value, 0))
+
+
+_encode = _json_encoder()
+# Keys sorted: an export whose columns were reordered still gives the same cells, hence the same row key.
+_encode_cells = _json_encoder(sort_keys=True)
 
 
 def _hash(text):
@@ -100,14 +114,11 @@ _NO_STRUCTURE = _encode({"categories": [], "aspects": []})  # most texts: no cat
 def annotation_values(annotation):
     """The ``texts`` values of an annotation, in ``ANNOTATION_FIELDS`` order (a tuple: this runs per new text)."""
     categories, aspects = annotation.categories, annotation.aspects
-    if categories or aspects:
-        structure = _encode({"categories": [[code, list(words)] for code, words in categories],
-                             "aspects": [list(pair) for pair in aspects]})
-    else:
-        structure = _NO_STRUCTURE
+    # Tuples are encoded as JSON lists, so the annotation's own tuples go in as they are.
+    structure = _encode({"categories": categories, "aspects": aspects}) if categories or aspects else _NO_STRUCTURE
     return (annotation.sentiment_score, annotation.sentiment, categories_cell(annotation),
             evidence_cell(annotation), aspects_cell(annotation), annotation.flag,
-            _encode(list(annotation.content_words or ())), structure, signature_blob(annotation.signature))
+            _encode(annotation.content_words or ()), structure, signature_blob(annotation.signature))
 
 
 def annotation_of(sentiment_score, sentiment, flag, content_words, structure, signature):

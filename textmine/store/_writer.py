@@ -11,6 +11,7 @@ comment stored before it, this batch's included.
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from sqlalchemy import bindparam, func, select
 
@@ -167,7 +168,7 @@ class BatchWriter:
         self.next_text = next_id(connection, texts)
         self.text_ids = BoundedMemo(TEXT_IDS_MEMO_SIZE)  # text -> id in texts
         self._insert_comments, self._insert_texts = inserter(connection, comments), inserter(connection, texts)
-        assert tuple(self._insert_comments.names) == COMMENT_ORDER, "add() builds rows in COMMENT_ORDER"
+        assert tuple(self._insert_comments.names) == COMMENT_ORDER, "add() zips rows in COMMENT_ORDER"
         assert tuple(self._insert_texts.names) == TEXT_ORDER, "_text_ids() builds rows in TEXT_ORDER"
         self._find_keys = lookup(connection, comments.c.row_key)
         self._find_texts = lookup(connection, texts.c.text_hash)
@@ -177,35 +178,37 @@ class BatchWriter:
 
     def add(self, chunk):
         """Store the comments of ``chunk`` whose keys are new; count the others."""
-        keyed = [self._key(comment) for comment in chunk]
-        stored = self._stored_keys([key for _, key, _ in keyed])
-        new = []
-        for comment, key, cells in keyed:
-            if key in stored:
-                self.batch.rows_already_stored += 1
-                continue
-            stored.add(key)  # a second copy within the chunk
-            new.append((comment, key, cells))
+        text_column = self.text_column
+        row_ids = list(map(self._row_id, chunk)) if self.id_column else [None] * len(chunk)
+        cells = [stored_cells(comment.row, text_column, comment.text) for comment in chunk]
+        keys = list(map(row_key, cells, [comment.text for comment in chunk], row_ids))
+        stored = self._stored_keys(keys)
+        new = []  # indexes into chunk
+        for index, key in enumerate(keys):
+            if key not in stored:
+                stored.add(key)  # a second copy within the chunk
+                new.append(index)
+        self.batch.rows_already_stored += len(chunk) - len(new)
         if not new:
             return
-        text_ids = self._text_ids([comment for comment, _, _ in new])
-        rows = []
-        batch_id, days, scores = self.batch.batch_id, self._days, self._scores
-        check = self.duplicates.check_signature
-        date_column, score_column = self.date_column, self.score_column
-        for comment, key, cells in new:
-            number = self.next_comment
-            self.next_comment += 1
-            duplicate_of = check(number, comment.annotation.signature)
-            self.batch.duplicates_new += duplicate_of is not None
-            row = comment.row
-            # In COMMENT_ORDER, the order of the table's columns: tuples, not dicts, on the hot path.
-            rows.append((number, key, self._id_value(comment), text_ids[comment.text], batch_id, comment.source,
-                         days[row.get(date_column)] if date_column else None,
-                         scores[row.get(score_column)] if score_column else None,
-                         duplicate_of, cells))
-        self._insert_comments.run_many(rows)
-        self.batch.rows_new += len(rows)
+        comments = [chunk[index] for index in new]
+        first, self.next_comment = self.next_comment, self.next_comment + len(new)
+        numbers = range(first, self.next_comment)
+        duplicates_of = list(map(self.duplicates.check_signature, numbers,
+                                 [comment.annotation.signature for comment in comments]))
+        self.batch.duplicates_new += len(duplicates_of) - duplicates_of.count(None)
+        text_ids = self._text_ids(comments)
+        rows = [comment.row for comment in comments]
+        days, scores, date_column, score_column = self._days, self._scores, self.date_column, self.score_column
+        # Column by column, zipped into tuples in COMMENT_ORDER (the table's): no dict per row.
+        self._insert_comments.run_many(list(zip(
+            numbers, [keys[index] for index in new], [row_ids[index] for index in new],
+            [text_ids[comment.text] for comment in comments], repeat(self.batch.batch_id),
+            [comment.source for comment in comments],
+            [days[row.get(date_column)] for row in rows] if date_column else repeat(None),
+            [scores[row.get(score_column)] for row in rows] if score_column else repeat(None),
+            duplicates_of, [cells[index] for index in new])))
+        self.batch.rows_new += len(new)
 
     def finish(self, rows_read, skipped_by_reason):
         """Record the batch's accounting; returns the ``StoredBatch``."""
@@ -218,22 +221,16 @@ class BatchWriter:
         return batch
 
     # ------------------------------------------------------------ helpers
-    def _id_value(self, comment):
-        if not self.id_column:
-            return None
+    def _row_id(self, comment):
+        """The comment's ``--id-column`` value, stripped; None when empty. Refused when it was masked."""
         value = comment.row.get(self.id_column)
-        return None if value is None or str(value).strip() == "" else str(value).strip()
-
-    def _key(self, comment):
-        """``(comment, its row key, its stored cells)``."""
-        value = self._id_value(comment)
+        value = None if value is None or str(value).strip() == "" else str(value).strip()
         if value is not None and any(tag in value for tag in MASK_TAGS.values()):
             raise StoreError(
                 f"{comment.source}: the id column {self.id_column!r} holds personal data, which is masked "
                 f"before it is stored ({value}), so it cannot tell rows apart; give a ticket or row "
                 "number column as --id-column, or leave it out to key rows by their content")
-        cells = stored_cells(comment.row, self.text_column, comment.text)
-        return comment, row_key(cells, comment.text, value), cells
+        return value
 
     def _stored_keys(self, keys):
         found = set()
