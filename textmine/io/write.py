@@ -106,13 +106,8 @@ def atomic_path(path):
     """
     target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     if is_special_file(target):
-        try:
+        with errors_named(path):
             yield target
-        except OSError as exc:
-            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-        except Exception as exc:
-            note_where(exc, f"writing {path}")
-            raise
         return
     if target.is_dir():
         raise OutputError(f"{path}: is a folder")
@@ -124,18 +119,28 @@ def atomic_path(path):
     except OSError as exc:
         raise OutputError(f"{path}: cannot write in {folder}: {exc.strerror or exc}") from exc
     os.close(handle)
+    with errors_named(path):
+        try:
+            yield Path(temporary)
+            # mkstemp makes the file private (0600); give it the mode any new file gets
+            # (the umask's), or the one the file it replaces had.
+            os.chmod(temporary, _mode_for(target))
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+@contextmanager
+def errors_named(path):
+    """An OSError in the block (a full disk) becomes an OutputError naming ``path``; any other
+    error is noted as happening while ``path`` was written (``textmine.errors.note_where``)."""
     try:
-        yield Path(temporary)
-        # mkstemp makes the file private (0600); give it the mode any new file gets
-        # (the umask's), or the one the file it replaces had.
-        os.chmod(temporary, _mode_for(target))
-        os.replace(temporary, target)
-    except BaseException as exc:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-        if isinstance(exc, Exception):
-            note_where(exc, f"writing {path}")
+        yield
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    except Exception as exc:
+        note_where(exc, f"writing {path}")
         raise
 
 
@@ -349,14 +354,8 @@ def open_row_writer(path, columns, *, fmt=None, excel_escape=True, bom=None, std
         if is_special_file(path):  # its parts are renamed into place, which would replace a FIFO or device
             raise OutputError(f"{path}: Parquet is written as a file or a folder of parts, not into a FIFO or a device")
 
-        try:
-            with ParquetRowWriter.open(path, columns) as writer:
-                yield writer
-        except OSError as exc:
-            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-        except Exception as exc:
-            note_where(exc, f"writing {path}")
-            raise
+        with errors_named(path), ParquetRowWriter.open(path, columns) as writer:
+            yield writer
         return
     if Path(path).is_dir():
         raise OutputError(f"{path}: is a folder; give a file name")
