@@ -396,3 +396,22 @@ def test_segments_sheet_shows_the_reasons_header_whole_and_examples_as_wide_as_c
     examples = sheet.cell(row=1, column=header.index("例句（已脱敏）") + 1)
     assert sheet.column_dimensions[reasons.column_letter].width >= display_width(reasons.value) + 2
     assert sheet.column_dimensions[examples.column_letter].width >= 40
+
+
+def test_overview_notes_name_the_correction_the_run_made(book):
+    """The 说明 of 客群短板 describes the test the run made (BH over the run), not an older one."""
+    notes = {r[0]: r[1] for r in book["概览"].iter_rows(min_row=3, values_only=True) if r[0]}
+    assert "Benjamini-Hochberg" in notes["客群短板"] and "错误发现率 5%" in notes["客群短板"]
+    assert "Bonferroni" not in notes["客群短板"]
+    assert "情感得分" not in notes["驱动因素"]  # the fixture has scores: drivers are of the score
+
+
+def test_overview_says_drivers_without_scores_are_of_the_sentiment_score(tmp_path):
+    rows = [{**row, "score": ""} for row in annotated_rows()]
+    comments = as_comments(rows)
+    analysis = aggregator(segment_columns=["地区类型"]).add_many(comments).result(rows_read=len(comments))
+    assert analysis.drivers and analysis.drivers[0]["basis"] == "sentiment"
+    path = tmp_path / "no_scores.xlsx"
+    write_workbook(analysis, path, details=details_of(comments, analysis))
+    notes = {r[0]: r[1] for r in load_workbook(path)["概览"].iter_rows(min_row=3, values_only=True) if r[0]}
+    assert "情感得分×10" in notes["驱动因素"]

@@ -46,6 +46,14 @@ def test_plain_lines(result):
     assert drivers.startswith("  客服服务: +")
 
 
+def test_drivers_heading_says_when_it_is_the_sentiment_score():
+    rows = [annotated(["billing"] if i % 3 == 0 else ["speed"], "neg" if i % 2 else "pos", None, date=MONTHS[0])
+            for i in range(60)]
+    unscored = aggregator(period="month").add_many(as_comments(rows)).result(rows_read=len(rows))
+    heading = next(line for line in summary_lines(unscored) if line.startswith("拉低满意度的痛点"))
+    assert "无评分列，按情感得分×10 计" in heading
+
+
 def test_plain_to_a_file(result):
     stream = io.StringIO()
     assert render_summary(result, stream, plain=True) is None

@@ -55,6 +55,14 @@ def _overview_line(result):
     return "，".join(parts)
 
 
+def _drivers_heading(result):
+    """The drivers' heading; without a score column it says the means are of the sentiment score."""
+    heading = "拉低满意度的痛点（若这些评论与其余同分，平均分可提高"
+    if result.drivers and result.drivers[0].get("basis") == "sentiment":
+        heading += "；无评分列，按情感得分×10 计"
+    return heading + "）"
+
+
 def _period_note(result):
     """'按周比较最后一期，日期 2026-06-01 ~ 2026-11-22' (the period --period auto chose, and why)."""
     period = result.period or {}
@@ -97,7 +105,7 @@ def summary_lines(result):
               f"{a['ratio']:.1f} 倍，p={a['p_value']:.2g}{_partial_note(a)}" for a in result.alerts]
     if not result.alerts:
         lines.append("  （无）")
-    lines += ["", "拉低满意度的痛点（若这些评论与其余同分，平均分可提高）："]
+    lines += ["", f"{_drivers_heading(result)}："]
     lines += [f"  {d['name']}: {d['impact']:+.2f}（有 {d['mean_with']:.2f} / 无 {d['mean_without']:.2f}，"
               f"占 {d['share']:.1%}）" for d in result.drivers[:TOP_DRIVERS]]
     if not result.drivers:
@@ -272,7 +280,7 @@ def _render_rich(result, console, full=False):
         console.print(f"[bold]预警[/bold]：无（{_escape(_period_note(result))}）")
 
     if result.drivers:
-        console.print(_table("拉低满意度的痛点（若这些评论与其余同分，平均分可提高）",
+        console.print(_table(_drivers_heading(result),
                              [("痛点", left), ("拖累（分）", right), ("有此痛点均分", right),
                               ("无此痛点均分", right), ("占比", right)],
                              [(d["name"], f"{d['impact']:+.2f}", f"{d['mean_with']:.2f}", f"{d['mean_without']:.2f}",
