@@ -68,6 +68,17 @@ def test_a_segment_measure_counts_only_that_group_and_undated_rows_are_left_out(
     assert tracker.undated == 5
 
 
+def test_a_category_given_by_its_name_is_counted_as_its_code():
+    comments = as_comments(rows("2026-09-10", 10, "billing") + rows("2026-10-10", 10, "speed"))
+    tracker = EffectTracker([parse_measure("计费扣费:2026-10-01")], date_column="date")
+    tracker.check(Taxonomy.load(), ["date"])
+    for comment in comments:
+        tracker.add(comment)
+    (effect,) = tracker.results(Taxonomy.load())
+    assert effect["category"] == "billing" and effect["measure"] == "计费扣费:2026-10-01"
+    assert (effect["before"]["with_category"], effect["after"]["with_category"]) == (10, 0)
+
+
 def test_unknown_category_or_column_is_refused():
     taxonomy = Taxonomy.load()
     with pytest.raises(OptionError, match="unknown category 'bills'"):

@@ -415,3 +415,4 @@ def test_overview_says_drivers_without_scores_are_of_the_sentiment_score(tmp_pat
     write_workbook(analysis, path, details=details_of(comments, analysis))
     notes = {r[0]: r[1] for r in load_workbook(path)["概览"].iter_rows(min_row=3, values_only=True) if r[0]}
     assert "情感得分×10" in notes["驱动因素"]
+    assert "拉低满意度最多（按情感得分×10，无评分列）" in notes

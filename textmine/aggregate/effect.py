@@ -16,7 +16,7 @@ is under 5, where the test is only a rough guide.
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textmine.errors import MissingColumnError, OptionError
 from textmine.io.columns import parse_date
@@ -119,11 +119,17 @@ class EffectTracker:
         self.undated = 0
 
     def check(self, taxonomy, columns):
-        """Refuse a category the taxonomy does not have, or a segment column the input does not have."""
-        for measure in self.measures:
-            if measure.category not in taxonomy:
+        """Refuse a category the taxonomy does not have, or a segment column the input does not have.
+
+        A category may be given by its code or by its name (计费扣费); it is kept as its code.
+        """
+        codes = {name: code for code, name in taxonomy.names.items()}
+        for index, measure in enumerate(self.measures):
+            code = measure.category if measure.category in taxonomy else codes.get(measure.category)
+            if code is None:
                 raise OptionError(f"--measure {measure.spec}: unknown category {measure.category!r}; "
                                   f"categories are: {', '.join(taxonomy.codes)}")
+            self.measures[index] = replace(measure, category=code)
             if measure.segment_column is not None and measure.segment_column not in columns:
                 raise MissingColumnError(measure.segment_column, columns, f"--measure {measure.spec}")
         if self.measures and not self.date_column:

@@ -150,7 +150,7 @@ def history_options(command):
 @click.option("--measure", "measures", multiple=True, metavar="CATEGORY[:COLUMN=VALUE]:DATE",
               help="Effect of a measure taken on DATE: the category's share and negative share before and "
                    "after, with a significance test (repeatable). CATEGORY is its code, as in the JSON "
-                   "summary; e.g. CODE:2026-10-01 or CODE:地市=佛山:2026-10-01.")
+                   "summary, or its name; e.g. CODE:2026-10-01 or CODE:地市=佛山:2026-10-01.")
 @click.option("--reasons", multiple=True, metavar="COLUMN=VALUE:CATEGORY",
               help="What a customer group says about a category, short board or not: its distinctive words "
                    "with scores and two masked comments (repeatable; CATEGORY is its code, as in the JSON "

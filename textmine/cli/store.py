@@ -14,9 +14,10 @@ from textmine.io.outputs import OutputPath, check_outputs, dated_path
 from textmine.report.progress import Progress, report_ingest
 
 
-def _store_option(required):
+def _store_option(required, made_here=True):
+    where = "a SQLite file (made on first use)" if made_here else "a SQLite file made by textmine ingest"
     return click.option("--store", required=required, metavar="PATH|URL",
-                        help="The store: a SQLite file (made on first use) or postgresql://user@host/db.")
+                        help=f"The store: {where} or postgresql://user@host/db.")
 
 
 def _ingest(inputs, store, kwargs, jobs, quiet, *, id_column, segment_columns=(), date_column=None,
@@ -72,7 +73,7 @@ def ingest(inputs, store, id_column, segment_columns, date_column, score_column,
 
 
 @cli.command()
-@_store_option(required=True)
+@_store_option(required=True, made_here=False)
 @language_options
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the counts and the new version as JSON here (- for stdout).")

@@ -59,7 +59,9 @@ def _write_overview(book, result):
         lines.append(("数据截至", month["last_date"] + partial))
     top = [c for c in result.categories if c["code"] != OTHER and c["count"]][:3]
     lines.append(("最大痛点", "、".join(f"{c['name']}（{c['count']}条，{c['share']:.1%}）" for c in top) or "无"))
-    lines.append(("拉低满意度最多", "、".join(f"{d['name']}（{d['impact']:+.2f}）" for d in result.drivers[:3]) or "无"))
+    by_sentiment = bool(result.drivers) and result.drivers[0]["basis"] == "sentiment"
+    lines.append(("拉低满意度最多" + ("（按情感得分×10，无评分列）" if by_sentiment else ""),
+                  "、".join(f"{d['name']}（{d['impact']:+.2f}）" for d in result.drivers[:3]) or "无"))
     lines.append(("预警的期间", _period_note(result.period)))
     lines.append(("预警", "；".join(f"{a['name']} {a['period']}：{a['count']} 条，预期 {a['expected']:.1f}"
                                      for a in result.alerts) or "无"))
@@ -70,8 +72,7 @@ def _write_overview(book, result):
                  f"{(result.fdr or {}).get('level', 0.05):.0%}；组内负面评论太少的分群不检验），取提升倍数最大者。"),
         ("预警", "最后一期的提及数对比「前几期占比 × 本期总量」的泊松检验，p<0.01、至少 5 条且达到预期的 1.5 倍。"),
         ("驱动因素", "（无此痛点的平均分 − 有此痛点的平均分）× 提及占比 = 若这些评论与其余评论同分，平均分能提高多少。"
-                 + ("无评分列时用情感得分×10（0-10）代替评分。" if result.drivers and result.drivers[0]["basis"] == "sentiment"
-                    else "")),
+                 + ("无评分列时用情感得分×10（0-10）代替评分。" if by_sentiment else "")),
         ("不完整的一期", "数据截止日早于最后一期的结束日时，该期标为「截至某日」，其条数偏少不代表下降。"),
         ("字段说明", "明细各列对应的 CSV 列名、痛点代码见「字段说明」表。"),
     )
