@@ -191,3 +191,18 @@ def test_a_split_names_its_file_by_an_absolute_path_for_the_workers(tmp_path, mo
     monkeypatch.chdir(tmp_path)
     split = split_inputs(open_sources(["orders.csv"], ReadOptions()), ReadOptions(), mask=True).splits[0]
     assert split.path == str(tmp_path / "orders.csv") and split.name == "orders.csv"
+
+
+@pytest.mark.parametrize("partitions", [30, 400])
+def test_a_quote_never_closed_is_the_same_error_on_partitions(tmp_path, monkeypatch, on_partitions, partitions):
+    path = tmp_path / "open.csv"
+    path.write_text("意见建议,地市\n" + "".join(f"满意{number},广州\n" for number in range(40))
+                    + '"信号差,广州\n' + "".join(f"后面{number},北京\n" for number in range(30)), encoding="utf-8")
+    messages = []
+    for partitioned in (False, True):
+        monkeypatch.setattr(LocalExecutor, "reads_partitions", partitioned)
+        with pytest.raises(InputError) as raised:
+            annotate_files([str(path)], str(tmp_path / "out.csv"), partition_bytes=partitions)
+        messages.append(str(raised.value))
+    assert on_partitions and messages[1] == messages[0]
+    assert "open.csv: line 42: a quote opened on this line is never closed, so the last 31 lines" in messages[0]

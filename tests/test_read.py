@@ -262,3 +262,35 @@ def test_blank_lines_before_the_header_are_skipped(tmp_path, before):
     assert source.columns == ["序号", "意见"] and source.text_column == "意见"
     assert [row["意见"] for row in source.rows] == ["网速太慢了", "信号很差"]
     assert source.stats.rows_read == 2
+
+
+def _rows_of(tmp_path, text, name="orders.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return list(open_feedback(path).rows)
+
+
+def test_a_quote_never_closed_is_an_error_naming_its_line_not_one_cell(tmp_path):
+    text = "编号,意见建议\n1,网速太慢了\n2,\"信号差，客服也差\n3,乱扣费\n4,宽带断网\n5,客服态度好\n"
+    with pytest.raises(InputError, match=r"orders.csv: line 3: a quote opened on this line is never closed, "
+                                         r"so the last 4 lines would be read as one cell"):
+        _rows_of(tmp_path, text)
+
+
+def test_a_stray_quote_closed_far_below_is_an_error_not_rows_lost(tmp_path):
+    rows = [f"{n},地市{n},渠道{n},评论{n}，网速慢" for n in range(60)]
+    rows[10] = rows[10].replace("评论10", '"评论10')
+    rows[50] = rows[50].replace("评论50", '评论50"')
+    with pytest.raises(InputError, match=r"line 12: a quoted cell opened on this line runs over 41 lines, "
+                                         r"40 of which look like rows of their own"):
+        _rows_of(tmp_path, "编号,地市,渠道,意见建议\n" + "\n".join(rows) + "\n")
+
+
+def test_long_quoted_cells_and_odd_quotes_in_closed_records_are_read(tmp_path):
+    letter = "\n".join(f"第{n}段：网速慢，晚上更慢" for n in range(40))  # 40 lines, one delimiter-free comma each
+    text = (f'编号,地市,渠道,意见建议\n1,广州,APP,"{letter}"\n'
+            '2,深圳,"热线\n转人工",屏幕5" 的手机信号差\n'  # a multi-line record with a literal quote: odd, but closed
+            "3,佛山,APP,最后一行\n")
+    rows = _rows_of(tmp_path, text)
+    assert [row["编号"] for row in rows] == ["1", "2", "3"]
+    assert rows[0]["意见建议"] == letter and rows[1]["意见建议"] == '屏幕5" 的手机信号差'

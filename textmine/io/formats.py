@@ -94,8 +94,9 @@ def sniff_delimiter(header_line):
 
 
 def open_delimited(lines, name, stats, delimiter):
-    columns, delimiter, reader = read_delimited_header(lines, name, stats, delimiter)
-    return columns, RowStream(delimited_rows(reader, columns, delimiter, stats, name))
+    quotes = QuoteCount(lines)
+    columns, delimiter, reader = read_delimited_header(quotes, name, stats, delimiter)
+    return columns, RowStream(delimited_rows(reader, columns, delimiter, stats, name, quotes))
 
 
 def read_delimited_header(lines, name, stats, delimiter=None):
@@ -124,18 +125,60 @@ def read_delimited_header(lines, name, stats, delimiter=None):
     return unique_columns(header, stats, name), delimiter, reader
 
 
-def delimited_rows(reader, columns, delimiter, stats, name):
+SWALLOWED_LINES = 20  # a quoted cell over this many lines that look like rows: a quote left open
+
+
+class QuoteCount:
+    """The lines a CSV reader reads, counting the quote characters in them.
+
+    A record left open by a quote that never closes runs to the end of the
+    input as one cell, and the csv module says nothing; its quotes are then odd
+    in number (a closed record's come in pairs), which ``delimited_rows`` checks
+    at the end of the input. Counting is a ``str.count`` a line.
+    """
+
+    __slots__ = ("_lines", "quotes")
+
+    def __init__(self, lines):
+        self._lines = iter(lines)
+        self.quotes = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = next(self._lines)
+        self.quotes += line.count('"')
+        return line
+
+
+def delimited_rows(reader, columns, delimiter, stats, name, quotes=None):
     """Rows (dicts) of the records of a CSV ``reader``; ragged rows repaired and counted with their line.
 
     ``reader`` is a ``csv.reader`` or anything iterating like one with a
     ``line_num`` (a partition's reader, ``textmine.pipeline.partitions``).
+    ``quotes``: the ``QuoteCount`` the reader reads its lines from, when there
+    is one, so that a quote never closed is an error naming its line, not the
+    rest of the file read as one cell. A quoted cell over many lines that look
+    like rows of their own (a stray quote closed by another far below) is one too.
     """
     width = len(columns)
     read = 0  # counted locally, added to stats when the rows end: this loop is hot
+    ended = reader.line_num  # the line the previous record (or the header) ended on
+    quotes_before = quotes.quotes if quotes is not None else 0  # the quotes read before this record
+    open_at = None  # (first line, lines, quotes) of the last record, when it ran over several lines
     try:
         while True:
             try:
                 for fields in reader:
+                    open_at = None
+                    if reader.line_num - ended > 1:  # a quoted cell over several lines, or a quote left open
+                        _check_multiline_record(fields, ended + 1, reader.line_num - ended, width, delimiter, name)
+                        if quotes is not None:
+                            open_at = (ended + 1, reader.line_num - ended, quotes.quotes - quotes_before)
+                    ended = reader.line_num
+                    if quotes is not None:
+                        quotes_before = quotes.quotes
                     if len(fields) == width and (width > 1 or fields[0].strip()):
                         read += 1
                         yield dict(zip(columns, fields))
@@ -151,6 +194,12 @@ def delimited_rows(reader, columns, delimiter, stats, name):
                         stats.warn("long_row_joined", reader.line_num)
                         fields = fields[: width - 1] + [delimiter.join(fields[width - 1 :])]
                     yield dict(zip(columns, fields))
+                if open_at is not None and open_at[2] % 2:
+                    # The last record ran to the end of the input with its quotes odd: one never closed.
+                    first, lines, _ = open_at
+                    raise LineError(name, first, f": a quote opened on this line is never closed, so the last "
+                                    f"{lines:,} lines would be read as one cell; close the quote (or double a quote "
+                                    'inside a quoted cell: "") and run again')
                 return
             except csv.Error as exc:
                 if "field larger than field limit" in str(exc):
@@ -158,9 +207,24 @@ def delimited_rows(reader, columns, delimiter, stats, name):
                     raise LineError(name, reader.line_num, f": a cell is longer than {MAX_CELL_CHARS:,} "
                                     "characters, the most textmine reads (is a closing quote missing?)") from exc
                 read += 1
+                ended = reader.line_num
+                if quotes is not None:
+                    quotes_before = quotes.quotes
                 stats.skip(f"unparseable_line: {exc}", reader.line_num)
     finally:
         stats.rows_read += read
+
+
+def _check_multiline_record(fields, first, lines, width, delimiter, name):
+    """Refuse a record whose quoted cell swallowed many lines that look like rows of their own."""
+    if lines <= SWALLOWED_LINES or width < 3:
+        return
+    inner = [line for cell in fields if "\n" in cell for line in cell.split("\n")[1:]]
+    row_like = sum(line.count(delimiter) >= width - 1 for line in inner)
+    if row_like >= SWALLOWED_LINES and row_like >= 0.8 * len(inner):
+        raise LineError(name, first, f": a quoted cell opened on this line runs over {lines:,} lines, "
+                        f"{row_like:,} of which look like rows of their own (is a closing quote missing, or "
+                        'a quote inside a cell not doubled as ""?); fix the quote and run again')
 
 
 def open_jsonl(lines, name, stats):

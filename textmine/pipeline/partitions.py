@@ -30,7 +30,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from textmine.errors import InputError, LineError, TextmineError
-from textmine.io.formats import delimited_rows, jsonl_rows, parse_json_lines, read_delimited_header
+from textmine.io.formats import QuoteCount, delimited_rows, jsonl_rows, parse_json_lines, read_delimited_header
 from textmine.io.lines import CountedLines, LineRange, decoded_lines, line_end_of
 from textmine.io.read import SAMPLE_BYTES, ReadStats
 from textmine.memo import BoundedMemo
@@ -291,8 +291,9 @@ def read_partition(partition, stats):
         past_end.append(taken)
         yield from taken
 
-    reader = _RangeReader(csv.reader(with_lines_past_end(), delimiter=split.delimiter), in_range)
-    rows = delimited_rows(reader, list(split.columns), split.delimiter, stats, split.name)
+    quotes = QuoteCount(with_lines_past_end())
+    reader = _RangeReader(csv.reader(quotes, delimiter=split.delimiter), in_range)
+    rows = delimited_rows(reader, list(split.columns), split.delimiter, stats, split.name, quotes)
     return _closing(rows, stream), extent
 
 
