@@ -62,8 +62,10 @@ def test_ingest_needs_a_store(runner, export):
 
 @pytest.mark.parametrize("arguments, code, message", [
     (["--store", "{missing}"], 1, "no store there yet; run textmine ingest ... --store"),
-    (["--store", "{store}", "--since", "last week"], 1, "--since must be a day such as 2026-11-01"),
-    (["--store", "{store}", "--since", "2026-12-01", "--until", "2026-11-01"], 1, "is after --until"),
+    (["--store", "{store}", "--since", "last week"], 2, "--since must be a day such as 2026-11-01"),
+    (["--store", "{store}", "--since", "2026-12-01", "--until", "2026-11-01"], 2, "is after --until"),
+    (["--store", "{store}", "-o", "{xlsx_store}"], 2, "-o {xlsx_store}: is the history store"),
+    (["--store", "mysql://x@h/db"], 2, "--store mysql://x@h/db: textmine keeps its history in a SQLite file"),
     (["--store", "{store}", "--since", "2027-01-01"], 0, "no stored comment is dated from 2027-01-01 to the last day"),
     (["--since", "2026-11-01", "{export}"], 2, "--since, --until and --id-column need --store"),
     ([], 2, "Missing argument 'INPUTS...' (or give --store)"),
@@ -71,10 +73,14 @@ def test_ingest_needs_a_store(runner, export):
 def test_analyze_store_errors(runner, export, tmp_path, arguments, code, message):
     store = str(tmp_path / "history.sqlite")
     assert runner.invoke(cli, ["ingest", export, "--store", store, "-j", "1", "-q"]).exit_code == 0
-    names = {"store": store, "missing": str(tmp_path / "missing.sqlite"), "export": export}
+    names = {"store": store, "missing": str(tmp_path / "missing.sqlite"), "export": export,
+             "xlsx_store": str(tmp_path / "store.xlsx")}
+    if "{xlsx_store}" in arguments:  # a store named like a workbook, and a workbook named like it
+        arguments = ["{export}", "--store", "{xlsx_store}", "-o", "{xlsx_store}"]
     result = runner.invoke(cli, ["analyze", "--topics", "off", "-q"] + [a.format(**names) for a in arguments])
     assert result.exit_code == code, result.output
-    assert message in result.stderr
+    assert message.format(**names) in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_analyze_store_writes_the_reports_with_the_effect_sheet(runner, export, tmp_path):
@@ -114,3 +120,13 @@ def test_a_store_from_a_newer_textmine_is_one_line(runner, export, tmp_path):
     assert result.stderr == (f"Error: {store}: it was written by a newer textmine (textmine 2.0): its schema is "
                              f"version {SCHEMA_VERSION + 1}, this textmine 0.1.0 reads up to version "
                              f"{SCHEMA_VERSION}; upgrade textmine\n")
+
+
+def test_ingest_never_writes_its_json_over_the_store(runner, export, tmp_path):
+    store = tmp_path / "history.json.sqlite"
+    assert runner.invoke(cli, ["ingest", export, "--store", str(store), "-j", "1", "-q"]).exit_code == 0
+    link = tmp_path / "summary.json"
+    link.symlink_to(store)
+    result = runner.invoke(cli, ["ingest", export, "--store", str(store), "--json", str(link), "-q"])
+    assert result.exit_code == 2 and "is the history store (--store)" in result.stderr
+    assert sqlite3.connect(store).execute("select count(*) from comments").fetchone() == (5,)

@@ -258,3 +258,12 @@ def main():
     except Terminated as exc:  # before a command started (while the options were parsed)
         click.echo("textmine: terminated", err=True)
         sys.exit(128 + exc.signal_number)
+
+
+def store_file(store):
+    """The file of a SQLite ``--store`` (None for none or PostgreSQL); the store package only when given."""
+    if not store:
+        return None
+    from textmine.store import sqlite_path
+
+    return sqlite_path(store)

@@ -5,7 +5,7 @@ import sys
 import click
 
 from textmine.cli._group import (
-    EXIT_ALERT, TopicsType, check_stdin_once, cli, input_options, make_options, resolve_jobs, seed_option,
+    EXIT_ALERT, TopicsType, check_stdin_once, cli, input_options, make_options, resolve_jobs, seed_option, store_file,
     topic_engine_option)
 from textmine.io.outputs import OutputPath, check_outputs, dated_path, rows_format
 from textmine.report.progress import Progress, report_rows
@@ -83,10 +83,10 @@ def analysis_options(command):
     return command
 
 
-def analysis_outputs(inputs, topics, outputs):
+def analysis_outputs(inputs, topics, outputs, store=None):
     """The outputs (``OutputPath``s) of analyze or topics, dated and checked before any work.
 
-    Returns {option: path or None}.
+    ``store``: the ``--store`` given, which no output may replace. Returns {option: path or None}.
     """
     from textmine.pipeline import parse_topics_option
 
@@ -94,7 +94,8 @@ def analysis_outputs(inputs, topics, outputs):
     paths = {output.option: dated_path(output.path) for output in outputs}
     if paths.get("--topics-html") and parse_topics_option(topics) is None:
         raise click.UsageError("--topics-html needs topics: leave out --topics off")
-    check_outputs(inputs, [OutputPath(output.option, paths[output.option], output.format) for output in outputs])
+    check_outputs(inputs, [OutputPath(output.option, paths[output.option], output.format) for output in outputs],
+                  store=store_file(store))
     return paths
 
 
@@ -178,7 +179,7 @@ def analyze(inputs, output, json_path, segment_columns, bins, date_column, score
     from textmine.report.terminal import render_summary
 
     paths = analysis_outputs(inputs, topics, [OutputPath("-o", output, "xlsx"), OutputPath("--json", json_path, "json"),
-                                              OutputPath("--topics-html", topics_html, "html")])
+                                              OutputPath("--topics-html", topics_html, "html")], kwargs.get("store"))
     history = {key: kwargs.pop(key) for key in ("store", "since", "until", "id_column")}
     options = AnalyzeOptions(segment_columns=tuple(segment_columns), bins=bins, date_column=date_column,
                              score_column=score_column, period=period, topics=topics, seed=seed,

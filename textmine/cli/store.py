@@ -9,7 +9,8 @@ import sys
 import click
 
 from textmine.cli._group import (
-    check_stdin_once, cli, input_options, language_from, language_options, make_options, resolve_jobs)
+    check_stdin_once, cli, input_options, language_from, language_options, make_options, resolve_jobs,
+    store_file)
 from textmine.io.outputs import OutputPath, check_outputs, dated_path
 from textmine.report.progress import Progress, report_ingest
 
@@ -65,7 +66,7 @@ def ingest(inputs, store, id_column, segment_columns, date_column, score_column,
     from textmine.io.write import write_json_summary
 
     json_path = dated_path(json_path)
-    check_outputs(inputs, [OutputPath("--json", json_path, "json")])
+    check_outputs(inputs, [OutputPath("--json", json_path, "json")], store=store_file(store))
     result, _ = _ingest(inputs, store, kwargs, jobs, quiet, id_column=id_column, segment_columns=segment_columns,
                         date_column=date_column, score_column=score_column)
     if json_path:
@@ -92,7 +93,7 @@ def reannotate(store, json_path, jobs, quiet, **kwargs):
     from textmine.pipeline.ingest import reannotate_store
 
     json_path = dated_path(json_path)
-    check_outputs([], [OutputPath("--json", json_path, "json")])
+    check_outputs([], [OutputPath("--json", json_path, "json")], store=store_file(store))
     language = language_from(kwargs)
     with Progress(quiet) as progress:
         counts, version = reannotate_store(store, language, jobs=resolve_jobs(jobs), scheduler=kwargs["scheduler"],

@@ -82,12 +82,13 @@ def rows_format(path, requested=None):
                       "(or give --format)")
 
 
-def check_outputs(inputs, outputs):
+def check_outputs(inputs, outputs, store=None):
     """Raise OptionError unless every output can be written where it is named, as what it is.
 
     ``inputs``: the input paths (``-`` = stdin); ``outputs``: ``OutputPath``s
     (a None path is not written; ``-`` is stdout, for the formats that can go
-    there). Names are taken after ``dated_path``.
+    there); ``store``: the file of a SQLite history store, which no output may
+    replace either. Names are taken after ``dated_path``.
     """
     sources = [Path(path) for path in inputs if str(path) != "-"]
     seen = {}
@@ -114,6 +115,8 @@ def check_outputs(inputs, outputs):
             if _same_file(path, source):
                 raise OptionError(f"{where}: is also an input; textmine never writes over its input, "
                                   "give another name")
+        if store is not None and _same_file(path, Path(store)):
+            raise OptionError(f"{where}: is the history store (--store); give another name")
         key = os.path.realpath(path)
         if key in seen:
             raise OptionError(f"{where}: {seen[key]} writes the same file; give another name")

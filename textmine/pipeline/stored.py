@@ -14,7 +14,7 @@ from dataclasses import replace
 from itertools import islice
 from types import SimpleNamespace
 
-from textmine.errors import StoreError
+from textmine.errors import OptionError, StoreError
 from textmine.io.cells import OutputColumns
 from textmine.painpoints.taxonomy import Taxonomy
 from textmine.pipeline.analyze import AnalyzeOptions, analyze_comments, check_options
@@ -56,7 +56,7 @@ def analyze_store(store, options=AnalyzeOptions(), *, since=None, until=None, la
     check_options(options)
     since, until = parse_day(since, "--since"), parse_day(until, "--until")
     if since is not None and until is not None and since > until:
-        raise StoreError(f"--since {since} is after --until {until}")
+        raise OptionError(f"--since {since} is after --until {until}")
     own = not hasattr(store, "comments")
     store = open_store(store, create=False) if own else store
     try:

@@ -13,10 +13,10 @@ databases with one code path (``schema.py`` holds the tables and migrations).
     >>> store.count(), next(store.comments()).annotation.sentiment
 """
 
-from textmine.store._engine import display_url, is_postgres_url
+from textmine.store._engine import display_url, is_postgres_url, sqlite_path
 from textmine.store._writer import BatchInfo, StoredBatch
 from textmine.store.schema import SCHEMA_VERSION
 from textmine.store.store import Store, open_store, parse_day
 
 __all__ = ["BatchInfo", "SCHEMA_VERSION", "Store", "StoredBatch", "display_url", "is_postgres_url",
-           "open_store", "parse_day"]
+           "open_store", "parse_day", "sqlite_path"]

@@ -21,7 +21,7 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
-from textmine.errors import StoreError
+from textmine.errors import OptionError, StoreError
 
 SQLITE_PAGE_BYTES = 16384  # page size of a new SQLite store (SQLite's default is 4096)
 SQLITE_CACHE_KB = 256 * 1024  # page cache of a connection, at most (memory grows only as pages are read)
@@ -34,6 +34,22 @@ _POSTGRES = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://", re.I)
 
 def is_postgres_url(url):
     return bool(_POSTGRES.match(str(url)))
+
+
+def sqlite_path(url):
+    """The file of a SQLite store (a plain path or ``sqlite:///path``); None for PostgreSQL.
+
+    Any other ``scheme://`` is a usage error: textmine stores on SQLite and PostgreSQL only.
+    """
+    if is_postgres_url(url):
+        return None
+    text = str(url)
+    if text.startswith("sqlite:///"):
+        return Path(text[len("sqlite:///"):])
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text):
+        raise OptionError(f"--store {display_url(url)}: textmine keeps its history in a SQLite file "
+                          "(a path, or sqlite:///path) or on PostgreSQL (postgresql://user@host/db)")
+    return Path(text)
 
 
 def display_url(url):
@@ -61,8 +77,7 @@ def create_store_engine(url):
 
     if is_postgres_url(url):
         return create_engine(_postgres_url(url), pool_pre_ping=True)
-    path = str(url)[len("sqlite:///"):] if str(url).startswith("sqlite:///") else str(url)
-    engine = create_engine(f"sqlite:///{Path(path)}", connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+    engine = create_engine(f"sqlite:///{sqlite_path(url)}", connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record):

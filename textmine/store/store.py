@@ -262,12 +262,12 @@ def _sources(ingests):
 
 def parse_day(value, option):
     """``--since`` / ``--until``: a day in any form exports use, else a one-line error."""
-    from textmine.errors import ConfigError
+    from textmine.errors import OptionError
     from textmine.io.columns import parse_date
 
     if value is None or isinstance(value, dt.date):
         return value
     day = parse_date(value)
     if day is None:
-        raise ConfigError(f"{option} must be a day such as 2026-11-01, not {value!r}")
+        raise OptionError(f"{option} must be a day such as 2026-11-01, not {value!r}")
     return day
