@@ -102,13 +102,12 @@ def test_without_id_column_the_cells_decide(store_url, tmp_path):
 
 
 def test_a_masked_id_column_is_refused_and_nothing_is_stored(store_url, tmp_path):
-    ingest(write_export(tmp_path / "a.csv", ROWS[:1]), store_url)
     rows = [["13800138000", "2026-11-02", "广州", "3", "网速太慢"], ["13900139000", "2026-11-02", "广州", "3", "满意"]]
     path = write_export(tmp_path / "phones.csv", rows, header=["手机号", "日期", "地市", "满意度", "意见建议"])
     with pytest.raises(StoreError, match="holds personal data"):
         ingest(path, store_url, id_column="手机号")
-    assert stored_rows(store_url, "SELECT count(*) FROM comments") == [(1,)]
-    assert stored_rows(store_url, "SELECT count(*) FROM batches") == [(1,)]
+    assert stored_rows(store_url, "SELECT count(*) FROM comments") == [(0,)]
+    assert stored_rows(store_url, "SELECT count(*) FROM batches") == [(0,)]
 
 
 # ------------------------------------------------------------------ what is stored, and read back
@@ -147,6 +146,33 @@ def test_no_mask_stores_the_text_as_it_was(tmp_path):
     texts = [row[0] for row in stored_rows(store_url, "SELECT text FROM texts")]
     assert any("13800138000" in text for text in texts)
     assert stored_rows(store_url, "SELECT masked FROM batches") == [(0,)]
+
+
+def test_a_store_holding_unmasked_batches_is_reported_on_only_with_no_mask(tmp_path):
+    from textmine.errors import OptionError
+    from textmine.pipeline.stored import analyze_store
+
+    store_url = str(tmp_path / "mixed.sqlite")
+    ingest(write_export(tmp_path / "a.csv", ROWS[:2]), store_url)
+    ingest_files([write_export(tmp_path / "b.csv", ROWS[2:])], store_url, language=LanguageOptions(mask=False), jobs=1)
+    with pytest.raises(OptionError, match="batch 2 was ingested with --no-mask, so the store holds personal data"):
+        analyze_store(store_url)
+    run = analyze_store(store_url, language=LanguageOptions(mask=False))
+    assert run.summary["rows"]["read"] == 5 and run.summary["store"]["unmasked_batches"] == [2]
+    run.close()
+
+
+def test_a_batch_keyed_otherwise_than_the_stored_rows_is_refused(store_url, tmp_path):
+    from textmine.errors import OptionError
+
+    export = write_export(tmp_path / "a.csv", ROWS)
+    ingest(export, store_url, id_column="工单号")
+    with pytest.raises(OptionError, match="ingested with --id-column 工单号, this batch with no --id-column"):
+        ingest(export, store_url)
+    with pytest.raises(OptionError, match="this batch with --id-column 地市"):
+        ingest(export, store_url, id_column="地市")
+    assert ingest(export, store_url, id_column="工单号").stored.rows_already_stored == 5
+    assert stored_rows(store_url, "SELECT count(*) FROM comments") == [(5,)]
 
 
 def test_a_batch_records_its_files_columns_and_version(store_url, tmp_path):

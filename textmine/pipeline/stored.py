@@ -63,6 +63,10 @@ def analyze_store(store, options=AnalyzeOptions(), *, since=None, until=None, la
         description = store.describe()
         if not description["comments"]:
             raise StoreError(f"{store.name}: the store holds no comments yet")
+        if description["unmasked_batches"] and language.mask:
+            batches = ", ".join(map(str, description["unmasked_batches"]))
+            raise OptionError(f"{store.name}: batch {batches} was ingested with --no-mask, so the store holds "
+                              "personal data; give --no-mask to report on it (the reports will show it too)")
         detected = stored_columns(description, options)
         # Each ingest recorded its inputs' columns and the text column it read.
         sources = [SimpleNamespace(**source, text_column=detected["text"]) for source in description["sources"]]

@@ -15,7 +15,7 @@ from itertools import repeat
 
 from sqlalchemy import bindparam, func, select
 
-from textmine.errors import StoreError
+from textmine.errors import OptionError, StoreError
 from textmine.io.columns import number_or_none, parse_date
 from textmine.memo import BoundedMemo
 from textmine.text.dedupe import DuplicateFinder
@@ -122,6 +122,23 @@ def _pieces(items, size=LOOKUP_SIZE):
         yield tuple(piece) + (piece[-1],) * (size - len(piece))
 
 
+def _check_same_keys(connection, id_column):
+    """Refuse a batch keyed otherwise than the stored rows: the same row would be stored twice.
+
+    Rows are told apart by their ``--id-column`` value, or without one by their
+    cells; a batch keyed the other way finds none of the stored keys.
+    """
+    earlier = {json.loads(columns).get("id") for (columns,) in connection.execute(
+        select(batches.c.columns).where(batches.c.kind == "ingest", batches.c.rows_new > 0))}
+    if earlier and earlier != {id_column}:
+        before = " or ".join(f"--id-column {name}" if name else "no --id-column" for name in sorted(
+            earlier, key=lambda name: name or ""))
+        now_given = f"--id-column {id_column}" if id_column else "no --id-column"
+        raise OptionError(f"the stored rows were ingested with {before}, this batch with {now_given}: keyed "
+                          "another way, every row would be stored again; ingest with the same option, or into "
+                          "a new store")
+
+
 @dataclass
 class BatchInfo:
     """What a store records about one ingest besides its rows."""
@@ -157,6 +174,7 @@ class BatchWriter:
         self.id_column, self.date_column = columns.get("id"), columns.get("date")
         self.score_column, self.text_column = columns.get("score"), columns.get("text")
         self.started_at = now()
+        _check_same_keys(connection, self.id_column)
         self.version_id = version_id(connection, info.version)
         self.batch = StoredBatch(next_id(connection, batches), version_id=self.version_id)
         connection.execute(batches.insert().values(

@@ -244,6 +244,8 @@ class Store:
                            if ingests else None),
             "columns": json.loads(ingests[-1]["columns"]) if ingests else {},
             "sources": _sources(ingests),
+            # Batches ingested with --no-mask: their texts and cells hold personal data.
+            "unmasked_batches": [row["id"] for row in ingests if not row["masked"] and row["rows_new"]],
             "versions": [{"id": row["id"], "digest": row["digest"], "textmine": row["textmine"],
                           "models": row["models"][:12], "dictionaries": row["dictionaries"][:12],
                           "created_at": row["created_at"],
