@@ -36,6 +36,21 @@ def test_a_wrong_explicit_encoding_is_refused(path, given, detected):
         open_feedback(path, encoding=given)
 
 
+@pytest.mark.parametrize("given", ["latin-1", "cp1252", "iso-8859-15"])
+def test_a_single_byte_encoding_for_chinese_in_another_is_refused(given):
+    """Latin-1 and its kin decode any bytes: GB18030 Chinese would come out as ÐòºÅ, every comment."""
+    with pytest.raises(InputError, match=f"read as {given}, its Chinese would come out garbled: the file looks "
+                                         "like gb18030; give --encoding gb18030"):
+        open_feedback(SAMPLES / "survey_export.csv", encoding=given)
+
+
+def test_a_single_byte_encoding_of_western_text_is_taken(tmp_path):
+    path = tmp_path / "fr.csv"
+    path.write_bytes("comment\ncafé très bien\nréseau lent à Noël\n".encode("latin-1"))
+    source = open_feedback(path, encoding="latin-1")
+    assert [row["comment"] for row in source.rows] == ["café très bien", "réseau lent à Noël"]
+
+
 @pytest.mark.parametrize("name, given", [
     ("gb18030.csv", "gb18030"), ("gb18030.csv", "gbk"), ("big5.csv", "gb18030"), ("utf8_bom.csv", "utf-8"),
     ("utf16_tab.txt", "utf-16"), ("control_chars.csv", "utf-8"),

@@ -204,12 +204,45 @@ def check_sample_is_text(sample, encoding, name, *, explicit):
                      if detected and _damaged_lines(sample, detected)[0] <= max(1, DAMAGED_LINES_SHARE * lines)
                      else "the file does not look like text (binary data?)")
             raise InputError(f"{name}: {damaged} of the first {lines} lines cannot be read as {encoding}; {looks}")
+        _check_chinese_not_garbled(sample, encoding, name)
     if explicit or encoding.replace("_", "-").lower().startswith("utf-16"):
         text = sample.decode(encoding, errors="replace")
         junk = sum(map(_not_text, text))
         if junk >= NOT_TEXT_MIN and junk > NOT_TEXT_SHARE * len(text):
             hint = "" if explicit else "; give --encoding if it is text"
             raise InputError(f"{name}: does not look like a text table (binary data?){hint}")
+
+
+def _single_byte(encoding):
+    """True for an encoding that reads every byte as one character (latin-1, cp1252): any bytes decode."""
+    try:
+        text = bytes(range(128, 256)).decode(encoding, errors="replace")
+    except LookupError:
+        return False
+    return len(text) == 128 and text.count("\ufffd") < 16
+
+
+def _check_chinese_not_garbled(sample, encoding, name):
+    """Refuse a single-byte ``--encoding`` for a file that holds Chinese in another encoding.
+
+    Latin-1 or cp1252 decode any bytes without an error, so GB18030 or UTF-8
+    Chinese read that way passes the line test and comes out as Latin letters
+    (ÐòºÅ). When the encoding the sample looks like reads it cleanly and mostly
+    as Chinese, the given one would garble every comment.
+    """
+    if not _single_byte(encoding):
+        return
+    detected = detect_encoding(sample)
+    if not detected or _single_byte(detected):
+        return
+    damaged, lines = _damaged_lines(sample, detected)
+    if damaged > max(1, DAMAGED_LINES_SHARE * lines):
+        return
+    wide = [char for char in sample.decode(detected, errors="replace") if ord(char) > 127]
+    chinese = sum("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in wide)
+    if wide and chinese >= 0.5 * len(wide):
+        raise InputError(f"{name}: read as {encoding}, its Chinese would come out garbled: the file looks like "
+                         f"{detected}; give --encoding {detected} or leave --encoding out")
 
 
 def _not_text(char):
