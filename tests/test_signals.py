@@ -125,3 +125,14 @@ def test_ctrl_c_while_the_workbook_is_written_prints_no_lxml_noise(tmp_path):
         assert completed.returncode == 130
         assert completed.stderr == "textmine: interrupted; no output file was written\n"
         assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+@pytest.mark.parametrize("args", [["annotate", "{sample}"], ["analyze", "{sample}", "--json", "-", "--topics", "off"]])
+def test_a_full_stdout_is_one_line_not_an_unexpected_error(args):
+    sample = str(Path(__file__).resolve().parent.parent / "samples" / "sms_replies.csv")
+    with open("/dev/full", "w") as full:
+        completed = subprocess.run([sys.executable, "-m", "textmine", *[a.format(sample=sample) for a in args], "-q"],
+                                   stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert completed.returncode == 1
+    assert completed.stderr == "Error: cannot write the output: No space left on device\n"

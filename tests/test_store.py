@@ -293,7 +293,7 @@ def test_an_interrupted_ingest_leaves_the_store_as_before(store_url, tmp_path, h
             process.kill()
     if how == signal.SIGINT:
         assert process.returncode == 130, stderr
-        assert "interrupted" in stderr
+        assert "textmine: interrupted; the store is as it was before this batch" in stderr
     else:
         assert process.returncode == -signal.SIGKILL
     assert stored_rows(store_url, "SELECT count(*) FROM comments") == [(2,)]

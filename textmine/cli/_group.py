@@ -8,6 +8,7 @@ way). A closed stdout (``| head``) ends the run quietly with 0. An unexpected
 error shows a traceback only with ``--debug``.
 """
 
+import errno
 import sys
 import traceback
 
@@ -50,17 +51,34 @@ class TextmineGroup(click.Group):
             _silence_stdout()
             ctx.exit(0)
         except KeyboardInterrupt:
-            click.echo("textmine: interrupted; no output file was written", err=True)
+            click.echo(f"textmine: interrupted; {_left_as_it_was(ctx)}", err=True)
             ctx.exit(EXIT_INTERRUPTED)
         except Terminated as exc:
-            click.echo(f"textmine: terminated (signal {exc.signal_number}); no output file was written", err=True)
+            click.echo(f"textmine: terminated (signal {exc.signal_number}); {_left_as_it_was(ctx)}", err=True)
             ctx.exit(128 + exc.signal_number)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except OSError as exc:
+            if exc.errno not in _FULL_OR_FAILING or where_of(exc):
+                raise click.ClickException(unexpected_error_line(exc)) from exc
+            # Not a bug: stdout (a full disk, /dev/full) or a temporary file could not be written.
+            _silence_stdout()
+            raise click.ClickException(f"cannot write the output: {exc.strerror or exc}") from exc
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if (ctx.obj or {}).get("debug"):
                 traceback.print_exc()
             raise click.ClickException(unexpected_error_line(exc)) from exc
+
+
+_FULL_OR_FAILING = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT}
+_STORE_COMMANDS = ("ingest", "reannotate")
+
+
+def _left_as_it_was(ctx):
+    """What an interrupted command leaves: no output file; for a store command, the store as before."""
+    if ctx.invoked_subcommand in _STORE_COMMANDS:
+        return "the store is as it was before this batch"
+    return "no output file was written"
 
 
 def unexpected_error_line(exc):
