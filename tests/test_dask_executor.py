@@ -126,11 +126,25 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_1(tmp_path, monkeypatch):
     assert not target.exists()
 
 
-def test_a_malformed_scheduler_address_is_one_line_from_the_environment_too():
+def test_an_ingest_that_cannot_reach_its_scheduler_makes_no_store(tmp_path, monkeypatch):
+    monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT", 1)
+    store = tmp_path / "history.sqlite"
+    result = run_cli(["ingest", SURVEY, "--store", str(store), "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 1 and "cannot reach the Dask scheduler" in result.stderr
+    assert not store.exists()
+
+
+def test_a_malformed_scheduler_address_is_a_usage_error_from_the_environment_too():
     result = run_cli(["topics", SURVEY], TEXTMINE_SCHEDULER="nonsense")
-    assert result.exit_code == 1
-    assert result.stderr == ("Error: --scheduler 'nonsense' is not a scheduler address such as "
-                             "tcp://10.0.0.5:8786 (missing port number in address 'nonsense')\n")
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: --scheduler (or TEXTMINE_SCHEDULER) 'nonsense' is not a scheduler address "
+                                  "such as tcp://10.0.0.5:8786 (missing port number in address 'nonsense')\n")
+
+
+def test_a_port_out_of_range_is_a_usage_error_at_once():
+    result = run_cli(["topics", SURVEY, "--scheduler", "tcp://127.0.0.1:99999"])
+    assert result.exit_code == 2
+    assert "(port 99999 is not from 1 to 65535)" in result.stderr
 
 
 # --- on a LocalCluster -------------------------------------------------------------------

@@ -248,6 +248,13 @@ def test_a_file_that_is_no_store_is_refused(tmp_path):
         open_store(str(garbage))
     with pytest.raises(StoreError, match="no store there yet"):
         open_store(str(tmp_path / "missing.sqlite"), create=False)
+    empty = tmp_path / "empty.sqlite"
+    empty.touch()
+    with pytest.raises(StoreError, match="empty.sqlite: no store there yet"):
+        open_store(str(empty), create=False)
+    assert empty.stat().st_size == 0  # reading never makes a store of it
+    with pytest.raises(StoreError, match="no folder .*nowhere to keep the store in"):
+        open_store(str(tmp_path / "nowhere" / "history.sqlite"))
 
 
 # ------------------------------------------------------------------ safety

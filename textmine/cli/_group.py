@@ -181,10 +181,25 @@ LANGUAGE_OPTIONS = [
     click.option("--sentiment-engine", type=click.Choice(["textmine", "snownlp"]), default="textmine",
                  show_default=True, help="snownlp keeps the old baseline for comparison."),
 ]
+def check_scheduler(ctx, param, value):
+    """A scheduler address that cannot be one is a usage error naming where it came from."""
+    if not value:
+        return value
+    from textmine.pipeline.dask_executor import check_scheduler_address
+
+    try:
+        check_scheduler_address(value)
+    except ConfigError as exc:
+        # The value may come from the environment: the message names both places.
+        raise click.UsageError(str(exc).replace("--scheduler ", "--scheduler (or TEXTMINE_SCHEDULER) ", 1),
+                               ctx) from exc
+    return value
+
+
 RUN_OPTIONS = [
     click.option("--jobs", "-j", type=click.IntRange(min=1), callback=check_jobs,
                  help="Worker processes (default: all cores; at most 4 per core)."),
-    click.option("--scheduler", envvar="TEXTMINE_SCHEDULER", metavar="ADDRESS",
+    click.option("--scheduler", envvar="TEXTMINE_SCHEDULER", metavar="ADDRESS", callback=check_scheduler,
                  help="Run on the workers of this Dask scheduler (tcp://host:8786) instead of local "
                       "processes; default: $TEXTMINE_SCHEDULER."),
     click.option("--quiet", "-q", is_flag=True,

@@ -191,7 +191,9 @@ def check_scheduler_address(address):
     >>> check_scheduler_address("tcp://10.0.0.5:8786")
     """
     try:
-        get_address_host_port(address)
+        _, port = get_address_host_port(address)
+        if not 0 < int(port) < 65536:
+            raise ValueError(f"port {port} is not from 1 to 65535")
     except ValueError as exc:
         raise ConfigError(f"--scheduler {address!r} is not a scheduler address such as "
                           f"tcp://10.0.0.5:8786 ({_one_line(exc)})") from exc

@@ -76,23 +76,25 @@ def ingest_files(paths, store, options=IngestOptions(), *, read_options=ReadOpti
     info = BatchInfo(sources=[{"name": source.name, "columns": list(source.columns)} for source in sources],
                      columns=columns, version=version, masked=language.mask)
     own = not hasattr(store, "ingest")
-    store = open_store(store) if own else store
     accounting = RunResult()
-    try:
-        with open_executor(language, jobs=jobs, scheduler=scheduler) as executor, store.ingest(info) as writer:
-            for chunk in comment_chunks(sources, executor, mask=language.mask, progress=progress,
-                                        mark_duplicates=False):  # the store marks them against its history
-                try:
-                    accounting.count_comments(chunk)
-                    writer.add(chunk)
-                except Exception as exc:  # a bug: the CLI's one line names the file
-                    note_where(exc, processing(chunk))
-                    raise
-            accounting.add_read_stats(sources)
-            stored = writer.finish(accounting.rows_read, accounting.skipped_by_reason)
-    finally:
-        if own:
-            store.close()
+    # The executor first: a cluster that cannot be reached leaves no new, empty store behind.
+    with open_executor(language, jobs=jobs, scheduler=scheduler) as executor:
+        store = open_store(store) if own else store
+        try:
+            with store.ingest(info) as writer:
+                for chunk in comment_chunks(sources, executor, mask=language.mask, progress=progress,
+                                            mark_duplicates=False):  # the store marks them against its history
+                    try:
+                        accounting.count_comments(chunk)
+                        writer.add(chunk)
+                    except Exception as exc:  # a bug: the CLI's one line names the file
+                        note_where(exc, processing(chunk))
+                        raise
+                accounting.add_read_stats(sources)
+                stored = writer.finish(accounting.rows_read, accounting.skipped_by_reason)
+        finally:
+            if own:
+                store.close()
     accounting.rows_written = stored.rows_new
     return IngestResult(accounting, stored, store.name, version)
 

@@ -8,6 +8,7 @@
 
 import datetime as dt
 import json
+import os
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ from textmine.memo import BoundedMemo
 from textmine.record import Comment
 from textmine.text.dedupe import DuplicateFinder
 from textmine.store._codec import ANNOTATION_FIELDS, annotation_of, annotation_values, row_of, signature_of
-from textmine.store._engine import create_store_engine, display_url, is_postgres_url, read_transaction, \
+from textmine.store._engine import create_store_engine, display_url, read_transaction, sqlite_path, \
     write_transaction
 from textmine.store._writer import BatchWriter, next_id, now, version_id
 from textmine.store.schema import SCHEMA_VERSION, batches, check_version, comments, migrate, schema_table, \
@@ -40,12 +41,18 @@ def open_store(url, *, create=True):
         0
     """
     url = str(url)
-    if not is_postgres_url(url):
-        path = Path(url[len("sqlite:///"):] if url.startswith("sqlite:///") else url)
-        if not path.exists() and not create:
+    path = sqlite_path(url)
+    if path is not None:
+        # An empty file is no store either: opening it would make one there.
+        if (not path.exists() or (path.is_file() and path.stat().st_size == 0)) and not create:
             raise StoreError(f"{url}: no store there yet; run textmine ingest ... --store {url} first")
         if path.is_dir():
             raise StoreError(f"{url}: is a folder, not a store file")
+        if not path.parent.is_dir():
+            raise StoreError(f"{url}: no folder {path.parent} to keep the store in")
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise StoreError(f"{url}: the folder {path.parent} is not writable, and SQLite writes its journal "
+                             "beside the store, even to read it; copy the store to a writable folder")
     store = Store(create_store_engine(url), url)
     store._open(create)
     return store
