@@ -87,3 +87,21 @@ def test_unknown_category_or_column_is_refused():
         EffectTracker([parse_measure("billing:城乡=农村:2026-10-01")], date_column="date").check(taxonomy, ["date"])
     with pytest.raises(OptionError, match="date column"):
         EffectTracker([parse_measure("billing:2026-10-01")], date_column=None).check(taxonomy, [])
+
+
+@pytest.mark.parametrize("measure, warning", [
+    ("billing:地区类型=火星:2026-10-01", "--measure billing:地区类型=火星:2026-10-01: no dated, analysed comment in "
+                                       "地区类型=火星; the groups of 地区类型 are: 农村、城市、县城"),
+    ("billing:2027-10-01", "--measure billing:2027-10-01: no dated, analysed comment from 2027-10-01 "
+                           "(the comments are dated 2026-06-01 to 2026-11-22)"),
+    ("计费扣费:2020-01-01", "--measure 计费扣费:2020-01-01: no dated, analysed comment before 2020-01-01"),
+])
+def test_a_measure_with_nothing_on_one_side_warns(measure, warning):
+    from click.testing import CliRunner
+    from textmine.cli import cli
+    from conftest import SAMPLES
+
+    result = CliRunner().invoke(cli, ["analyze", str(SAMPLES / "survey_export.csv"), "--topics", "off",
+                                      "--measure", measure, "--json", "-", "-q", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"textmine: warning: {warning}" in result.stderr

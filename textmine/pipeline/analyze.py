@@ -206,6 +206,7 @@ def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None,
         result.effects = tracker.results(taxonomy) if tracker is not None else []
         summary = to_json_summary(result)
         accounting.add_notes(_empty_groups_asked_for(result))
+        accounting.add_notes(_measures_without_comments(result))
         if tracker is not None:
             summary["effects"] = result.effects
     else:
@@ -230,6 +231,27 @@ def _empty_groups_asked_for(result):
             shown = "、".join(groups[:20]) + (f" … ({len(groups):,})" if len(groups) > 20 else "")
             notes.append(f"--reasons {reason['column']}={reason['value']}:{reason['category']}: no analysed comment "
                          f"in that group; the groups of {reason['column']} are: {shown or 'none'}")
+    return notes
+
+
+def _measures_without_comments(result):
+    """A note for each ``--measure`` with no dated comment on one side of its day (a typo, or the wrong day)."""
+    notes = []
+    for effect in result.effects:
+        before, after = effect["before"]["comments"], effect["after"]["comments"]
+        if before and after:
+            continue
+        segment = effect["segment"]
+        if segment and not before and not after:
+            groups = [str(entry["value"]) for entry in result.segments.get(segment["column"], [])]
+            shown = "、".join(groups[:20]) + (f" … ({len(groups):,})" if len(groups) > 20 else "")
+            why = (f"no dated, analysed comment in {segment['column']}={segment['value']}"
+                   + (f"; the groups of {segment['column']} are: {shown}" if shown else ""))
+        else:
+            first, last = (result.period or {}).get("first_date"), (result.period or {}).get("last_date")
+            why = (f"no dated, analysed comment {'before' if not before else 'from'} {effect['date']}"
+                   + (f" (the comments are dated {first} to {last})" if first else ""))
+        notes.append(f"--measure {effect['measure']}: {why}")
     return notes
 
 
