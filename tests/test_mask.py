@@ -142,8 +142,24 @@ def test_digits_never_partially_masked(text, expected):
 
 def test_mask_tags_constant():
     assert set(MASK_TAGS.values()) == {
-        "<手机号>", "<固话>", "<身份证号>", "<银行卡号>", "<邮箱>", "<宽带账号>",
+        "<手机号>", "<固话>", "<身份证号>", "<银行卡号>", "<邮箱>", "<宽带账号>", "<姓名>", "<地址>",
     }
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("姓名：王小明，地址：北京市朝阳区建国路88号", "姓名：<姓名>，地址：<地址>"),
+    ("联系人：李先生，电话13800138000", "联系人：<姓名>，电话<手机号>"),
+    ("客户姓名是张三丰。机主姓名: 欧阳娜娜", "客户姓名是<姓名>。机主姓名: <姓名>"),
+    ("家庭住址：广州市天河区某某路1号3栋；装机地址: 佛山禅城", "家庭住址：<地址>；装机地址: <地址>"),
+    ("用户来电反映地址：深圳市南山区科技园，信号差", "用户来电反映地址：<地址>，信号差"),
+    # No label, or a label with no colon: talk about a name or an address, kept.
+    ("联系人李雷要求回电", "联系人李雷要求回电"),
+    ("装机地址不对，师傅找不到", "装机地址不对，师傅找不到"),
+    ("姓名：王小明先生要求回电", "姓名：王小明先生要求回电"),  # where the name ends is not clear: kept
+    ("地址：<地址>，姓名：<姓名>", "地址：<地址>，姓名：<姓名>"),
+])
+def test_labelled_names_and_addresses(text, expected):
+    assert mask_personal_data(text) == expected
 
 
 def test_masked_text_is_unchanged_by_masking():
@@ -153,8 +169,8 @@ def test_masked_text_is_unchanged_by_masking():
     assert not re.search(r"\d{6,}", once)
 
 
-_DIGITISH = st.text(st.sampled_from(list("0123456789１３８ +-()（）@.宽带账号：Xx元ab\t\u00a0．－\x00\u200b张")),
-                    max_size=60)
+_DIGITISH = st.text(st.sampled_from(list("0123456789１３８ +-()（）@.宽带账号：Xx元ab\t\u00a0．－\x00\u200b张"
+                                          "姓名联系人地址住：:是，<>先生")), max_size=60)
 
 
 @settings(max_examples=200, deadline=None)
@@ -182,7 +198,8 @@ def test_no_mobile_or_id_number_survives(mobile, id_number, before):
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(list("0123456789０１２３ -－\u3000()（）+＋@＠.x宽带账号：卡\t\u00a0．\x00\u200b\u200d")
                                + ["宽带", "138", "0755", "账号", "帐户", "用户名", "号码", "是", "ad", "的",
-                                  "张三", "公司", "中国", ".com", "  ", "qq", "163", "．cn", "@中国移动", "-", "a.b"]),
+                                  "张三", "公司", "中国", ".com", "  ", "qq", "163", "．cn", "@中国移动", "-", "a.b",
+                                  "姓名", "联系人", "地址", "住址", "：", "王小明", "先生", "，", "<", "广州市"]),
                 max_size=30).map("".join))
 def test_cheap_first_test_never_skips_a_match(text):
     # mask_personal_data skips the full patterns when _HINT finds nothing; that must never change a result.
@@ -191,7 +208,8 @@ def test_cheap_first_test_never_skips_a_match(text):
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(list("0123456789０１ -－\u3000@宽带账号\n")
-                                         + ["138", "2026-09-03", "广州"]), max_size=12).map("".join),
+                                         + ["138", "2026-09-03", "广州", "姓名：", "地址：", "联系人"]),
+                         max_size=12).map("".join),
                 max_size=12))
 def test_hinted_values_are_the_values_the_cheap_test_lets_through(values):
     assert mask.hinted_values(values) == [index for index, value in enumerate(values)

@@ -1,7 +1,8 @@
 """Mask personal data in feedback text before anything is written out.
 
 Work orders and survey answers carry customers' mobile numbers, ID numbers,
-bank cards and broadband accounts. Masking is on by default for every text the
+bank cards and broadband accounts, and names and addresses after a label
+(姓名：王小明, 家庭住址：…). Masking is on by default for every text the
 CLI writes. It runs twice, with the same patterns: on the cleaned comment
 before anything is derived from it (``textmine.pipeline.annotator``), and on
 every original cell, column name and file name written out
@@ -30,6 +31,8 @@ MASK_TAGS = {
     "bank_card": "<银行卡号>",
     "email": "<邮箱>",
     "broadband": "<宽带账号>",
+    "name": "<姓名>",
+    "address": "<地址>",
 }
 
 _D = "[0-9０-９]"  # ASCII or full-width digit; not \d, which also takes Arabic-Indic digits
@@ -72,7 +75,16 @@ _LATIN = "A-Za-z0-9Ａ-Ｚａ-ｚ０-９"  # ASCII or full-width
 _EMAIL_LOCAL = f"(?:{_CJK_NAME}[{_LATIN}._%+\\-]*|[{_LATIN}._%+\\-]+)"
 _DOMAIN_LABEL = f"[{_LATIN}\\-{_CJK}]+"
 _CJK_TLD = "中国|中國|公司|网络|網絡|在线|网址|商城|集团|政务|公益|企业|网店|网站|信息|香港|台湾|台灣|新加坡"
+# A name or an address is masked only where a label says what it is (姓名：王小明,
+# 联系人：李先生, 家庭地址：…), as work orders write them: a name alone cannot be
+# told from other words, and 地址 with no colon is talk about one (装机地址不对).
+_NAME_LABEL = (f"(?:(?:客户|用户|机主|户主|联系人)?姓名|联系人)[{_SPACE}]*(?:[:：]|是|为|為)[{_SPACE}]*")
+_ADDRESS_LABEL = f"(?:家庭|联系|装机|安装|通讯|通信|居住|收货|详细)?(?:地址|住址)[{_SPACE}]*[:：][{_SPACE}]*"
 _PATTERNS = [
+    # 2 to 4 Chinese characters (先生 / 女士 included) after a name label, ending where the Chinese ends.
+    ("name", f"(?P<nm_kw>{_NAME_LABEL})(?P<nm>[{_CJK}]{{2,4}}(?:先生|女士)?)(?![{_CJK}])"),
+    # After an address label, up to the end of the clause (at most 60 characters).
+    ("address", f"(?P<ad_kw>{_ADDRESS_LABEL})(?P<ad>(?=[^，,。；;！!？?\n\r<]*[{_CJK}])[^，,。；;！!？?\n\r<]{{2,60}})"),
     # The account after 宽带账号/宽带的帐号是: "ad12345678", "02012345678@163.gd".
     ("broadband",
      f"(?<=[宽寬][带帶])(?P<bb_kw>[{_SPACE}]*(?:的[{_SPACE}]*)?"
@@ -112,7 +124,8 @@ _PERSONAL = re.compile("|".join(f"(?P<{kind}>{p})" for kind, p in _PATTERNS))
 # which the regex engine skips ahead to in C (an alternation is tried at every
 # position, several times slower).
 _HINT_GAP = f"[{_SPACE}{_DASH_DOT}()（）]{{0,3}}{_D}"
-_HINT = re.compile(f"[0-9０-９@＠宽寬{INVISIBLE_CHARS}\u200d](?:(?<=[{INVISIBLE_CHARS}\u200d])"
+_HINT = re.compile(f"[0-9０-９@＠宽寬姓联地住{INVISIBLE_CHARS}\u200d](?:(?<=[{INVISIBLE_CHARS}\u200d])"
+                   f"|(?<=姓)名|(?<=联)系人|(?<=[地住])址"
                    f"|(?<=[@＠])[{_LATIN}\\-{_CJK}]+[.．]"
                    f"|(?<=[宽寬])[带帶][{_SPACE}]*(?:的[{_SPACE}]*)?(?:[账帐帳号號]|用户名|用戶名)"
                    f"|(?<=[0０])(?:{_HINT_GAP}){{9}}|(?<=[1-9１-９])(?:{_HINT_GAP}){{10}})")
@@ -154,6 +167,10 @@ def _replace(match):
     kind = match.lastgroup
     if kind == "broadband":
         return match.group("bb_kw") + MASK_TAGS["broadband"]
+    if kind == "name":
+        return match.group("nm_kw") + MASK_TAGS["name"]
+    if kind == "address":
+        return match.group("ad_kw") + MASK_TAGS["address"]
     if kind == "bank_card":
         found = match.group()
         digits = "".join(ch for ch in found if ch.isdigit()).translate(_FULL_DIGITS)
@@ -173,8 +190,9 @@ def mask_personal_data(text):
     dashes anywhere between the digits), landlines with an area code, ID
     numbers (18 and 15 digits, also with gaps), bank cards (16-19 digits:
     grouped in fours, passing the Luhn check, or after a card keyword), e-mail
-    addresses (a Chinese name or domain included) and broadband accounts
-    after 宽带账号 / 宽带的账号是. Invisible characters inside any of them
+    addresses (a Chinese name or domain included), broadband accounts
+    after 宽带账号 / 宽带的账号是, and names and addresses after a label and a
+    colon (姓名：, 联系人：, 家庭住址：). Invisible characters inside any of them
     (NUL, zero-width space) are looked through and masked with them. Operator
     and company hotlines (10086, 10010, 10000, 400/800 numbers), dates,
     amounts and speeds are kept.
