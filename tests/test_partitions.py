@@ -206,3 +206,18 @@ def test_a_quote_never_closed_is_the_same_error_on_partitions(tmp_path, monkeypa
         messages.append(str(raised.value))
     assert on_partitions and messages[1] == messages[0]
     assert "open.csv: line 42: a quote opened on this line is never closed, so the last 31 lines" in messages[0]
+
+
+@pytest.mark.parametrize("partitions", [30, 400])
+def test_a_stray_quote_closed_below_is_the_same_warning_on_partitions(tmp_path, monkeypatch, on_partitions, partitions):
+    rows = [f"{number},广州,评论{number}，网速慢" for number in range(40)]
+    rows[10] = rows[10].replace("评论10", '"评论10')
+    rows[20] = rows[20].replace("评论20", '评论20"')
+    path = tmp_path / "stray.csv"
+    path.write_text("编号,地市,意见建议\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    (local, expected), (parts, written) = both_ways([path], tmp_path / "out.csv", partitions, on_partitions,
+                                                    monkeypatch)
+    assert on_partitions and written == expected
+    for name in ACCOUNTING:
+        assert getattr(parts, name) == getattr(local, name), name
+    assert local.rows_read == 30 and local.notes[0].startswith(f"{path} line 12: a quoted cell runs over lines")

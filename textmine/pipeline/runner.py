@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from textmine.errors import ConfigError, InputError, TextmineError, naming_unexpected_errors, note_where
+from textmine.io.formats import ROW_LIKE_CELL
 from textmine.io.names import unique_names
 from textmine.io.read import open_feedback
 from textmine.memo import BoundedMemo
@@ -76,6 +77,12 @@ class RunResult:
             self.notes += [note for note in stats.notes if note not in self.notes]
             for reason, line in stats.first_line_of.items():
                 self.first_place.setdefault(reason, f"{source.name} line {line:,}")
+            suspect = self.warnings.pop(ROW_LIKE_CELL, 0)
+            if suspect:
+                # Not a repair: the rows were read as the quotes say, which may be wrong. Always said.
+                self.add_notes([f"{self.first_place.pop(ROW_LIKE_CELL)}: a quoted cell runs over lines that look "
+                                f"like rows of their own ({suspect:,} such cell{'s' if suspect > 1 else ''}); if they "
+                                'are rows, a closing quote is missing or a quote inside a cell is not doubled ("")'])
 
     def add_notes(self, notes):
         self.notes += [note for note in notes if note not in self.notes]
