@@ -130,3 +130,16 @@ def test_ingest_never_writes_its_json_over_the_store(runner, export, tmp_path):
     result = runner.invoke(cli, ["ingest", export, "--store", str(store), "--json", str(link), "-q"])
     assert result.exit_code == 2 and "is the history store (--store)" in result.stderr
     assert sqlite3.connect(store).execute("select count(*) from comments").fetchone() == (5,)
+
+
+def test_ingest_says_the_readers_warnings_even_when_quiet(runner, tmp_path):
+    path = tmp_path / "stray.csv"
+    rows = [f"T{n},2026-11-0{n % 9 + 1},广州,5,评论{n}" for n in range(12)]
+    rows[3] = rows[3].replace("评论3", '"评论3')
+    rows[8] = rows[8].replace("评论8", '评论8"')
+    path.write_text("工单号,日期,地市,满意度,意见建议\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["ingest", str(path), "--store", str(tmp_path / "s.sqlite"), "-q", "-j", "1",
+                                 "--json", "-"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"textmine: warning: {path} line 5: a quoted cell runs over lines")
+    assert json.loads(result.stdout)["notes"][0].startswith(f"{path} line 5:")

@@ -52,7 +52,7 @@ class IngestResult:
                      "skipped_by_reason": skipped},
             "flagged": dict(accounting.flagged), "duplicates_new": stored.duplicates_new,
             "texts_new": stored.texts_new, "comments_in_store": stored.comments_in_store,
-            "repaired": dict(accounting.warnings),
+            "repaired": dict(accounting.warnings), "notes": list(accounting.notes),
             "version": {key: self.version[key] for key in ("textmine", "models", "dictionaries")},
         }
 

@@ -123,9 +123,12 @@ def report_rows(result, quiet):
 def report_ingest(result, quiet):
     """The accounting of an ingest on stderr: read = new + already stored + skipped.
 
-    Always when rows were skipped, else unless quiet.
+    Always when rows were skipped, else unless quiet; notes (a column renamed, a quoted cell
+    that looks like rows) first, one line each, even when quiet.
     """
     accounting, stored = result.accounting, result.stored
+    for note in accounting.notes:
+        print(f"textmine: warning: {note}", file=sys.stderr)
     if quiet and not accounting.rows_skipped:
         return
     line = (f"textmine: read {accounting.rows_read:,} rows: {stored.rows_new:,} new, "
