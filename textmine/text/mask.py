@@ -78,13 +78,35 @@ _CJK_TLD = "中国|中國|公司|网络|網絡|在线|网址|商城|集团|政�
 # A name or an address is masked only where a label says what it is (姓名：王小明,
 # 联系人：李先生, 家庭地址：…), as work orders write them: a name alone cannot be
 # told from other words, and 地址 with no colon is talk about one (装机地址不对).
-_NAME_LABEL = (f"(?:(?:客户|用户|机主|户主|联系人)?姓名|联系人)[{_SPACE}]*(?:[:：]|是|为|為)[{_SPACE}]*")
-_ADDRESS_LABEL = f"(?:家庭|联系|装机|安装|通讯|通信|居住|收货|详细)?(?:地址|住址)[{_SPACE}]*[:：][{_SPACE}]*"
+_NAME_LABEL = (f"(?:(?:客户|用户|机主|户主|联系人|聯繫人|聯系人)?姓名|联系人|聯繫人|聯系人)[{_SPACE}]*"
+               f"(?:[:：]|是|为|為)[{_SPACE}]*")
+# A name: 2 to 4 Chinese characters (one space between them allowed, 张 三), a ·-joined
+# second part (阿卜杜·热合曼), or Latin words (Zhang San). Where more Chinese follows with no
+# break (姓名：王小明投诉网速慢), the name is taken as its first three characters, four after a
+# two-character surname: a character of the complaint masked rather than a name left.
+_COMPOUND_SURNAMES = "欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|慕容|令狐|夏侯|长孙|宇文|司徒|端木|独孤|南宫|西门"
+_C = f"[{_CJK}]"
+_NAME = (f"{_C}{{1,4}}[·•・][{_CJK}·•・]{{1,12}}"  # with middle dots
+         f"|(?:{_COMPOUND_SURNAMES}){_C}{{1,3}}(?!{_C})|(?:{_COMPOUND_SURNAMES}){_C}{{1,2}}(?:先生|女士)?"
+         f"|{_C}(?:[{_SPACE}]?{_C}){{1,3}}(?:先生|女士)?(?!{_C})"
+         f"|{_C}{{3}}"
+         f"|[A-Za-zＡ-Ｚａ-ｚ]{{2,20}}(?: [A-Za-zＡ-Ｚａ-ｚ]{{2,20}}){{0,2}}")
+# An address: parts each ending in a place (市, 区, 路, 小区 … after one to six characters) or
+# a number (88号, 3栋, 2单元, 501室), then any trailing number (-501); the complaint after the
+# address is not part of it, and a label followed by no place (地址：不对) masks nothing.
+_PLACE = "省|市|区|县|镇|乡|村|街道|街|路|道|巷|弄|组|小区|花园|家园|公寓|苑|园|大厦|广场|中心|新村|社区"
+_UNIT = "号|栋|幢|楼|层|室|单元|座"
+_NUMBER = "[0-9０-９A-Za-z一二三四五六七八九十百千\\-－#＃]"
+_NOT_ADDRESS = f"[^，,。；;！!？?\\n\\r<{_SPACE}]"
+_ADDRESS = (f"(?:{_NOT_ADDRESS}{{1,6}}?(?:{_PLACE})|{_NOT_ADDRESS}{{0,8}}?{_NUMBER}+(?:{_UNIT}))+"
+            f"{_NUMBER}*")
+_ADDRESS_LABEL = (f"(?:家庭|联系|装机|安装|通讯|通信|居住|收货|详细|聯繫|裝機|安裝)?(?:地址|住址)[{_SPACE}]*[:：]"
+                  f"[{_SPACE}]*")
+
+
 _PATTERNS = [
-    # 2 to 4 Chinese characters (先生 / 女士 included) after a name label, ending where the Chinese ends.
-    ("name", f"(?P<nm_kw>{_NAME_LABEL})(?P<nm>[{_CJK}]{{2,4}}(?:先生|女士)?)(?![{_CJK}])"),
-    # After an address label, up to the end of the clause (at most 60 characters).
-    ("address", f"(?P<ad_kw>{_ADDRESS_LABEL})(?P<ad>(?=[^，,。；;！!？?\n\r<]*[{_CJK}])[^，,。；;！!？?\n\r<]{{2,60}})"),
+    ("name", f"(?P<nm_kw>{_NAME_LABEL})(?P<nm>{_NAME})"),
+    ("address", f"(?P<ad_kw>{_ADDRESS_LABEL})(?P<ad>{_ADDRESS})"),
     # The account after 宽带账号/宽带的帐号是: "ad12345678", "02012345678@163.gd".
     ("broadband",
      f"(?<=[宽寬][带帶])(?P<bb_kw>[{_SPACE}]*(?:的[{_SPACE}]*)?"
@@ -124,8 +146,8 @@ _PERSONAL = re.compile("|".join(f"(?P<{kind}>{p})" for kind, p in _PATTERNS))
 # which the regex engine skips ahead to in C (an alternation is tried at every
 # position, several times slower).
 _HINT_GAP = f"[{_SPACE}{_DASH_DOT}()（）]{{0,3}}{_D}"
-_HINT = re.compile(f"[0-9０-９@＠宽寬姓联地住{INVISIBLE_CHARS}\u200d](?:(?<=[{INVISIBLE_CHARS}\u200d])"
-                   f"|(?<=姓)名|(?<=联)系人|(?<=[地住])址"
+_HINT = re.compile(f"[0-9０-９@＠宽寬姓联聯地住{INVISIBLE_CHARS}\u200d](?:(?<=[{INVISIBLE_CHARS}\u200d])"
+                   f"|(?<=姓)名|(?<=[联聯])[系繫]人|(?<=[地住])址"
                    f"|(?<=[@＠])[{_LATIN}\\-{_CJK}]+[.．]"
                    f"|(?<=[宽寬])[带帶][{_SPACE}]*(?:的[{_SPACE}]*)?(?:[账帐帳号號]|用户名|用戶名)"
                    f"|(?<=[0０])(?:{_HINT_GAP}){{9}}|(?<=[1-9１-９])(?:{_HINT_GAP}){{10}})")
