@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +93,19 @@ def test_a_fifo_or_a_device_is_written_into_whatever_its_name(tmp_path):
     check_outputs([], [OutputPath("-o", "/dev/null", "xlsx"), OutputPath("--json", str(fifo), "json")])
     with pytest.raises(OptionError, match=r"pipe: Parquet is written as a file or a folder of parts, not into"):
         check_outputs([], [OutputPath("-o", str(fifo), "parquet")])
+
+
+def test_dev_stdout_is_stdout(tmp_path):
+    import subprocess
+    import sys
+
+    sample = Path(__file__).resolve().parent.parent / "samples" / "sms_replies.csv"
+    piped = subprocess.run(f"{sys.executable} -m textmine annotate {sample} -o /dev/stdout -q | head -1",
+                           shell=True, capture_output=True, text=True, timeout=120)
+    assert piped.stdout.startswith("手机号尾号,回复时间,回复内容,sentiment_score") and piped.stderr == ""
+    target = tmp_path / "redirected.txt"
+    with open(target, "w") as handle:
+        redirected = subprocess.run([sys.executable, "-m", "textmine", "annotate", str(sample), "-o", "/dev/stdout",
+                                     "-q"], stdout=handle, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert redirected.returncode == 0 and redirected.stderr == ""
+    assert target.read_text(encoding="utf-8").count("\n") == 301

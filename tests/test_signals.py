@@ -128,11 +128,13 @@ def test_ctrl_c_while_the_workbook_is_written_prints_no_lxml_noise(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
-@pytest.mark.parametrize("args", [["annotate", "{sample}"], ["analyze", "{sample}", "--json", "-", "--topics", "off"]])
+@pytest.mark.parametrize("args", [["annotate", "{sample}"], ["analyze", "{sample}", "--json", "-", "--topics", "off"],
+                                  ["--help"], ["--version"], ["annotate", "{sample}", "-o", "/dev/stdout"]])
 def test_a_full_stdout_is_one_line_not_an_unexpected_error(args):
     sample = str(Path(__file__).resolve().parent.parent / "samples" / "sms_replies.csv")
     with open("/dev/full", "w") as full:
-        completed = subprocess.run([sys.executable, "-m", "textmine", *[a.format(sample=sample) for a in args], "-q"],
+        quiet = ["-q"] if args[0] in ("annotate", "analyze") else []
+        completed = subprocess.run([sys.executable, "-m", "textmine", *[a.format(sample=sample) for a in args], *quiet],
                                    stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
     assert completed.returncode == 1
     assert completed.stderr == "Error: cannot write the output: No space left on device\n"

@@ -127,8 +127,8 @@ class EffectTracker:
         for index, measure in enumerate(self.measures):
             code = measure.category if measure.category in taxonomy else codes.get(measure.category)
             if code is None:
-                raise OptionError(f"--measure {measure.spec}: unknown category {measure.category!r}; "
-                                  f"categories are: {', '.join(taxonomy.codes)}")
+                raise OptionError(f"--measure {measure.spec}: unknown category {measure.category!r}; categories "
+                                  f"are: {', '.join(f'{c} ({taxonomy.name(c)})' for c in taxonomy.codes)}")
             self.measures[index] = replace(measure, category=code)
             if measure.segment_column is not None and measure.segment_column not in columns:
                 raise MissingColumnError(measure.segment_column, columns, f"--measure {measure.spec}")

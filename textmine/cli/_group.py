@@ -291,6 +291,12 @@ def main():
     except Terminated as exc:  # before a command started (while the options were parsed)
         click.echo("textmine: terminated", err=True)
         sys.exit(128 + exc.signal_number)
+    except OSError as exc:  # --help or --version into a full stdout: before any command ran
+        if exc.errno not in _FULL_OR_FAILING:
+            raise
+        _silence_stdout()
+        click.echo(f"Error: cannot write the output: {exc.strerror or exc}", err=True)
+        sys.exit(1)
 
 
 def store_file(store):

@@ -44,12 +44,20 @@ class OutputPath:
     format: str
 
 
+STDOUT_NAMES = ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+
+
 def dated_path(path):
     """``{date}`` in an output name becomes today's date (``report-{date}.xlsx``), for cron jobs.
 
     >>> dated_path("report.xlsx")
     'report.xlsx'
+
+    ``/dev/stdout`` (and ``/dev/fd/1``) is stdout, ``-``: whatever stdout is (a pipe, a
+    file the shell opened), it is written as stdout is, never replaced by a renamed file.
     """
+    if path is not None and str(path) in STDOUT_NAMES:
+        return "-"
     if path is None or "{date}" not in str(path):
         return path
     return str(path).replace("{date}", datetime.date.today().isoformat())

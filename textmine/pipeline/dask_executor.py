@@ -191,6 +191,9 @@ def check_scheduler_address(address):
     >>> check_scheduler_address("tcp://10.0.0.5:8786")
     """
     try:
+        tail = str(address).rsplit(":", 1)[-1] if ":" in str(address).split("://", 1)[-1] else ""
+        if tail and not tail.isdigit():
+            raise ValueError(f"port {tail!r} is not a number")
         _, port = get_address_host_port(address)
         if not 0 < int(port) < 65536:
             raise ValueError(f"port {port} is not from 1 to 65535")
