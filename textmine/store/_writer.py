@@ -125,18 +125,20 @@ def _pieces(items, size=LOOKUP_SIZE):
 def _check_same_keys(connection, id_column):
     """Refuse a batch keyed otherwise than the stored rows: the same row would be stored twice.
 
-    Rows are told apart by their ``--id-column`` value, or without one by their
-    cells; a batch keyed the other way finds none of the stored keys.
+    Rows are told apart by their ``--id-column`` value (whatever the column is
+    called: an export may rename it), or without one by their cells; a batch
+    keyed the other way finds none of the stored keys.
     """
-    earlier = {json.loads(columns).get("id") for (columns,) in connection.execute(
+    earlier = {bool(json.loads(columns).get("id")) for (columns,) in connection.execute(
         select(batches.c.columns).where(batches.c.kind == "ingest", batches.c.rows_new > 0))}
-    if earlier and earlier != {id_column}:
-        before = " or ".join(f"--id-column {name}" if name else "no --id-column" for name in sorted(
-            earlier, key=lambda name: name or ""))
-        now_given = f"--id-column {id_column}" if id_column else "no --id-column"
-        raise OptionError(f"the stored rows were ingested with {before}, this batch with {now_given}: keyed "
-                          "another way, every row would be stored again; ingest with the same option, or into "
-                          "a new store")
+    if earlier and earlier != {bool(id_column)}:
+        if id_column:
+            raise OptionError(f"--id-column {id_column}: the stored rows were ingested without --id-column, keyed "
+                              "by their cells; keyed by an id now, every row would be stored again: leave "
+                              "--id-column out for this store, or ingest into a new one")
+        raise OptionError("the stored rows were ingested with --id-column, keyed by their id; keyed by their cells "
+                          "now, every row would be stored again: give --id-column (the column of the same ids, "
+                          "whatever it is called now)")
 
 
 @dataclass
