@@ -71,6 +71,17 @@ def both_ways(paths, output, partitions, on_partitions, monkeypatch, **options):
     return results
 
 
+def errors_both_ways(path, output, partitions, monkeypatch):
+    """The InputError messages of annotate on ``path``, locally and then on partitions."""
+    messages = []
+    for partitioned in (False, True):
+        monkeypatch.setattr(LocalExecutor, "reads_partitions", partitioned)
+        with pytest.raises(InputError) as raised:
+            annotate_files([str(path)], str(output), partition_bytes=partitions)
+        messages.append(str(raised.value))
+    return messages
+
+
 @pytest.mark.parametrize("partitions", [1, 40, 1000])
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", "-"])
 @pytest.mark.parametrize("inputs", [
@@ -159,12 +170,7 @@ def test_an_error_at_a_line_names_the_line_of_the_file_not_of_the_partition(
                     + '"' + "长\n" * 800 + '",广州\n' + "后面,北京\n", encoding="utf-8")
     limit = csv.field_size_limit(1000)
     try:
-        messages = []
-        for partitioned in (False, True):
-            monkeypatch.setattr(LocalExecutor, "reads_partitions", partitioned)
-            with pytest.raises(InputError) as raised:
-                annotate_files([str(path)], str(tmp_path / "out.csv"), partition_bytes=partitions)
-            messages.append(str(raised.value))
+        messages = errors_both_ways(path, tmp_path / "out.csv", partitions, monkeypatch)
     finally:
         csv.field_size_limit(limit)
     assert on_partitions and messages[1] == messages[0]
@@ -198,12 +204,7 @@ def test_a_quote_never_closed_is_the_same_error_on_partitions(tmp_path, monkeypa
     path = tmp_path / "open.csv"
     path.write_text("意见建议,地市\n" + "".join(f"满意{number},广州\n" for number in range(40))
                     + '"信号差,广州\n' + "".join(f"后面{number},北京\n" for number in range(30)), encoding="utf-8")
-    messages = []
-    for partitioned in (False, True):
-        monkeypatch.setattr(LocalExecutor, "reads_partitions", partitioned)
-        with pytest.raises(InputError) as raised:
-            annotate_files([str(path)], str(tmp_path / "out.csv"), partition_bytes=partitions)
-        messages.append(str(raised.value))
+    messages = errors_both_ways(path, tmp_path / "out.csv", partitions, monkeypatch)
     assert on_partitions and messages[1] == messages[0]
     assert "open.csv: line 42: a quote opened on this line is never closed, so the last 31 lines" in messages[0]
 
