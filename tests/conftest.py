@@ -85,3 +85,32 @@ def store_url(request, tmp_path):
         connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         connection.commit()
     engine.dispose()
+
+
+# Reading written CSV back with the csv module, which before Python 3.11 cannot read a NUL.
+def _nuls_hidden(lines):
+    from textmine.io.formats import CSV_TAKES_NUL, NUL_STAND_IN
+
+    for line in lines:
+        yield line if CSV_TAKES_NUL else line.replace("\x00", NUL_STAND_IN)
+
+
+def _nuls_shown(value):
+    from textmine.io.formats import NUL_STAND_IN
+
+    return value.replace(NUL_STAND_IN, "\x00") if isinstance(value, str) else value
+
+
+def plain_rows(lines):
+    """``list(csv.reader(lines))``, NULs included on every Python."""
+    import csv
+
+    return [[_nuls_shown(value) for value in row] for row in csv.reader(_nuls_hidden(lines))]
+
+
+def dict_rows(lines):
+    """``list(csv.DictReader(lines))``, NULs included on every Python."""
+    import csv
+
+    return [{_nuls_shown(key): _nuls_shown(value) for key, value in row.items()}
+            for row in csv.DictReader(_nuls_hidden(lines))]

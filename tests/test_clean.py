@@ -284,7 +284,14 @@ def test_a_batch_with_newlines_and_traditional_characters_is_cleaned_as_each_tex
 
 def test_chinese_characters_fold_only_from_three_as_the_repeat_test_assumes():
     # _repeat_candidates skips pairs of these: they are word characters, folded from three.
-    assert re.fullmatch(r"\w+", "".join(map(chr, range(0x4E00, 0xA000))))
+    from textmine.text.clean import CJK_WORD_LAST
+
+    assert CJK_WORD_LAST >= 0x9FFC
+    assert re.fullmatch(r"\w+", "".join(map(chr, range(0x4E00, CJK_WORD_LAST + 1))))
+    assert all(not re.match(r"\w", chr(code)) for code in range(CJK_WORD_LAST + 1, 0xA000))
+    # and such characters in pairs are cleaned in a batch as each text alone
+    texts = ["好好", chr(CJK_WORD_LAST) * 2, "\u9fff\u9fff信号"]
+    assert clean_texts(texts) == [clean_text(text) for text in texts]
 
 
 def test_repeated_phrases_are_folded_in_a_batch():

@@ -21,7 +21,7 @@ from textmine.pipeline import annotate as pipeline_annotate
 from textmine.cli import cli
 from textmine.io.write import open_row_writer
 
-from conftest import FIXTURES, SAMPLES
+from conftest import FIXTURES, SAMPLES, dict_rows
 
 INPUTS = sorted(path.name for path in FIXTURES.iterdir() if path.suffix in (".csv", ".txt", ".tsv", ".jsonl", ".xlsx"))
 ACCOUNTING = re.compile(r"^textmine: read ([\d,]+) rows, wrote ([\d,]+), skipped ([\d,]+)", re.M)
@@ -40,7 +40,7 @@ def test_every_fixture_is_processed_or_refused_cleanly(name, tmp_path):
         read, written, skipped = map(number, ACCOUNTING.search(result.stderr).groups())
         assert read == written + skipped
         with open(target, encoding="utf-8-sig", newline="") as handle:
-            assert len(list(csv.DictReader(handle))) == written
+            assert len(dict_rows(handle)) == written
     else:
         assert result.exit_code == 1
         assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
@@ -63,7 +63,7 @@ def test_control_chars_formulas_and_long_cells_in_every_format(tmp_path, fmt):
         assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
         assert texts[-1].endswith("…[截断]") and len(texts[-1]) == 32767
     elif fmt == "csv":
-        rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+        rows = dict_rows(io.StringIO(target.read_text(encoding="utf-8-sig")))
         texts = [row["意见建议"] for row in rows]
         assert texts[0] == "信号\x00差\x07了\x1b"
         assert texts[2].startswith("'=HYPERLINK(") and texts[6] == "-5"
@@ -114,7 +114,7 @@ def test_written_csv_and_jsonl_keep_every_row(tmp_path_factory, texts):
                 writer.write_row({"text": text})
         if fmt == "csv":
             with open(target, encoding="utf-8-sig", newline="") as handle:
-                back = [row["text"] for row in csv.DictReader(handle)]
+                back = [row["text"] for row in dict_rows(handle)]
         else:
             back = [json.loads(line)["text"] for line in target.read_text(encoding="utf-8").split("\n") if line]
         assert back == texts
@@ -174,7 +174,7 @@ def test_a_header_clash_keeps_both_values_and_warns_on_stderr(tmp_path):
     path.write_text("意见建议,categories,categories_input\n网速慢,a,b\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["annotate", str(path), "-j", "1", "-q"])
     assert result.exit_code == 0
-    row = next(csv.DictReader(io.StringIO(result.stdout)))
+    row = dict_rows(io.StringIO(result.stdout))[0]
     assert (row["categories_input_2"], row["categories_input"], row["categories"]) == ("a", "b", "speed")
     assert result.stderr == ("textmine: warning: input column 'categories' is written as 'categories_input_2': "
                              "textmine writes a column 'categories' of its own\n")

@@ -166,6 +166,11 @@ def test_mask_tags_constant():
     ("地址：不对 客服也不处理；装机地址：同上 师傅没来；地址：楼上楼下都没信号",
      "地址：不对 客服也不处理；装机地址：同上 师傅没来；地址：楼上楼下都没信号"),
     ("地址：<地址>，姓名：<姓名>", "地址：<地址>，姓名：<姓名>"),
+    # The people of a work order, and 客户 / 用户 with 先生 / 女士 only.
+    ("机主：刘建国，报障人：周杰 宽带断网，投诉人：马云飞", "机主：<姓名>，报障人：<姓名> 宽带断网，投诉人：<姓名>"),
+    ("客户：吴先生；用户：网速太慢了；客户：反映乱扣费", "客户：<姓名>；用户：网速太慢了；客户：反映乱扣费"),
+    ("姓名：黄丽 电话：17733334444", "姓名：<姓名> 电话：<手机号>"),
+    ("地址：东莞市南城区某某路88号1202房网速慢", "地址：<地址>网速慢"),
 ])
 def test_labelled_names_and_addresses(text, expected):
     assert mask_personal_data(text) == expected
@@ -208,7 +213,8 @@ def test_no_mobile_or_id_number_survives(mobile, id_number, before):
 @given(st.lists(st.sampled_from(list("0123456789０１２３ -－\u3000()（）+＋@＠.x宽带账号：卡\t\u00a0．\x00\u200b\u200d")
                                + ["宽带", "138", "0755", "账号", "帐户", "用户名", "号码", "是", "ad", "的",
                                   "张三", "公司", "中国", ".com", "  ", "qq", "163", "．cn", "@中国移动", "-", "a.b",
-                                  "姓名", "联系人", "地址", "住址", "：", "王小明", "先生", "，", "<", "广州市"]),
+                                  "姓名", "联系人", "地址", "住址", "：", "王小明", "先生", "，", "<", "广州市",
+                                  "机主", "户主", "客户", "投诉人", "88号", "房", "女士"]),
                 max_size=30).map("".join))
 def test_cheap_first_test_never_skips_a_match(text):
     # mask_personal_data skips the full patterns when _HINT finds nothing; that must never change a result.

@@ -67,6 +67,8 @@ class TextmineGroup(click.Group):
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if (ctx.obj or {}).get("debug"):
                 traceback.print_exc()
+                if where_of(exc) and not hasattr(exc, "add_note"):  # Python 3.10 shows no notes
+                    click.echo(f"textmine: while {where_of(exc)}", err=True)
             raise click.ClickException(unexpected_error_line(exc)) from exc
 
 

@@ -13,6 +13,7 @@ the handler and hands it decoded lines (or, for xlsx and Parquet, the byte strea
 import csv
 import json
 import re
+import sys
 from collections import deque
 from itertools import chain
 from datetime import date, datetime, time
@@ -96,6 +97,8 @@ def sniff_delimiter(header_line):
 def open_delimited(lines, name, stats, delimiter):
     quotes = QuoteCount(lines)
     columns, delimiter, reader = read_delimited_header(quotes, name, stats, delimiter)
+    if quotes.nul_seen:
+        columns = _with_nuls(columns)
     return columns, RowStream(delimited_rows(reader, columns, delimiter, stats, name, quotes))
 
 
@@ -131,20 +134,35 @@ def read_delimited_header(lines, name, stats, delimiter=None):
 ROW_LIKE_CELL = "quoted_cell_with_row_like_lines"
 
 
+# Python's csv module reads and writes NUL characters from 3.11 on; before, a line holding
+# one is an error. There a character no export holds stands in for NUL, in the lines read
+# and in the cells written, and NUL is put back in the cells read and the lines written.
+CSV_TAKES_NUL = sys.version_info >= (3, 11)
+NUL_STAND_IN = "\U0010fffd"
+
+
+def nul_safe(values):
+    """``values`` with NUL in text cells replaced by ``NUL_STAND_IN`` (for the csv module before 3.11)."""
+    return [value.replace("\x00", NUL_STAND_IN) if value.__class__ is str and "\x00" in value else value
+            for value in values]
+
+
 class QuoteCount:
     """The lines a CSV reader reads, counting the quote characters in them.
 
     A record left open by a quote that never closes runs to the end of the
     input as one cell, and the csv module says nothing; its quotes are then odd
     in number (a closed record's come in pairs), which ``delimited_rows`` checks
-    at the end of the input. Counting is a ``str.count`` a line.
+    at the end of the input. Counting is a ``str.count`` a line. (Before Python
+    3.11 it also hides NULs from the csv module: ``NUL_STAND_IN``.)
     """
 
-    __slots__ = ("_lines", "quotes")
+    __slots__ = ("_lines", "quotes", "nul_seen")
 
     def __init__(self, lines):
         self._lines = iter(lines)
         self.quotes = 0
+        self.nul_seen = False
 
     def __iter__(self):
         return self
@@ -152,7 +170,14 @@ class QuoteCount:
     def __next__(self):
         line = next(self._lines)
         self.quotes += line.count('"')
+        if not CSV_TAKES_NUL and "\x00" in line:
+            self.nul_seen = True
+            line = line.replace("\x00", NUL_STAND_IN)
         return line
+
+
+def _with_nuls(fields):
+    return [field.replace(NUL_STAND_IN, "\x00") for field in fields]
 
 
 def delimited_rows(reader, columns, delimiter, stats, name, quotes=None):
@@ -175,6 +200,8 @@ def delimited_rows(reader, columns, delimiter, stats, name, quotes=None):
             try:
                 for fields in reader:
                     open_at = None
+                    if quotes is not None and quotes.nul_seen:
+                        fields = _with_nuls(fields)
                     if reader.line_num - ended > 1:  # a quoted cell over several lines, or a quote left open
                         if _holds_row_like_lines(fields, width, delimiter):
                             stats.warn(ROW_LIKE_CELL, ended + 1)

@@ -14,6 +14,7 @@ import io
 import json
 from dataclasses import dataclass
 
+from textmine.io.formats import CSV_TAKES_NUL, NUL_STAND_IN, nul_safe
 from textmine.io.write import format_for, formulas_escaped, values_getter
 
 
@@ -79,6 +80,8 @@ def formatted_lines(rows, columns, line_format, gap_column):
     values = [(*row_values[:gap], "", *row_values[gap + 1:]) for row_values in values]
     if line_format.excel_escape:
         values = formulas_escaped(values)
+    if not CSV_TAKES_NUL:  # one character for one: the offsets stay right
+        values = [tuple(nul_safe(row_values)) for row_values in values]
     # The tail's length from the gap to the line's end, written with the csv module as the line is.
     tail_writer = csv.writer(io.StringIO(), delimiter=writer.dialect.delimiter, lineterminator="\r\n")
     shorter = 2 - len(line_format.line_end)  # "\n" lines are a character shorter than "\r\n" ones
@@ -95,4 +98,5 @@ def formatted_lines(rows, columns, line_format, gap_column):
         else:
             position += writer.writerow(row_values)
         offsets.append(position - tails[key])
-    return buffer.getvalue(), offsets
+    text = buffer.getvalue()
+    return (text if CSV_TAKES_NUL else text.replace(NUL_STAND_IN, "\x00")), offsets

@@ -29,6 +29,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from textmine.errors import OutputError, note_where
+from textmine.io.formats import CSV_TAKES_NUL, NUL_STAND_IN, nul_safe
 from textmine.io.outputs import is_special_file
 # What an xlsx cell can hold, shared with xlsx_stream; public here.
 from textmine.io._xlsx_values import (  # noqa: F401
@@ -174,19 +175,22 @@ class CsvRowWriter:
         self._escape = excel_escape
         self._stream = stream
         self._line_end = line_end
-        # CRLF files are written straight to the stream; other line ends go through a buffer.
-        self._buffer = stream if line_end == "\r\n" else io.StringIO()
+        # CRLF files are written straight to the stream; other line ends go through a buffer,
+        # and so does everything where the csv module cannot write a NUL (``nul_safe``).
+        self._buffer = stream if line_end == "\r\n" and CSV_TAKES_NUL else io.StringIO()
         self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\r\n")
         self._write([escape_formula(c) if excel_escape else c for c in self.columns])
         self._values_of = values_getter(self.columns)
         self.rows_written = 0
 
     def _write(self, values):
-        self._writer.writerow(values)
+        self._writer.writerow(values if CSV_TAKES_NUL else nul_safe(values))
         if self._buffer is not self._stream:
             line = self._buffer.getvalue()
             self._buffer.seek(0)
             self._buffer.truncate()
+            if not CSV_TAKES_NUL:
+                line = line.replace(NUL_STAND_IN, "\x00")
             self._stream.write(line[:-2] + self._line_end)
 
     def write_row(self, row):

@@ -353,7 +353,7 @@ def _repeat_candidates(texts):
     codes = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     pairs = np.flatnonzero(codes[:-1] == codes[1:])  # a character equal to the next one
     chars = codes[pairs]
-    wordlike = ((chars >= 0x4E00) & (chars <= 0x9FFF)) | ((chars < 128) & _ASCII_WORD[np.minimum(chars, 127)])
+    wordlike = ((chars >= 0x4E00) & (chars <= CJK_WORD_LAST)) | ((chars < 128) & _ASCII_WORD[np.minimum(chars, 127)])
     starts = np.concatenate([pairs[~wordlike], pairs[:-1][np.diff(pairs) == 1]])  # marks twice; all thrice
     if not len(starts):
         return []
@@ -362,6 +362,9 @@ def _repeat_candidates(texts):
 
 
 _ASCII_WORD = np.array([chr(code).isalnum() for code in range(128)])  # ASCII letters and digits: they fold only from three
+# The last of the unified Chinese characters that this Python's Unicode data makes a word
+# character (U+9FFC on Python 3.10, U+9FFF from 3.11): the ones after it fold from two.
+CJK_WORD_LAST = max(code for code in range(0x9F00, 0xA000) if re.match(r"\w", chr(code)))
 
 
 def clean_text(text):

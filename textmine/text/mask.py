@@ -32,6 +32,7 @@ MASK_TAGS = {
     "email": "<邮箱>",
     "broadband": "<宽带账号>",
     "name": "<姓名>",
+    "addressed_name": "<姓名>",  # 客户：吴先生
     "address": "<地址>",
 }
 
@@ -79,7 +80,10 @@ _CJK_TLD = "中国|中國|公司|网络|網絡|在线|网址|商城|集团|政�
 # 联系人：李先生, 家庭地址：…), as work orders write them: a name alone cannot be
 # told from other words, and 地址 with no colon is talk about one (装机地址不对).
 _NAME_LABEL = (f"(?:(?:客户|用户|机主|户主|联系人|聯繫人|聯系人)?姓名|联系人|聯繫人|聯系人)[{_SPACE}]*"
-               f"(?:[:：]|是|为|為)[{_SPACE}]*")
+               f"(?:[:：]|是|为|為)[{_SPACE}]*"
+               # the people of a work order, before a colon only (机主：刘建国, 投诉人：马云飞)
+               f"|(?:机主|户主|投诉人|报障人|报修人|来电人|申请人|经办人|受理人|联络人|機主|投訴人|報障人)"
+               f"[{_SPACE}]*[:：][{_SPACE}]*")
 # A name: 2 to 4 Chinese characters (one space between them allowed, 张 三), a ·-joined
 # second part (阿卜杜·热合曼), or Latin words (Zhang San). Where more Chinese follows with no
 # break (姓名：王小明投诉网速慢), the name is taken as its first three characters, four after a
@@ -88,14 +92,14 @@ _COMPOUND_SURNAMES = "欧阳|司马|诸葛|上官|东方|皇甫|尉迟|公孙|�
 _C = f"[{_CJK}]"
 _NAME = (f"{_C}{{1,4}}[·•・][{_CJK}·•・]{{1,12}}"  # with middle dots
          f"|(?:{_COMPOUND_SURNAMES}){_C}{{1,3}}(?!{_C})|(?:{_COMPOUND_SURNAMES}){_C}{{1,2}}(?:先生|女士)?"
-         f"|{_C}(?:[{_SPACE}]?{_C}){{1,3}}(?:先生|女士)?(?!{_C})"
+         f"|{_C}[{_SPACE}]?{_C}{{1,3}}(?:先生|女士)?(?!{_C})"  # a space after the surname only (张 三)
          f"|{_C}{{3}}"
          f"|[A-Za-zＡ-Ｚａ-ｚ]{{2,20}}(?: [A-Za-zＡ-Ｚａ-ｚ]{{2,20}}){{0,2}}")
 # An address: parts each ending in a place (市, 区, 路, 小区 … after one to six characters) or
 # a number (88号, 3栋, 2单元, 501室), then any trailing number (-501); the complaint after the
 # address is not part of it, and a label followed by no place (地址：不对) masks nothing.
 _PLACE = "省|市|区|县|镇|乡|村|街道|街|路|道|巷|弄|组|小区|花园|家园|公寓|苑|园|大厦|广场|中心|新村|社区"
-_UNIT = "号|栋|幢|楼|层|室|单元|座"
+_UNIT = "号|栋|幢|楼|层|室|房|单元|座|户"
 _NUMBER = "[0-9０-９A-Za-z一二三四五六七八九十百千\\-－#＃]"
 _NOT_ADDRESS = f"[^，,。；;！!？?\\n\\r<{_SPACE}]"
 _ADDRESS = (f"(?:{_NOT_ADDRESS}{{1,6}}?(?:{_PLACE})|{_NOT_ADDRESS}{{0,8}}?{_NUMBER}+(?:{_UNIT}))+"
@@ -106,6 +110,9 @@ _ADDRESS_LABEL = (f"(?:家庭|联系|装机|安装|通讯|通信|居住|收货|�
 
 _PATTERNS = [
     ("name", f"(?P<nm_kw>{_NAME_LABEL})(?P<nm>{_NAME})"),
+    # 客户：吴先生 — after 客户 / 用户 a name only with 先生 / 女士 / 小姐: 客户：反映网速慢 is the complaint.
+    ("addressed_name", f"(?P<an_kw>(?:客户|用户|顾客|客戶|用戶)[{_SPACE}]*[:：][{_SPACE}]*)"
+                       f"(?P<an>{_C}{{1,2}}(?:先生|女士|小姐))"),
     ("address", f"(?P<ad_kw>{_ADDRESS_LABEL})(?P<ad>{_ADDRESS})"),
     # The account after 宽带账号/宽带的帐号是: "ad12345678", "02012345678@163.gd".
     ("broadband",
@@ -146,8 +153,9 @@ _PERSONAL = re.compile("|".join(f"(?P<{kind}>{p})" for kind, p in _PATTERNS))
 # which the regex engine skips ahead to in C (an alternation is tried at every
 # position, several times slower).
 _HINT_GAP = f"[{_SPACE}{_DASH_DOT}()（）]{{0,3}}{_D}"
-_HINT = re.compile(f"[0-9０-９@＠宽寬姓联聯地住{INVISIBLE_CHARS}\u200d](?:(?<=[{INVISIBLE_CHARS}\u200d])"
-                   f"|(?<=姓)名|(?<=[联聯])[系繫]人|(?<=[地住])址"
+_HINT = re.compile(f"[0-9０-９@＠宽寬姓联聯地住人机機户戶客{INVISIBLE_CHARS}\u200d](?:(?<=[{INVISIBLE_CHARS}\u200d])"
+                   f"|(?<=姓)名[{_SPACE}]*(?:[:：]|是|为|為)|(?<=[联聯])[系繫]人[{_SPACE}]*(?:是|为|為)|(?<=[地住])址[{_SPACE}]*[:：]"
+                   f"|(?<=[人户戶客])[{_SPACE}]*[:：]|(?<=[机機户])主[{_SPACE}]*[:：]"
                    f"|(?<=[@＠])[{_LATIN}\\-{_CJK}]+[.．]"
                    f"|(?<=[宽寬])[带帶][{_SPACE}]*(?:的[{_SPACE}]*)?(?:[账帐帳号號]|用户名|用戶名)"
                    f"|(?<=[0０])(?:{_HINT_GAP}){{9}}|(?<=[1-9１-９])(?:{_HINT_GAP}){{10}})")
@@ -191,6 +199,8 @@ def _replace(match):
         return match.group("bb_kw") + MASK_TAGS["broadband"]
     if kind == "name":
         return match.group("nm_kw") + MASK_TAGS["name"]
+    if kind == "addressed_name":
+        return match.group("an_kw") + MASK_TAGS["name"]
     if kind == "address":
         return match.group("ad_kw") + MASK_TAGS["address"]
     if kind == "bank_card":
