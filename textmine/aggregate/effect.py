@@ -123,9 +123,8 @@ class EffectTracker:
 
         A category may be given by its code or by its name (计费扣费); it is kept as its code.
         """
-        codes = {name: code for code, name in taxonomy.names.items()}
         for index, measure in enumerate(self.measures):
-            code = measure.category if measure.category in taxonomy else codes.get(measure.category)
+            code = taxonomy.code_of(measure.category)
             if code is None:
                 raise OptionError(f"--measure {measure.spec}: unknown category {measure.category!r}; categories "
                                   f"are: {', '.join(f'{c} ({taxonomy.name(c)})' for c in taxonomy.codes)}")

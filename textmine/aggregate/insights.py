@@ -97,10 +97,9 @@ def check_reason_requests(requests, taxonomy, segment_columns, columns):
     group of the run, is an OptionError; a column the input does not have at
     all a MissingColumnError (both one line naming the option).
     """
-    codes = {name: code for code, name in taxonomy.names.items()}
     checked = []
     for request in requests:
-        code = request.category if request.category in taxonomy else codes.get(request.category)
+        code = taxonomy.code_of(request.category)
         if code is None:
             raise OptionError(f"--reasons {request.spec}: unknown category {request.category!r}; "
                               f"categories are: {', '.join(taxonomy.codes)}")

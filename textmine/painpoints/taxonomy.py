@@ -86,6 +86,16 @@ class Taxonomy:
         """The name of a category; an unknown code is its own name."""
         return self._names.get(code, code)
 
+    def code_of(self, code_or_name):
+        """The code of a category given by its code or its name (计费扣费 -> billing); None when neither.
+
+            >>> Taxonomy.load().code_of("计费扣费"), Taxonomy.load().code_of("billing")
+            ('billing', 'billing')
+        """
+        if code_or_name in self._names:
+            return code_or_name
+        return next((code for code, name in self._names.items() if name == code_or_name), None)
+
     def order(self, code):
         """Sort key of a code: file order, ``other`` last, unknown codes after it by code."""
         return (self._positions.get(code, len(self._positions)), code)
