@@ -288,12 +288,12 @@ def clean_texts(texts):
     texts = list(texts)
     if not "".join(texts).isprintable():  # a control or zero-width character somewhere: rare
         texts = [remove_control_chars(text) for text in texts]
-    for index in _texts_matching(_WIDE_ANY, texts):
+    for index in texts_matching(_WIDE_ANY, texts):
         texts[index] = normalize_width(texts[index])
-    for index in _texts_matching(_HTML_ANY, texts):
+    for index in texts_matching(_HTML_ANY, texts):
         texts[index] = strip_html(texts[index])
     texts = _simplified_batch(texts)
-    for index in _texts_matching(_EMOJI_ANY, texts):
+    for index in texts_matching(_EMOJI_ANY, texts):
         texts[index] = replace_emoji(texts[index])
     for index in _repeat_candidates(texts):
         texts[index] = _squeeze_runs(texts[index])
@@ -304,8 +304,12 @@ def clean_texts(texts):
     return [normalize_whitespace(text) for text in texts]
 
 
-def _texts_matching(pattern, texts):
-    """Positions in ``texts`` of those in which ``pattern`` (never matching a newline) finds something."""
+def texts_matching(pattern, texts):
+    """Positions in ``texts`` of those in which ``pattern`` (never matching a newline) finds something.
+
+    One scan over all of them joined by newlines: for thousands of short texts that is several
+    times faster than one search each (cleaning's steps, masking's cheap test).
+    """
     ends = list(map(add, accumulate(map(len, texts)), count()))  # end of each text, joined by newlines
     found = []
     for match in pattern.finditer("\n".join(texts)):

@@ -15,11 +15,10 @@ dashes) and look through invisible characters (NUL, zero-width space).
 """
 
 import re
-from bisect import bisect_right
-from itertools import accumulate, chain, count, filterfalse
-from operator import add
+from itertools import chain, filterfalse
 
 from textmine.memo import BoundedMemo
+from textmine.text.clean import texts_matching
 from textmine.text.invisible import INVISIBLE_CHARS, find_invisible, visible_view
 
 __all__ = ["MASK_TAGS", "CellMasker", "hinted_values", "mask_personal_data", "personal_data_hint"]
@@ -172,13 +171,7 @@ def hinted_values(values):
     >>> hinted_values(["广州", "13800138000", "2026-09-03", "a@b.cn"])
     [1, 3]
     """
-    ends = list(map(add, accumulate(map(len, values)), count()))  # end of each value, joined
-    found = []
-    for match in _HINT.finditer("\n".join(values)):
-        index = bisect_right(ends, match.start())
-        if not found or found[-1] != index:
-            found.append(index)
-    return found
+    return texts_matching(_HINT, values)
 _CARD_KEYWORD = re.compile("卡号|银行卡|储蓄卡|信用卡|借记卡|账号|帐号|账户|帐户|户号")
 _FULL_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
