@@ -63,7 +63,7 @@ class TextmineGroup(click.Group):
                 raise click.ClickException(unexpected_error_line(exc)) from exc
             # Not a bug: stdout (a full disk, /dev/full) or a temporary file could not be written.
             _silence_stdout()
-            raise click.ClickException(f"cannot write the output: {exc.strerror or exc}") from exc
+            raise click.ClickException(_cannot_write(exc)) from exc
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if (ctx.obj or {}).get("debug"):
                 traceback.print_exc()
@@ -74,6 +74,11 @@ class TextmineGroup(click.Group):
 
 _FULL_OR_FAILING = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT}
 _STORE_COMMANDS = ("ingest", "reannotate")
+
+
+def _cannot_write(exc):
+    """The line for a full or failing stdout (/dev/full) or temporary file: not a bug, no traceback."""
+    return f"cannot write the output: {exc.strerror or exc}"
 
 
 def _left_as_it_was(ctx):
@@ -297,7 +302,7 @@ def main():
         if exc.errno not in _FULL_OR_FAILING:
             raise
         _silence_stdout()
-        click.echo(f"Error: cannot write the output: {exc.strerror or exc}", err=True)
+        click.echo(f"Error: {_cannot_write(exc)}", err=True)
         sys.exit(1)
 
 

@@ -227,11 +227,16 @@ def _empty_groups_asked_for(result):
     notes = []
     for reason in result.reasons:
         if not reason["rows"]:
-            groups = [str(entry["value"]) for entry in result.segments.get(reason["column"], [])]
-            shown = "、".join(groups[:20]) + (f" … ({len(groups):,})" if len(groups) > 20 else "")
             notes.append(f"--reasons {reason['column']}={reason['value']}:{reason['category']}: no analysed comment "
-                         f"in that group; the groups of {reason['column']} are: {shown or 'none'}")
+                         f"in that group; the groups of {reason['column']} are: "
+                         f"{_groups_shown(result, reason['column']) or 'none'}")
     return notes
+
+
+def _groups_shown(result, column):
+    """The groups of a segment column as a note lists them: the first 20, then how many in all."""
+    groups = [str(entry["value"]) for entry in result.segments.get(column, [])]
+    return "、".join(groups[:20]) + (f" … ({len(groups):,})" if len(groups) > 20 else "")
 
 
 def _measures_without_comments(result):
@@ -243,8 +248,7 @@ def _measures_without_comments(result):
             continue
         segment = effect["segment"]
         if segment and not before and not after:
-            groups = [str(entry["value"]) for entry in result.segments.get(segment["column"], [])]
-            shown = "、".join(groups[:20]) + (f" … ({len(groups):,})" if len(groups) > 20 else "")
+            shown = _groups_shown(result, segment["column"])
             why = (f"no dated, analysed comment in {segment['column']}={segment['value']}"
                    + (f"; the groups of {segment['column']} are: {shown}" if shown else ""))
         else:
