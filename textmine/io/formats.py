@@ -187,14 +187,15 @@ def delimited_rows(reader, columns, delimiter, stats, name, quotes=None):
     ``line_num`` (a partition's reader, ``textmine.pipeline.partitions``).
     ``quotes``: the ``QuoteCount`` the reader reads its lines from, when there
     is one, so that a quote never closed is an error naming its line, not the
-    rest of the file read as one cell. A quoted cell over many lines that look
-    like rows of their own (a stray quote closed by another far below) is one too.
+    rest of the file read as one cell. A quoted cell whose lines look like rows
+    of their own (a stray quote closed by another below) is read as the quotes
+    say and counted under ``ROW_LIKE_CELL`` with its first line.
     """
     width = len(columns)
     read = 0  # counted locally, added to stats when the rows end: this loop is hot
     ended = reader.line_num  # the line the previous record (or the header) ended on
     quotes_before = quotes.quotes if quotes is not None else 0  # the quotes read before this record
-    open_at = None  # (first line, lines, quotes) of the last record, when it ran over several lines
+    open_at = None  # (first line, lines) of the last record, when a quote opened in its last cell never closed
     try:
         while True:
             try:
