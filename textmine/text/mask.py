@@ -186,16 +186,14 @@ def _luhn_ok(digits):
     return total % 10 == 0
 
 
+# The kinds matched with the label before them (宽带账号：, 姓名：): the label stays, the rest is masked.
+_LABEL_GROUP = {"broadband": "bb_kw", "name": "nm_kw", "addressed_name": "an_kw", "address": "ad_kw"}
+
+
 def _replace(match):
     kind = match.lastgroup
-    if kind == "broadband":
-        return match.group("bb_kw") + MASK_TAGS["broadband"]
-    if kind == "name":
-        return match.group("nm_kw") + MASK_TAGS["name"]
-    if kind == "addressed_name":
-        return match.group("an_kw") + MASK_TAGS["name"]
-    if kind == "address":
-        return match.group("ad_kw") + MASK_TAGS["address"]
+    if kind in _LABEL_GROUP:
+        return match.group(_LABEL_GROUP[kind]) + MASK_TAGS[kind]
     if kind == "bank_card":
         found = match.group()
         digits = "".join(ch for ch in found if ch.isdigit()).translate(_FULL_DIGITS)
