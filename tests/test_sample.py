@@ -1,6 +1,11 @@
 """The seeded sample of comments that word pairs and root causes are counted on."""
 
-from textmine.aggregate.sample import CommentSample, word_pairs
+import random
+
+import pytest
+
+from textmine.aggregate import sample as sample_module
+from textmine.aggregate.sample import PAIRED_WORDS, CommentSample, word_pairs
 
 
 def _item(i):
@@ -44,3 +49,31 @@ def test_word_pairs_count_comments_most_first_and_leave_single_uses_out():
     pairs = word_pairs(sample)
     assert pairs[0] == (("慢", "网速"), 20)
     assert (("慢", "词0"), 3) in pairs and not any("独一" in pair for pair, _ in pairs)
+
+
+def _pairs_by_counter(sample, top):
+    """word_pairs as first written, with a Counter of tuples: the reference for the numpy count."""
+    from collections import Counter
+    from itertools import combinations
+
+    pairs = Counter()
+    for words, *_ in sample.items():
+        if words:
+            pairs.update(combinations(sorted(set(words))[:PAIRED_WORDS], 2))
+    return [(pair, sample.estimate(count)) for pair, count in pairs.most_common(top) if count > 1]
+
+
+@pytest.mark.parametrize("packed", [True, False], ids=["one-sort", "lexsort"])
+def test_word_pairs_are_those_of_a_counter_of_tuples_ties_in_order_of_first_use(monkeypatch, packed):
+    if not packed:  # the path for samples of millions of distinct words, where a packed key would overflow
+        monkeypatch.setattr(sample_module, "_KEY_BITS", 8)
+    rng = random.Random(7)
+    words = ["网速", "慢", "信号", "差", *(f"词{i}" for i in range(300))]
+    for trial in range(60):
+        sample = CommentSample(size=rng.choice([5, 60, 400]), seed=trial)
+        vocabulary = words[:rng.choice([3, 12, len(words)])]
+        for _ in range(rng.choice([0, 1, 4, 40, 600])):
+            comment = tuple(rng.choice(vocabulary) for _ in range(rng.randint(0, 45)))  # some over 30 words
+            sample.offer(lambda comment=comment: (comment, "neg", (), (), "某条"))
+        top = rng.choice([1, 5, 30, 10_000])
+        assert word_pairs(sample, top) == _pairs_by_counter(sample, top), trial
