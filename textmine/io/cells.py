@@ -209,6 +209,16 @@ class DetailRows:
     count: int | None = None
 
 
+TYPED_MEMO_SIZE = 100_000  # distinct input cells whose typed value the 明细 remembers
+
+
+def _typed_cell(memo, value):
+    """``typed_value(value)`` through ``memo``; a cell that is no text (unhashable, say) is typed as it is."""
+    if type(value) is str:
+        return memo[value]
+    return typed_value(value)
+
+
 class ReadableCells:
     """Comments as the workbook's 明细 shows them: one list of values a comment.
 
@@ -242,6 +252,9 @@ class ReadableCells:
             + [column for column, _ in self._inputs] + [headers[column] for column in layout.annotation]
         self.text_columns = tuple(column for column in layout.text_columns if column in taken)
         self._text = frozenset(original for column, original in self._inputs if column in self.text_columns)
+        # Group, date and score cells repeat from row to row: each distinct one is typed once
+        # (distinct_200k's 明细: 32 -> 26 µs a row for the readable values, reading included).
+        self._typed = BoundedMemo(TYPED_MEMO_SIZE, typed_value)
 
     def name(self, code):
         return self.names.get(code, code)
@@ -250,7 +263,8 @@ class ReadableCells:
         """The comment's values, in ``columns`` order."""
         row, annotation, text = comment.row, comment.annotation, self._text
         values = [comment.source] if self.layout.several_sources else []
-        values += [row.get(original, "") if original in text else typed_value(row.get(original, ""))
+        typed = self._typed
+        values += [row.get(original, "") if original in text else _typed_cell(typed, row.get(original, ""))
                    for _, original in self._inputs]
         added = {
             "sentiment_score": annotation.sentiment_score,

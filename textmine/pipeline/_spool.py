@@ -23,13 +23,28 @@ class CommentSpool:
         self._comments = tempfile.TemporaryFile()
         self._keys = tempfile.TemporaryFile()
         self._batch, self._key_batch = [], []
+        self._slim = {}  # id(annotation) -> (the annotation, kept alive so the id stays its own; its spooled copy)
         self.topics = None
         self.count = 0
 
     def write(self, comment, counted):
-        """Park one comment; ``counted``: whether the topic sizes count it."""
+        """Park one comment; ``counted``: whether the topic sizes count it.
+
+        Read back, the comment has no content words nor duplicate signature: they are
+        in the second file, and used before the spool. Left out, a distinct review-length
+        comment takes 21 -> 14 µs to read back (650 -> 420 bytes), which the workbook's
+        明细 pays once a row.
+        """
         self.count += 1
-        self._key_batch.append((comment.annotation.content_words or (), counted))
+        annotation = comment.annotation
+        self._key_batch.append((annotation.content_words or (), counted))
+        if annotation.content_words is not None or annotation.signature is not None:
+            # One copy a batch of an annotation that rows share, as pickle would keep it.
+            held = self._slim.get(id(annotation))
+            if held is None:
+                held = self._slim[id(annotation)] = (annotation, annotation._replace(content_words=None,
+                                                                                   signature=None))
+            comment = comment._replace(annotation=held[1])
         self._batch.append(comment)
         if len(self._batch) >= SPOOL_BATCH:
             self._flush()
@@ -45,6 +60,7 @@ class CommentSpool:
                 raise OutputError(f"temporary file in {tempfile.gettempdir()}: cannot write: "
                                   f"{exc.strerror or exc} (set TMPDIR to a folder with room)") from exc
             self._batch, self._key_batch = [], []
+            self._slim = {}
 
     def __iter__(self):
         """The comments, in order."""
