@@ -18,7 +18,7 @@ import datetime
 import re
 from dataclasses import dataclass
 from itertools import chain
-from typing import Iterable
+from typing import Callable, Iterable
 
 from textmine.io.names import UniqueNames
 from textmine.memo import BoundedMemo
@@ -199,6 +199,10 @@ class DetailRows:
 
     ``legend`` holds ``(header, CSV column, meaning)`` for the columns textmine adds;
     ``text_columns`` the headers of the columns holding comments; ``count`` the rows, when known.
+    ``render``, when given, renders the same rows elsewhere (worker processes):
+    ``render(row_xml, first_number, limit)`` yields ``(XML, rows)`` in order, rows
+    numbered from ``first_number``, at most ``limit`` (None: all), by ``row_xml``
+    (a detached ``textmine.io.xlsx_stream.RowXml``).
         >>> DetailRows(["意见"], [["网速慢"]])
     """
 
@@ -207,6 +211,7 @@ class DetailRows:
     legend: list = ()
     text_columns: tuple = ()
     count: int | None = None
+    render: Callable | None = None
 
 
 TYPED_MEMO_SIZE = 100_000  # distinct input cells whose typed value the 明细 remembers

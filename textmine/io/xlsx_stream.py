@@ -73,17 +73,12 @@ class SheetRows:
         self._worksheet = worksheet
         self._file = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace", newline="")
         self._write = self._file.write
-        self._prefixes = []  # '<c r="B' for column 2: the cell's start, before its row number
-        self._text_styles = []  # ' s="3"' for the text cells of a wrapped column, else ""
-        # {0-based index: width} of the columns whose text wraps: their rows grow to show it whole.
-        self._wrapped = dict(wrapped_columns or {})
-        self._date_styles = {}
         # In rows grown for wrapped text, every cell at the top reads as one line of the table.
         self._top = top_aligned
         # ' s="N"' on every int and float cell: the style of the number format given for the type.
         formats = number_formats or {}
-        self._int_style = self._style_attribute(number_format=formats.get(int))
-        self._float_style = self._style_attribute(number_format=formats.get(float))
+        self._xml = RowXml(wrapped_columns, self._style_attribute(number_format=formats.get(int)),
+                           self._style_attribute(number_format=formats.get(float)), self._date_style)
         self.next_row = first_row
         self.last_row = last_row
         self.left_out = 0
@@ -121,27 +116,127 @@ class SheetRows:
             self._write_row([f"此表只能容纳 {self.last_row:,} 行：另有 {self.left_out:,} 行未写入，"
                              "完整结果请输出为 CSV 或 JSONL。"])
 
+    def renderer(self, width):
+        """The ``RowXml`` of these rows, for ``width`` columns, to render rows elsewhere (a worker process).
+
+        Its rows go in with ``append_rendered``. The styles its cells need are the
+        workbook's, so they are registered here first: the text styles of ``width``
+        columns and the date formats (``register_date_styles``).
+        """
+        self.register_date_styles()  # first, as when the rows are written here (the styles' order)
+        self._widen(width)
+        return self._xml.detached()
+
+    def register_date_styles(self):
+        """Give the workbook the styles of date, datetime and time cells now, in that order.
+
+        Otherwise each is registered when a first cell needs it; registered first, the
+        workbook is the same whether this process or another renders the rows.
+        """
+        for value in (datetime.date(2000, 1, 1), datetime.datetime(2000, 1, 1), datetime.time()):
+            self._date_style(value)
+
+    def room(self):
+        """Rows that can still be written (``None``: no limit)."""
+        return None if self.last_row is None else max(0, self.last_row - self.next_row)
+
+    def append_rendered(self, xml, count):
+        """Write ``count`` rows that ``renderer()`` rendered as ``xml``, numbered from ``next_row`` on."""
+        self._write(xml)
+        self.next_row += count
+
+    def _widen(self, width):
+        xml = self._xml
+        if width > len(xml.prefixes):
+            added = range(len(xml.prefixes), width)
+            xml.prefixes.extend(f'<c r="{get_column_letter(i + 1)}' for i in added)
+            xml.text_styles.extend(self._style_attribute(wrap=i in xml.wrapped) for i in added)
+
     def _write_row(self, values):
-        if len(values) > len(self._prefixes):
-            added = range(len(self._prefixes), len(values))
-            self._prefixes.extend(f'<c r="{get_column_letter(i + 1)}' for i in added)
-            self._text_styles.extend(self._style_attribute(wrap=i in self._wrapped) for i in added)
-        self._write(self._row_xml(values))
+        self._widen(len(values))
+        self._write(self._xml.row(self.next_row, values))
         self.next_row += 1
 
-    def _row_xml(self, values):
+    def _date_style(self, value):
+        # openpyxl picks the number format of a date, time or datetime cell; registering
+        # one such cell gives the workbook that style and us its index.
+        styles = self._xml.date_styles
+        kind = type(value)
+        if kind not in styles:
+            styles[kind] = self._style_id(WriteOnlyCell(self._worksheet, value=value))
+        return styles[kind]
+
+    def size(self):
+        """Bytes written so far."""
+        self._file.flush()
+        return self._file.buffer.tell()
+
+    def copy_to(self, target):
+        """Copy the encoded rows (UTF-8 bytes) to the binary stream ``target``."""
+        self._file.flush()
+        raw = self._file.buffer
+        raw.seek(0)
+        shutil.copyfileobj(raw, target, _COPY_CHUNK)
+
+    def close(self):
+        self._file.close()
+
+
+class RowXml:
+    """The SpreadsheetML of one row, by number: what ``SheetRows`` writes, and what a worker can render.
+
+    ``prefixes`` ('<c r="B' for column 2) and ``text_styles`` (' s="3"' on the text
+    of a wrapped column, else "") grow with the widest row; ``wrapped`` is
+    {0-based index: width} of the columns whose text wraps (their rows grow to
+    show it whole); ``date_style(value)`` registers a date cell's style in the
+    workbook and gives its index. ``detached()`` is a copy that needs no workbook.
+    """
+
+    def __init__(self, wrapped=None, int_style="", float_style="", date_style=None):
+        self.prefixes = []
+        self.text_styles = []
+        self.wrapped = dict(wrapped or {})
+        self.int_style, self.float_style = int_style, float_style
+        self.date_styles = {}  # type of a date value -> its style index
+        self._date_style = date_style
+
+    def detached(self):
+        """A copy without the workbook, to send to another process: its date styles are those registered."""
+        copy = RowXml(self.wrapped, self.int_style, self.float_style)
+        copy.prefixes, copy.text_styles = list(self.prefixes), list(self.text_styles)
+        copy.date_styles = dict(self.date_styles)
+        return copy
+
+    def __getstate__(self):
+        return {**self.__dict__, "_date_style": None}  # the workbook's registration stays behind
+
+    def _style_of_date(self, value):
+        style = self.date_styles.get(type(value))
+        if style is None:
+            if self._date_style is not None:
+                return self._date_style(value)
+            # Detached, a subclass takes the style of the date type it derives from, as openpyxl gives it.
+            style = next(style for kind, style in self.date_styles.items() if isinstance(value, kind))
+        return style
+
+    def rows(self, first_number, rows):
+        """The XML of consecutive rows, the first numbered ``first_number``."""
+        return "".join(self.row(number, values) for number, values in enumerate(rows, first_number))
+
+    def row(self, number, values):
+        """The XML of one row (a list or tuple of values) numbered ``number``."""
         # The hot loop of a big sheet: the common types are handled inline, without a
         # function call; anything else goes through _cell.
-        number = str(self.next_row)
+        number = str(number)
         height = LINE_HEIGHT
-        for index, width in self._wrapped.items():
+        for index, width in self.wrapped.items():
             if index < len(values) and type(values[index]) is str and len(values[index]) * 2 > width - 1.5:
                 height = max(height, wrapped_height(values[index], width))
         cells = [f'<row r="{number}" ht="{height}" customHeight="1">' if height > LINE_HEIGHT
                  else f'<row r="{number}">']
         add = cells.append
-        int_style, float_style = self._int_style, self._float_style
-        for prefix, text_style, value in zip(self._prefixes, self._text_styles, values):
+        int_style, float_style = self.int_style, self.float_style
+        for prefix, text_style, value in zip(self.prefixes, self.text_styles, values):
             kind = type(value)
             if kind is str:
                 # isprintable() is a fast first look for characters XML cannot hold (it is
@@ -182,7 +277,7 @@ class SheetRows:
                 value = value.isoformat()
             else:
                 serial = to_excel(value)
-                return f'" s="{self._date_style(value)}"><v>{serial!r}</v></c>' if serial is not None else ""
+                return f'" s="{self._style_of_date(value)}"><v>{serial!r}</v></c>' if serial is not None else ""
         # Subclasses of int and float (numpy's float64 among them) are written as the plain number.
         if isinstance(value, int):
             return f'"><v>{int(value)}</v></c>'
@@ -191,29 +286,6 @@ class SheetRows:
         text = str(value)
         space = _PRESERVE if text[0] <= " " or text[-1] <= " " else ""
         return f'" t="inlineStr"><is><t{space}>{escape_xml_text(text)}</t></is></c>'
-
-    def _date_style(self, value):
-        # openpyxl picks the number format of a date, time or datetime cell; registering
-        # one such cell gives the workbook that style and us its index.
-        kind = type(value)
-        if kind not in self._date_styles:
-            self._date_styles[kind] = self._style_id(WriteOnlyCell(self._worksheet, value=value))
-        return self._date_styles[kind]
-
-    def size(self):
-        """Bytes written so far."""
-        self._file.flush()
-        return self._file.buffer.tell()
-
-    def copy_to(self, target):
-        """Copy the encoded rows (UTF-8 bytes) to the binary stream ``target``."""
-        self._file.flush()
-        raw = self._file.buffer
-        raw.seek(0)
-        shutil.copyfileobj(raw, target, _COPY_CHUNK)
-
-    def close(self):
-        self._file.close()
 
 
 def save_with_rows(book, worksheet, rows, target, *, compresslevel=ROWS_COMPRESSLEVEL):

@@ -23,6 +23,7 @@ class CommentSpool:
         self._comments = tempfile.TemporaryFile()
         self._keys = tempfile.TemporaryFile()
         self._batch, self._key_batch = [], []
+        self._batch_ends = []  # (where a batch of comments ends in its file, its comments)
         self._slim = {}  # id(annotation) -> (the annotation, kept alive so the id stays its own; its spooled copy)
         self.topics = None
         self.count = 0
@@ -53,6 +54,7 @@ class CommentSpool:
         if self._batch:
             try:
                 pickle.dump(self._batch, self._comments, protocol=pickle.HIGHEST_PROTOCOL)
+                self._batch_ends.append((self._comments.tell(), len(self._batch)))
                 pickle.dump(self._key_batch, self._keys, protocol=pickle.HIGHEST_PROTOCOL)
                 self._comments.flush()  # a full disk shows here, not later when the file is read back
                 self._keys.flush()
@@ -65,6 +67,19 @@ class CommentSpool:
     def __iter__(self):
         """The comments, in order."""
         return self._read(self._comments)
+
+    def pickled_batches(self):
+        """``(pickled list of comments, their number)`` of each batch, in order, as the spool holds them.
+
+        For work on the comments in other processes: the bytes go as they are, and
+        only the process that works on a batch unpickles it.
+        """
+        self._flush()
+        start = 0
+        for end, count in self._batch_ends:
+            self._comments.seek(start)
+            yield self._comments.read(end - start), count
+            start = end
 
     def content_keys(self):
         """``(content words, counted)`` of each comment, in order."""

@@ -4,10 +4,10 @@ import random
 from array import array
 from collections import Counter
 from functools import partial
-from itertools import islice
 
 from textmine.io.cells import NO_TOPIC
 from textmine.memo import BoundedMemo
+from textmine.pipeline.executors import in_windows
 from textmine.topics.model import TopicModel
 from textmine.topics.summary import new_issue_topics, topic_summary
 
@@ -89,27 +89,17 @@ def assign_spool(model, spool, assigned=None, progress=None, parallel_map=map):
     sizes = Counter()
     infer = partial(_infer_batches, model.for_assigning())
     inferred = []  # per batch, in order: the topics of its word lists
-
-    def take(window, results):
-        for (_, plans), topics_of_batches in zip(window, results):
-            for plan, topics in zip(plans, topics_of_batches):
-                inferred.append(topics)
-                for where, counted in plan:
-                    topic = where if type(where) is int else inferred[where[0]][where[1]]
-                    spool.topics.append(topic)
-                    if counted and topic != NO_TOPIC:
-                        sizes[topic] += 1
-                if progress is not None:
-                    progress(len(plan))
-
-    sent = None  # the window the workers are on while the next one is planned
-    for window in _take(_assignment_tasks(spool, assigned), TASKS_AT_A_TIME):
-        results = parallel_map(infer, [batches for batches, _ in window])
-        if sent is not None:
-            take(*sent)
-        sent = window, results
-    if sent is not None:
-        take(*sent)
+    tasks = _assignment_tasks(spool, assigned)
+    for (_, plans), results in in_windows(parallel_map, infer, tasks, TASKS_AT_A_TIME, sent=lambda task: task[0]):
+        for plan, topics in zip(plans, results):
+            inferred.append(topics)
+            for where, counted in plan:
+                topic = where if type(where) is int else inferred[where[0]][where[1]]
+                spool.topics.append(topic)
+                if counted and topic != NO_TOPIC:
+                    sizes[topic] += 1
+            if progress is not None:
+                progress(len(plan))
     return sizes
 
 
@@ -154,10 +144,3 @@ def _infer_batches(model, batches):
     """A task: the topics of each batch's word lists (``NO_TOPIC`` where none)."""
     return [array("i", [NO_TOPIC if topic is None else topic for topic, _ in model.iter_assign(keys)])
             for keys in batches]
-
-
-def _take(items, size):
-    """``items`` in lists of ``size``."""
-    items = iter(items)
-    while chunk := list(islice(items, size)):
-        yield chunk

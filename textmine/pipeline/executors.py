@@ -27,6 +27,7 @@ started only once the input has proved big enough for them to pay;
 import gc
 import multiprocessing
 import signal
+from itertools import islice
 
 from textmine.cores import default_jobs, max_jobs
 from textmine.errors import ConfigError
@@ -208,6 +209,27 @@ class LocalExecutor:
         if self._pool is None:
             return map(function, items)
         return self._pool.imap(function, items)
+
+
+def in_windows(parallel_map, function, items, size, *, sent=None):
+    """``(item, function(sent(item)))`` for each of ``items``, in order, given ``size`` at a time to ``parallel_map``.
+
+    The next window is taken from ``items`` and given to the workers before the
+    results of the last one are handed out, so that the workers are busy while
+    this process makes the items and takes the results; at most two windows of
+    items and results are held. ``sent`` (default: the item itself) is what of
+    an item travels to the workers.
+    """
+    sent = sent or (lambda item: item)
+    items = iter(items)
+    pending = None
+    while window := list(islice(items, size)):
+        results = parallel_map(function, [sent(item) for item in window])
+        if pending is not None:
+            yield from zip(*pending)
+        pending = window, results
+    if pending is not None:
+        yield from zip(*pending)
 
 
 def open_executor(options, *, jobs=1, scheduler=None):

@@ -292,14 +292,27 @@ def _write_details(book, details, progress=None):
     sheet.header(columns)
     rows_out = SheetRows(sheet.ws, first_row=sheet.row + 1, last_row=EXCEL_MAX_ROWS,
                          number_formats={int: "0", float: DECIMAL}, wrapped_columns=wrapped, top_aligned=True)
-    done = 0
-    for values in chain(first, rows):
-        rows_out.append(values)
-        done += 1
-        if progress is not None and done % PROGRESS_EVERY == 0:
-            progress(PROGRESS_EVERY)
-    if progress is not None and done % PROGRESS_EVERY:
-        progress(done % PROGRESS_EVERY)
+    rows_out.register_date_styles()  # the same workbook, rendered here or by workers
+    if details.render is not None and not left_out:
+        # The rows again, from the first, rendered by workers; this process copies their XML.
+        room = rows_out.room()
+        for xml, count in details.render(rows_out.renderer(len(columns)), rows_out.next_row, room):
+            rows_out.append_rendered(xml, count)
+            if progress is not None:
+                progress(count)
+        if room is not None and details.count is not None and details.count > room:
+            rows_out.left_out += details.count - room  # counted, as append counts them, for the sheet's note
+            if progress is not None:
+                progress(details.count - room)
+    else:
+        done = 0
+        for values in chain(first, rows):
+            rows_out.append(values)
+            done += 1
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(PROGRESS_EVERY)
+        if progress is not None and done % PROGRESS_EVERY:
+            progress(done % PROGRESS_EVERY)
     sheet.filter(1, rows_out.next_row - 1, max(len(columns), 1))
     return sheet.ws, rows_out, left_out
 
