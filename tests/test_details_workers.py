@@ -89,4 +89,5 @@ def test_a_detached_row_renderer_writes_the_rows_as_the_sheet_does(tmp_path):
 
     assert _parts(tmp_path / "there.xlsx") == _parts(tmp_path / "here.xlsx")
     values = list(load_workbook(tmp_path / "there.xlsx")["明细"].values)
-    assert values[1][0] == "=1+1" and values[1][8] == datetime.datetime(2026, 1, 2)  # text stays text; the subclass a date
+    # Text stays text; the subclass of date is a date.
+    assert values[1][0] == "=1+1" and values[1][8] == datetime.datetime(2026, 1, 2)
