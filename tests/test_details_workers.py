@@ -60,13 +60,17 @@ def test_a_small_run_is_rendered_here(tmp_path, monkeypatch):
 
 
 class _Day(datetime.date):
-    """A subclass of date, as some readers give: formatted as a date."""
+    """A subclass of date: formatted as a date."""
+
+
+class _Moment(datetime.datetime):
+    """A subclass of datetime (pandas' Timestamp is one): formatted as a datetime, not as a date."""
 
 
 def test_a_detached_row_renderer_writes_the_rows_as_the_sheet_does(tmp_path):
     rows = [["=1+1", 3, 2.5, None, "", " 空格 ", datetime.date(2026, 11, 3),
              datetime.datetime(2026, 11, 3, 8, 30), _Day(2026, 1, 2), "很长" * 40],
-            ["a<b & c\r", -1, float("nan"), True, "x", "y", None, None, None, "短"]]
+            ["a<b & c\r", -1, float("nan"), True, "x", "y", None, _Moment(2026, 1, 2, 9, 15), None, "短"]]
 
     def sheet_rows():
         book = Workbook(write_only=True)

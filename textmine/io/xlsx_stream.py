@@ -215,8 +215,9 @@ class RowXml:
         if style is None:
             if self._date_style is not None:
                 return self._date_style(value)
-            # Detached, a subclass takes the style of the date type it derives from, as openpyxl gives it.
-            style = next(style for kind, style in self.date_styles.items() if isinstance(value, kind))
+            # Detached, a subclass takes the style of the nearest date type it derives from
+            # (a datetime subclass: datetime's, not date's), as openpyxl formats it.
+            style = next(self.date_styles[kind] for kind in type(value).__mro__ if kind in self.date_styles)
         return style
 
     def rows(self, first_number, rows):
