@@ -67,7 +67,7 @@ class _Moment(datetime.datetime):
     """A subclass of datetime (pandas' Timestamp is one): formatted as a datetime, not as a date."""
 
 
-def test_a_detached_row_renderer_writes_the_rows_as_the_sheet_does(tmp_path):
+def test_a_pickled_row_renderer_writes_the_rows_as_the_sheet_does(tmp_path):
     rows = [["=1+1", 3, 2.5, None, "", " 空格 ", datetime.date(2026, 11, 3),
              datetime.datetime(2026, 11, 3, 8, 30), _Day(2026, 1, 2), "很长" * 40],
             ["a<b & c\r", -1, float("nan"), True, "x", "y", None, _Moment(2026, 1, 2, 9, 15), None, "短"]]

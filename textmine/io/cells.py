@@ -202,7 +202,7 @@ class DetailRows:
     ``render``, when given, renders the same rows elsewhere (worker processes):
     ``render(row_xml, first_number, limit)`` yields ``(XML, rows)`` in order, rows
     numbered from ``first_number``, at most ``limit`` (None: all), by ``row_xml``
-    (a detached ``textmine.io.xlsx_stream.RowXml``).
+    (a ``textmine.io.xlsx_stream.RowXml``, pickled to the workers).
         >>> DetailRows(["意见"], [["网速慢"]])
     """
 

@@ -125,7 +125,7 @@ class SheetRows:
         """
         self.register_date_styles()  # first, as when the rows are written here (the styles' order)
         self._widen(width)
-        return self._xml.detached()
+        return self._xml
 
     def register_date_styles(self):
         """Give the workbook the styles of date, datetime and time cells now, in that order.
@@ -189,7 +189,8 @@ class RowXml:
     of a wrapped column, else "") grow with the widest row; ``wrapped`` is
     {0-based index: width} of the columns whose text wraps (their rows grow to
     show it whole); ``date_style(value)`` registers a date cell's style in the
-    workbook and gives its index. ``detached()`` is a copy that needs no workbook.
+    workbook and gives its index; pickled (sent to a worker), it leaves that behind and
+    gives the styles registered by then.
     """
 
     def __init__(self, wrapped=None, int_style="", float_style="", date_style=None):
@@ -200,13 +201,6 @@ class RowXml:
         self.date_styles = {}  # type of a date value -> its style index
         self._date_style = date_style
 
-    def detached(self):
-        """A copy without the workbook, to send to another process: its date styles are those registered."""
-        copy = RowXml(self.wrapped, self.int_style, self.float_style)
-        copy.prefixes, copy.text_styles = list(self.prefixes), list(self.text_styles)
-        copy.date_styles = dict(self.date_styles)
-        return copy
-
     def __getstate__(self):
         return {**self.__dict__, "_date_style": None}  # the workbook's registration stays behind
 
@@ -215,7 +209,7 @@ class RowXml:
         if style is None:
             if self._date_style is not None:
                 return self._date_style(value)
-            # Detached, a subclass takes the style of the nearest date type it derives from
+            # Sent to a worker, a subclass takes the style of the nearest date type it derives from
             # (a datetime subclass: datetime's, not date's), as openpyxl formats it.
             style = next(self.date_styles[kind] for kind in type(value).__mro__ if kind in self.date_styles)
         return style
