@@ -26,6 +26,7 @@ from textmine.aggregate.result import AnalysisResult
 from textmine.aggregate.insights import GroupInsights, requested_reasons
 from textmine.aggregate.root_causes import reason_examples
 from textmine.aggregate.sample import SAMPLE_SIZE, CommentSample, word_pairs
+from textmine.aggregate.units import SCORE_UNITS, SENTIMENT_UNITS, mean_of_units, score_units
 from textmine.memo import BoundedMemo
 from textmine.io.columns import auto_period, number_or_none, parse_date, period_bounds, period_end, period_of
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
@@ -40,24 +41,32 @@ PERIOD_CHOICES = ("auto", *PERIODS)  # auto: week for dates spanning up to half 
 class _Stats:
     """Counts and score sums for one slice of the rows (a segment value or a period)."""
 
-    __slots__ = ("rows", "neg", "score_n", "score_sum", "cat", "cat_neg")
+    __slots__ = ("rows", "neg", "score_n", "score_units", "cat", "cat_neg")
 
     def __init__(self):
-        self.rows = self.neg = self.score_n = 0
-        self.score_sum = 0.0
+        self.rows = self.neg = self.score_n = self.score_units = 0
         self.cat = Counter()
         self.cat_neg = Counter()
 
-    def add(self, categories, negative, score):
+    def add(self, categories, negative, units):
+        """Count one row; ``units``: its score in ``SCORE_UNITS``, or None."""
         self.rows += 1
         self.neg += negative
-        if score is not None:
+        if units is not None:
             self.score_n += 1
-            self.score_sum += score
+            self.score_units += units
         for code in categories:
             self.cat[code] += 1
             if negative:
                 self.cat_neg[code] += 1
+
+    def merge(self, other):
+        self.rows += other.rows
+        self.neg += other.neg
+        self.score_n += other.score_n
+        self.score_units += other.score_units
+        self.cat.update(other.cat)
+        self.cat_neg.update(other.cat_neg)
 
 
 PERIOD_MEMO_SIZE = 100_000  # distinct date cells whose periods are remembered
@@ -86,6 +95,7 @@ class Aggregator:
                  min_support=5, alpha=0.05, alert_p=0.01, alert_min_count=5, alert_min_ratio=1.5,
                  baseline=None, max_segment_values=100, sample_size=SAMPLE_SIZE,
                  include_duplicates=False, period="auto", bands=None, seed=0, reasons=()):
+        self._settings = {name: value for name, value in locals().items() if name not in ("self", "__class__")}
         self.segment_columns = list(segment_columns)
         self.date_column, self.score_column = date_column, score_column
         self.score_scale = score_scale
@@ -104,9 +114,9 @@ class Aggregator:
         self.excluded = Counter()
         self.sentiment = Counter()
         self.all = _Stats()
-        self.cat_score = defaultdict(lambda: [0, 0.0])  # code -> [scored rows, score sum]
-        self.sent_sum = 0.0
-        self.cat_sent = Counter()
+        self.cat_score = {}  # code -> [scored rows, score sum in SCORE_UNITS]
+        self.sent_units = 0  # sentiment scores summed, in SENTIMENT_UNITS
+        self.cat_sent = Counter()  # the same by category
         self.score_hist = Counter()
         self.undated = 0
         self.bands = dict(bands or {})  # segment column -> ValueBands: numbers read in bands
@@ -118,7 +128,7 @@ class Aggregator:
         self.sample = CommentSample(sample_size, seed)  # word pairs and root causes are counted on it
         self._verbatims = defaultdict(list)  # code -> heap of (-sentiment_score, -seq, item)
         self._periods = BoundedMemo(PERIOD_MEMO_SIZE, _periods_of_cell)  # date cell -> periods or None
-        self._seq = 0
+        self._arrivals = 0
 
     def add(self, comment):
         """Count one ``textmine.record.Comment``."""
@@ -134,15 +144,20 @@ class Aggregator:
         label = annotation.sentiment
         negative = label == "neg"
         score = number_or_none(row.get(self.score_column)) if self.score_column else None
+        units = None if score is None else score_units(score)
         sent = annotation.sentiment_score
+        sent_units = round(sent * SENTIMENT_UNITS)
         self.sentiment[label] += 1
-        self.all.add(codes, negative, score)
-        self.sent_sum += sent
+        self.all.add(codes, negative, units)
+        self.sent_units += sent_units
         for code in codes:
-            self.cat_sent[code] += sent
-            if score is not None:
-                self.cat_score[code][0] += 1
-                self.cat_score[code][1] += score
+            self.cat_sent[code] += sent_units
+            if units is not None:
+                scored = self.cat_score.get(code)
+                if scored is None:
+                    scored = self.cat_score[code] = [0, 0]
+                scored[0] += 1
+                scored[1] += units
         if score is not None:
             self.score_hist[score] += 1
         groups_of = {}
@@ -152,13 +167,15 @@ class Aggregator:
                 value = self.bands[column].label(value)
             value = EMPTY_VALUE if value is None or str(value).strip() == "" else str(value).strip()
             groups = self.segments[column]
-            if value not in groups and len(groups) >= self.max_segment_values:
+            if value not in groups and self.max_segment_values is not None \
+                    and len(groups) >= self.max_segment_values:
                 value = OVERFLOW_VALUE
-            groups[value].add(codes, negative, score)
+            groups[value].add(codes, negative, units)
             groups_of[column] = value
         self.insights.add(annotation, score)
-        self.sample.offer(lambda: (annotation.content_words or (), label, codes,
-                                   [groups_of[column] for column in self.segment_columns], comment.text))
+        self.sample.offer(comment.number, lambda: (annotation.content_words or (), label, codes,
+                                                   [groups_of[column] for column in self.segment_columns],
+                                                   comment.text))
         dated = self._periods_of(row.get(self.date_column)) if self.date_column else None
         if dated is None:
             self.undated += 1
@@ -169,7 +186,7 @@ class Aggregator:
             if self.last_day is None or day > self.last_day:
                 self.last_day = day
             for by, period in zip(PERIODS, dated[1:]):
-                self.periods[by][period].add(codes, negative, score)
+                self.periods[by][period].add(codes, negative, units)
         self._add_tokens(annotation.content_words, negative)
         self._add_verbatim(codes, comment, label, sent, score)
 
@@ -197,20 +214,86 @@ class Aggregator:
         text = str(comment.text or "").strip()
         if not text or self.verbatims_per_category <= 0:
             return
-        self._seq += 1
-        key = (-sent, -self._seq)  # heap top = least negative, latest: dropped first
+        self._arrivals += 1
+        # Heap top = least negative, latest: dropped first. Row numbers rank the verbatims the same
+        # however the rows were split (``merge``); arrival breaks a tie of rows given one number.
+        key = (-sent, -comment.number, -self._arrivals)
         item = None  # built only if a heap takes it
         for code in codes:
-            heap = self._verbatims[code]
-            if len(heap) >= self.verbatims_per_category and key <= heap[0][:2]:
-                continue
             if item is None:
+                if not self._ranks_among_verbatims(code, key):
+                    continue
                 item = {"text": text, "sentiment": label, "sentiment_score": sent, "score": score,
                         **{column: comment.row.get(column) for column in self.segment_columns}}
-            if len(heap) < self.verbatims_per_category:
-                heapq.heappush(heap, key + (item,))
-            else:
-                heapq.heapreplace(heap, key + (item,))
+            self._offer_verbatim(code, key, item)
+
+    def _ranks_among_verbatims(self, code, key):
+        heap = self._verbatims[code]
+        return len(heap) < self.verbatims_per_category or key > heap[0][:3]
+
+    def _offer_verbatim(self, code, key, item):
+        """Keep ``item`` among ``code``'s verbatims if its key ranks it there."""
+        heap = self._verbatims[code]
+        if len(heap) < self.verbatims_per_category:
+            heapq.heappush(heap, key + (item,))
+        elif key > heap[0][:3]:
+            heapq.heapreplace(heap, key + (item,))
+
+    # ------------------------------------------------------------ merge
+    def partial(self):
+        """An empty Aggregator with these settings, for a part of the rows to be ``merge``d into this one.
+
+        It keeps every group value it meets: only the whole run knows which groups
+        come first and which fold into ``(其他值)`` (``max_segment_values``).
+        """
+        return Aggregator(**{**self._settings, "max_segment_values": None})
+
+    def merge(self, other):
+        """Add the counts of ``other`` (a ``partial()`` of the rows that come after this one's).
+
+        The result is the one of adding every row to this Aggregator in turn:
+        counters keep their first-seen order, score sums are integers, the
+        verbatims and the sample are ranked by row number, and the groups past
+        ``max_segment_values`` fold into ``(其他值)`` as they would have.
+        """
+        self.received += other.received
+        self.excluded.update(other.excluded)
+        self.sentiment.update(other.sentiment)
+        self.all.merge(other.all)
+        for code, (n, units) in other.cat_score.items():
+            scored = self.cat_score.setdefault(code, [0, 0])
+            scored[0] += n
+            scored[1] += units
+        self.sent_units += other.sent_units
+        self.cat_sent.update(other.cat_sent)
+        self.score_hist.update(other.score_hist)
+        self.undated += other.undated
+        for day in (other.first_day, other.last_day):
+            if day is not None:
+                self.first_day = day if self.first_day is None or day < self.first_day else self.first_day
+                self.last_day = day if self.last_day is None or day > self.last_day else self.last_day
+        renamed = {}  # column -> {group value of other: its group here}
+        for column in self.segment_columns:
+            groups, names = self.segments[column], renamed.setdefault(column, {})
+            for value, stats in other.segments[column].items():
+                if value not in groups and self.max_segment_values is not None \
+                        and len(groups) >= self.max_segment_values:
+                    names[value] = OVERFLOW_VALUE
+                    value = OVERFLOW_VALUE
+                groups[value].merge(stats)
+        self.insights.merge(other.insights)
+        columns = self.segment_columns
+        self.sample.merge(other.sample, lambda index, value: renamed[columns[index]].get(value, value))
+        for by in PERIODS:
+            for period, stats in other.periods[by].items():
+                self.periods[by][period].merge(stats)
+        self.words.update(other.words)
+        self.neg_words.update(other.neg_words)
+        for code, heap in other._verbatims.items():
+            for entry in heap:
+                self._arrivals += 1
+                self._offer_verbatim(code, (*entry[:2], -self._arrivals), entry[3])
+        return self
 
     # ------------------------------------------------------------ result
     def result(self, *, rows_read=None, skipped_by_reason=None, topics=None):
@@ -234,7 +317,7 @@ class Aggregator:
             keywords=[{"word": w, "count": n, "negative": self.neg_words.get(w, 0)}
                       for w, n in self.words.most_common(50)],
             word_pairs=[{"words": list(pair), "count": n} for pair, n in word_pairs(self.sample)],
-            verbatims={code: [item for _, _, item in sorted(heap, reverse=True)]
+            verbatims={code: [entry[3] for entry in sorted(heap, key=lambda entry: entry[:3], reverse=True)]
                        for code, heap in sorted(self._verbatims.items(), key=lambda kv: self._order(kv[0]))},
             topics=self._topics(topics), category_names=self.taxonomy.names,
             kano=self.insights.kano(self.taxonomy.names),
@@ -267,8 +350,8 @@ class Aggregator:
             "flagged": sum(c for k, c in self.excluded.items() if k != "duplicate"),
             "sentiment_share": {k: _ratio(v, n) for k, v in sentiment.items()},
             "scored_rows": scored, "score_scale": scale,
-            "average_score": _round(self.all.score_sum / scored) if scored else None,
-            "nps": nps, "average_sentiment": _round(self.sent_sum / n) if n else None,
+            "average_score": _round(mean_of_units(self.all.score_units, scored)) if scored else None,
+            "nps": nps, "average_sentiment": _round(mean_of_units(self.sent_units, n, SENTIMENT_UNITS)) if n else None,
             "undated_rows": self.undated,
             "with_pain_point": n - self.all.cat.get(OTHER, 0),
         }
@@ -284,14 +367,14 @@ class Aggregator:
             count = self.all.cat.get(code, 0)
             if code == OTHER and not count:
                 continue
-            with_n, with_sum = self.cat_score.get(code, (0, 0.0))
-            rest_n, rest_sum = self.all.score_n - with_n, self.all.score_sum - with_sum
+            with_n, with_sum = self.cat_score.get(code, (0, 0))
+            rest_n, rest_sum = self.all.score_n - with_n, self.all.score_units - with_sum
             table.append({
                 "code": code, "name": self.taxonomy.name(code), "count": count,
                 "share": _ratio(count, n), "negative": self.all.cat_neg.get(code, 0),
                 "negative_share": _ratio(self.all.cat_neg.get(code, 0), count),
-                "avg_score_with": _round(with_sum / with_n) if with_n else None,
-                "avg_score_without": _round(rest_sum / rest_n) if rest_n else None,
+                "avg_score_with": _round(mean_of_units(with_sum, with_n)) if with_n else None,
+                "avg_score_without": _round(mean_of_units(rest_sum, rest_n)) if rest_n else None,
             })
         table.sort(key=lambda r: (r["code"] == OTHER, -r["count"], self._order(r["code"])))
         return table
@@ -331,7 +414,7 @@ class Aggregator:
         return {
             "value": value, "rows": group.rows, "negative": group.neg,
             "negative_share": _ratio(group.neg, group.rows),
-            "avg_score": _round(group.score_sum / group.score_n) if group.score_n else None,
+            "avg_score": _round(mean_of_units(group.score_units, group.score_n)) if group.score_n else None,
             "top_pain_point": top, "short_board": best[0] if best else None,
             "lift": (None if math.isinf(best[1]) else _round(best[1])) if best else None,
             "p_value": _pvalue(best[2]) if best else None,
@@ -351,8 +434,8 @@ class Aggregator:
             trends[by] = {"periods": periods, "totals": totals, "counts": counts,
                           "shares": {c: [_ratio(n, t) for n, t in zip(counts[c], totals)] for c in codes},
                           "negative": [table[p].neg for p in periods],
-                          "avg_score": [_round(table[p].score_sum / table[p].score_n) if table[p].score_n else None
-                                        for p in periods],
+                          "avg_score": [_round(mean_of_units(table[p].score_units, table[p].score_n))
+                                        if table[p].score_n else None for p in periods],
                           "days_covered": [covered for covered, _ in days],
                           "partial": [covered < length for covered, length in days],
                           # Partial when the data ends before the period does: its counts are not comparable.
@@ -380,11 +463,13 @@ class Aggregator:
         return alerts
 
     def _drivers(self):
-        basis, total_n, total_sum, per_cat = "score", self.all.score_n, self.all.score_sum, self.cat_score
+        basis, total_n, total_sum = "score", self.all.score_n, self.all.score_units / SCORE_UNITS
+        per_cat = {code: (n, units / SCORE_UNITS) for code, (n, units) in self.cat_score.items()}
         if total_n < self.min_support:
             # No score column: use P(positive) x 10 so drivers still rank the pain points.
-            basis, total_n, total_sum = "sentiment", self.all.rows, self.sent_sum * 10
-            per_cat = {code: (self.all.cat[code], self.cat_sent[code] * 10) for code in self.all.cat}
+            to_tens = SENTIMENT_UNITS // 10
+            basis, total_n, total_sum = "sentiment", self.all.rows, self.sent_units / to_tens
+            per_cat = {code: (self.all.cat[code], self.cat_sent[code] / to_tens) for code in self.all.cat}
         return score_drivers(per_cat, total_n, total_sum, self._codes(), self.taxonomy.names,
                              self._order, basis=basis, min_support=self.min_support)
 

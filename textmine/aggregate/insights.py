@@ -41,6 +41,10 @@ class GroupInsights:
         if score is not None:
             self.kano_model.add(dict(annotation.aspects), score)
 
+    def merge(self, other):
+        """Add the KANO sums of ``other`` (the same groups and categories, other rows)."""
+        self.kano_model.merge(other.kano_model)
+
     def count_terms(self, sample):
         """Count the terms of the groups on ``sample`` (a ``CommentSample``), for ``reasons``."""
         self.terms = GroupTerms(sample.items(), self.segment_columns, estimate=sample.estimate)

@@ -25,8 +25,11 @@ import math
 
 import numpy as np
 
+from textmine.aggregate.units import SCORE_UNITS, score_units
+
 MIN_MENTIONS = 10  # positive and negative mentions a category needs before its class is read
 KANO_BATCH = 4096  # comments added to the running sums together
+_INT64_SAFE_UNITS = 1 << 40  # |score| in units below which a batch's sums fit in int64 (2**40 * KANO_BATCH < 2**63)
 T_CRITICAL = 1.96  # two-sided 5 %: a coefficient is significant beyond this many standard errors
 CLASSES = ("must-be", "one-dimensional", "attractive", "indifferent", "insufficient")
 
@@ -39,9 +42,11 @@ class KanoModel:
         self.min_mentions = min_mentions
         size = 1 + 2 * len(self.codes)
         self._column = {code: index for index, code in enumerate(self.codes)}
-        self.xtx = np.zeros((size, size))
-        self.xty = np.zeros(size)
-        self.yty = 0.0
+        # Exact running sums, so that they do not depend on how the rows are grouped (``merge``):
+        # X'X counts, X'y and y'y in integers of SCORE_UNITS (and its square).
+        self.xtx = np.zeros((size, size), dtype=np.int64)
+        self.xty = [0] * size
+        self.yty = 0
         self.n = 0
         self.n_pos = np.zeros(len(self.codes), dtype=np.int64)
         self.n_neg = np.zeros(len(self.codes), dtype=np.int64)
@@ -74,17 +79,34 @@ class KanoModel:
             return
         rows = np.array(self._rows, dtype=np.intp)
         columns = np.array(self._columns, dtype=np.intp)
-        scores = np.array(self._scores, dtype=float)
-        dummies = np.zeros((len(scores), len(self.xty)), dtype=np.int64)
+        units = [score_units(score) for score in self._scores]
+        dummies = np.zeros((len(units), len(self.xty)), dtype=np.int64)
         dummies[rows, columns] = 1
         self.xtx += dummies.T @ dummies
-        self.xty += np.bincount(columns, weights=scores[rows], minlength=len(self.xty))
-        self.yty += float(np.square(scores).sum())
-        self.n += len(scores)
+        if max(map(abs, units)) < _INT64_SAFE_UNITS:
+            sums = np.zeros(len(self.xty), dtype=np.int64)
+            np.add.at(sums, columns, np.array(units, dtype=np.int64)[rows])
+            self.xty = [total + part for total, part in zip(self.xty, sums.tolist())]
+        else:  # scores beyond any scale: summed as Python integers, which do not overflow
+            for row, column in zip(self._rows, self._columns):
+                self.xty[column] += units[row]
+        self.yty += sum(unit * unit for unit in units)
+        self.n += len(units)
         mentions = dummies[:, 1:].sum(axis=0)
         self.n_pos += mentions[0::2]
         self.n_neg += mentions[1::2]
         self._rows, self._columns, self._scores = [], [], []
+
+    def merge(self, other):
+        """Add the sums of ``other`` (a model of the same categories, over other rows)."""
+        self._add_batch()
+        other._add_batch()
+        self.xtx += other.xtx
+        self.xty = [total + part for total, part in zip(self.xty, other.xty)]
+        self.yty += other.yty
+        self.n += other.n
+        self.n_pos += other.n_pos
+        self.n_neg += other.n_neg
 
     def result(self, names=None, *, scale_max=None):
         """One dict per category: class, penalty, reward (with 95 % intervals), n_pos, n_neg.
@@ -98,10 +120,10 @@ class KanoModel:
         if not mentioned or self.n <= 2 * len(mentioned) + 1:
             return [self._entry(i, names, None, None) for i in mentioned]
         columns = [0] + [c for i in mentioned for c in (1 + 2 * i, 2 + 2 * i)]
-        xtx = self.xtx[np.ix_(columns, columns)]
-        xty = self.xty[columns]
+        xtx = self.xtx[np.ix_(columns, columns)].astype(float)
+        xty = np.array([self.xty[column] / SCORE_UNITS for column in columns])
         beta, *_ = np.linalg.lstsq(xtx, xty, rcond=None)
-        residual = self.yty - 2 * beta @ xty + beta @ xtx @ beta
+        residual = self.yty / SCORE_UNITS ** 2 - 2 * beta @ xty + beta @ xtx @ beta
         dof = self.n - len(columns)
         sigma2 = max(residual, 0.0) / dof
         covariance = sigma2 * np.linalg.pinv(xtx)

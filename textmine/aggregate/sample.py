@@ -12,10 +12,10 @@ one): on every comment of a smaller input, so that what it reports is exact
 there; beyond, a count is the sample's scaled up to the whole (``scale``).
 
     >>> sample = CommentSample(seed=0)
-    >>> sample.offer(lambda: (("网速", "慢"), "neg", ("speed",), ("城市",), "网速太慢"))
+    >>> sample.offer(1, lambda: (("网速", "慢"), "neg", ("speed",), ("城市",), "网速太慢"))
 """
 
-import random
+import heapq
 import sys
 from itertools import chain
 
@@ -24,40 +24,93 @@ import numpy as np
 SAMPLE_SIZE = 50_000  # comments the word pairs and root causes are counted on
 _KEY_BITS = 63  # bits of a non-negative int64: pair code and place packed in one sort key
 PAIRED_WORDS = 30  # a comment's pairs are of its first 30 distinct words (in code point order): 435 at most
+_MASK64 = (1 << 64) - 1
 
 
-class CommentSample:
-    """A seeded reservoir of ``(content words, sentiment, codes, group values, masked text)``."""
+def sample_key(seed, number):
+    """A comment's place in the seeded samples: a 64-bit hash of (seed, its row number).
+
+    A sample keeps the comments with the smallest keys (a uniform sample, as the
+    hash spreads the numbers evenly). Unlike a reservoir, which draws in the
+    order rows arrive, this picks the same comments however the rows are split
+    into partitions and whichever worker counts them (``merge``). splitmix64's
+    finaliser.
+    """
+    z = (seed * 0x9E3779B97F4A7C15 + number * 0xBF58476D1CE4E5B9 + 0x632BE59BD9B4E019) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
+
+
+class SeededSample:
+    """The ``size`` offered items with the smallest ``sample_key``: the same for any split of the rows."""
+
+    def __init__(self, size, seed=0):
+        self.size = size
+        self.seed = seed
+        self.seen = 0
+        self._heap = []  # (-key, number, item): the largest key kept on top, dropped first
+
+    def offer(self, number, build):
+        """Count comment ``number``; ``build()`` makes its item, called only when the sample takes it."""
+        self.seen += 1
+        key = -sample_key(self.seed, number)
+        heap = self._heap
+        if len(heap) < self.size:
+            heapq.heappush(heap, (key, number, build()))
+        elif key > heap[0][0]:
+            heapq.heapreplace(heap, (key, number, build()))
+
+    def merge(self, other):
+        """Add the comments ``other`` was offered (the same size and seed, other rows)."""
+        self.seen += other.seen
+        heap = self._heap
+        for entry in other._heap:
+            if len(heap) < self.size:
+                heapq.heappush(heap, entry)
+            elif entry[0] > heap[0][0]:
+                heapq.heapreplace(heap, entry)
+        return self
+
+    def numbered_items(self):
+        """``(number, item)`` of the kept comments, in row order."""
+        return sorted((number, item) for _, number, item in self._heap)
+
+    def __len__(self):
+        return len(self._heap)
+
+
+class CommentSample(SeededSample):
+    """A seeded sample of ``(content words, sentiment, codes, group values, masked text)``."""
 
     def __init__(self, size=SAMPLE_SIZE, seed=0):
-        self.size = size
-        self.random = random.Random(seed)
-        self.seen = 0
-        self._items = []  # (place among the comments offered, item)
+        super().__init__(size, seed)
 
-    def offer(self, build):
-        """Count one comment; ``build()`` makes its item, called only when the sample takes it."""
-        self.seen += 1
-        if len(self._items) < self.size:
-            slot = len(self._items)
-            self._items.append(None)
-        else:
-            slot = self.random.randrange(self.seen)
-            if slot >= self.size:
-                return
-        words, sentiment, codes, groups, text = build()
-        # Interned: the sample's comments share one copy of each word and group value.
-        self._items[slot] = (self.seen, (tuple(map(sys.intern, words)), sentiment, tuple(codes),
-                                         tuple(map(sys.intern, groups)), text))
+    def offer(self, number, build):
+        def item():
+            words, sentiment, codes, groups, text = build()
+            # Interned: the sample's comments share one copy of each word and group value.
+            return (tuple(map(sys.intern, words)), sentiment, tuple(codes), tuple(map(sys.intern, groups)), text)
+        super().offer(number, item)
+
+    def merge(self, other, group_value=None):
+        """Add ``other``'s comments; ``group_value(column index, value)`` renames their group values
+        (a group the whole run folds into ``(其他值)``, unknown to the partition that counted it)."""
+        if group_value is not None:
+            other._heap = [(key, number, (words, sentiment, codes,
+                                          tuple(sys.intern(group_value(index, value))
+                                                for index, value in enumerate(groups)), text))
+                           for key, number, (words, sentiment, codes, groups, text) in other._heap]
+        return super().merge(other)
 
     @property
     def scale(self):
         """Comments offered per comment kept: 1.0 while every comment is in the sample."""
-        return self.seen / len(self._items) if self._items else 1.0
+        return self.seen / len(self._heap) if self._heap else 1.0
 
     def items(self):
-        """The kept items, in the order they were offered."""
-        return [item for _, item in sorted(self._items, key=lambda entry: entry[0])]
+        """The kept items, in row order."""
+        return [item for _, item in self.numbered_items()]
 
     def estimate(self, count):
         """A count over the sample as a count over every comment offered."""

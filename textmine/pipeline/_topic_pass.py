@@ -1,10 +1,10 @@
 """The topic pass of ``analyze``: fit on a seeded sample, assign every spooled comment."""
 
-import random
 from array import array
 from collections import Counter
 from functools import partial
 
+from textmine.aggregate.sample import SeededSample
 from textmine.io.cells import NO_TOPIC
 from textmine.memo import BoundedMemo
 from textmine.pipeline.executors import in_windows
@@ -22,29 +22,20 @@ TASK_BATCHES = 5
 TASKS_AT_A_TIME = 4
 
 
-class TopicSample:
-    """A seeded reservoir of comments: the topic model trains on at most ``size`` of them."""
+class TopicSample(SeededSample):
+    """A seeded sample of comments (``SeededSample``): the topic model trains on at most ``size`` of them."""
 
     def __init__(self, size=SAMPLE_FOR_TOPICS, seed=0):
-        self.size = size
-        self.random = random.Random(seed)
-        self.seen = 0
-        self.items = []  # (comment number, content words, masked text, sentiment, category codes)
+        super().__init__(size, seed)
 
     def offer(self, comment):
         annotation = comment.annotation
-        item = (comment.number, annotation.content_words or (), comment.text, annotation.sentiment,
-                list(annotation.codes))
-        self.seen += 1
-        if len(self.items) < self.size:
-            self.items.append(item)
-            return
-        slot = self.random.randrange(self.seen)
-        if slot < self.size:
-            self.items[slot] = item
+        super().offer(comment.number, lambda: (annotation.content_words or (), comment.text, annotation.sentiment,
+                                               list(annotation.codes)))
 
     def ordered(self):
-        return sorted(self.items)
+        """(comment number, content words, masked text, sentiment, category codes) of each, in row order."""
+        return [(number, *item) for number, item in self.numbered_items()]
 
 
 def fit_topics(sample, spool, n_topics, seed, engine, parallel_map=map, progress=None):
