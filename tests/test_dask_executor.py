@@ -21,6 +21,7 @@ from distributed import Client, LocalCluster, get_task_stream  # noqa: E402
 from textmine.cli import cli  # noqa: E402
 from textmine.errors import ClusterError, ConfigError, DictionaryError  # noqa: E402
 from textmine.pipeline import LanguageOptions, annotate_files  # noqa: E402
+from textmine.pipeline.analyze import AnalyzeOptions, analyze_files  # noqa: E402
 from textmine.pipeline import _process_tuning, dask_executor  # noqa: E402
 from textmine.pipeline.annotator import CommentAnnotator  # noqa: E402
 from textmine.pipeline.dask_executor import AnnotatorPlugin, DaskExecutor  # noqa: E402
@@ -167,12 +168,51 @@ def test_annotate_on_the_cluster_writes_the_same_bytes(scheduler, watcher, tmp_p
 
 
 @pytest.mark.cluster
-def test_analyze_on_the_cluster_writes_the_same_json_summary(scheduler, tmp_path):
+def test_analyze_on_the_cluster_writes_the_same_json_summary(scheduler, watcher, tmp_path):
     local, remote = tmp_path / "local.json", tmp_path / "cluster.json"
     assert run_cli(["analyze", SURVEY, "--json", str(local), "-j", "2", "-q"]).exit_code == 0
-    result = run_cli(["analyze", SURVEY, "--json", str(remote), "-q"], TEXTMINE_SCHEDULER=scheduler)
+    with get_task_stream(client=watcher) as stream:
+        result = run_cli(["analyze", SURVEY, "--json", str(remote), "-q"], TEXTMINE_SCHEDULER=scheduler)
     assert result.exit_code == 0, result.output
     assert remote.read_bytes() == local.read_bytes()
+    # The workers read the input, a byte range each, and counted their partitions (two tasks each).
+    read = [task for task in stream.data if task["key"].startswith("textmine-kept-")]
+    counted = [task for task in stream.data if task["key"].startswith("textmine-on-")]
+    assert len(read) >= 2 and len(counted) == 2 * len(read)
+    assert {task["worker"] for task in read + counted} <= set(watcher.nthreads())
+    assert not [task for task in stream.data if task["key"].startswith("textmine-analyse-")]
+
+
+@pytest.mark.cluster
+def test_a_worker_killed_mid_analyze_is_replaced_and_the_summary_is_the_local_one(scheduler, watcher, tmp_path):
+    options = AnalyzeOptions(topics="4", segment_columns=("地区类型", "年龄段"))
+    local = analyze_files([SURVEY], options, jobs=1)
+    watcher.wait_for_workers(2, timeout=30)
+    pids_before = watcher.run(os.getpid)
+    killed = {}
+
+    def kill_a_worker_holding_kept_partitions(rows, fraction=None):
+        if killed:
+            return
+        deadline = time.monotonic() + 10
+        while True:
+            held = {worker: sum(str(key).startswith("textmine-kept-") for key in watcher.has_what().get(worker, ()))
+                    for worker in pids_before}
+            worker = max(held, key=held.get)
+            if held[worker] or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        killed.update(worker=worker, kept=held[worker])
+        os.kill(pids_before[worker], signal.SIGKILL)
+
+    remote = analyze_files([SURVEY], options, scheduler=scheduler, partition_bytes=8_000,
+                           progress=kill_a_worker_holding_kept_partitions)
+    assert killed["kept"] > 0  # its partitions' comments were lost with it, and read again elsewhere
+    assert remote.accounting.rows_written == 2000
+    assert json.dumps(remote.summary, ensure_ascii=False) == json.dumps(local.summary, ensure_ascii=False)
+    assert list(remote.comments_with_topics()) == list(local.comments_with_topics())
+    watcher.wait_for_workers(2, timeout=30)
+    assert set(watcher.run(os.getpid).values()) != set(pids_before.values())
 
 
 @pytest.mark.cluster

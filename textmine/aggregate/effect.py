@@ -73,6 +73,15 @@ class _Side:
         self.first = day if self.first is None or day < self.first else self.first
         self.last = day if self.last is None or day > self.last else self.last
 
+    def merge(self, other):
+        self.comments += other.comments
+        self.with_category += other.with_category
+        self.negative += other.negative
+        for day in (other.first, other.last):
+            if day is not None:
+                self.first = day if self.first is None or day < self.first else self.first
+                self.last = day if self.last is None or day > self.last else self.last
+
     def as_dict(self):
         return {"comments": self.comments, "with_category": self.with_category,
                 "share": _share(self.with_category, self.comments), "negative": self.negative,
@@ -133,6 +142,17 @@ class EffectTracker:
                 raise MissingColumnError(measure.segment_column, columns, f"--measure {measure.spec}")
         if self.measures and not self.date_column:
             raise OptionError("--measure needs dated comments: no date column was found (give --date-column)")
+
+    def partial(self):
+        """An empty tracker of the same (checked) measures, for a part of the rows to be merged into this one."""
+        return EffectTracker(self.measures, date_column=self.date_column)
+
+    def merge(self, other):
+        """Add the counts of ``other`` (a ``partial()`` over other rows)."""
+        for (before, after), (other_before, other_after) in zip(self.sides, other.sides):
+            before.merge(other_before)
+            after.merge(other_after)
+        self.undated += other.undated
 
     def add(self, comment):
         day = parse_date(comment.row.get(self.date_column)) if self.date_column else None

@@ -78,6 +78,10 @@ def comment_terms(words):
     return terms
 
 
+def _counted_as_is(count):
+    return count
+
+
 class GroupTerms:
     """Term counts per (segment column, value, category), counted on a sample's comments.
 
@@ -93,7 +97,7 @@ class GroupTerms:
     def __init__(self, items, segment_columns, *, estimate=None, examples=2):
         self.segment_columns = list(segment_columns)
         self.examples_per_term = examples
-        self.estimate = estimate or (lambda count: count)
+        self.estimate = estimate or _counted_as_is  # a module function: a partial Aggregator pickles
         self.items = [item for item in items if item[1] != "pos" and item[0]] if self.segment_columns else []
         self.vocabulary = {}  # term -> its column in the matrix
         self.matrix = self._term_matrix()

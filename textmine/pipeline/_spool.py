@@ -1,8 +1,10 @@
 """Comments parked in a temporary file between the passes of ``analyze``."""
 
+import io
 import pickle
 import tempfile
 from array import array
+from dataclasses import dataclass
 
 from textmine.errors import OutputError
 
@@ -19,9 +21,10 @@ class CommentSpool:
     pass) holds one topic id per comment, in order.
     """
 
-    def __init__(self):
-        self._comments = tempfile.TemporaryFile()
-        self._keys = tempfile.TemporaryFile()
+    def __init__(self, *, in_memory=False):
+        # In memory: a worker's spool of one partition, sent to the client (``spooled``, ``append``).
+        self._comments = io.BytesIO() if in_memory else tempfile.TemporaryFile()
+        self._keys = io.BytesIO() if in_memory else tempfile.TemporaryFile()
         self._batch, self._key_batch = [], []
         self._batch_ends = []  # (where a batch of comments ends in its file, its comments)
         self._slim = {}  # id(annotation) -> (the annotation, kept alive so the id stays its own; its spooled copy)
@@ -59,8 +62,7 @@ class CommentSpool:
                 self._comments.flush()  # a full disk shows here, not later when the file is read back
                 self._keys.flush()
             except OSError as exc:  # a full disk: say where, which the bare OSError does not
-                raise OutputError(f"temporary file in {tempfile.gettempdir()}: cannot write: "
-                                  f"{exc.strerror or exc} (set TMPDIR to a folder with room)") from exc
+                raise _no_room(exc) from exc
             self._batch, self._key_batch = [], []
             self._slim = {}
 
@@ -80,6 +82,26 @@ class CommentSpool:
             self._comments.seek(start)
             yield self._comments.read(end - start), count
             start = end
+
+    def spooled(self):
+        """``SpooledComments``: the bytes of this spool's batches, for another spool to ``append``."""
+        self._flush()
+        return SpooledComments(self._comments.getvalue(), self._keys.getvalue(), list(self._batch_ends), self.count)
+
+    def append(self, spooled):
+        """Add the comments of ``spooled`` after those written so far, their batches as they are."""
+        self._flush()
+        start = self._comments.seek(0, io.SEEK_END)
+        self._keys.seek(0, io.SEEK_END)
+        try:
+            self._comments.write(spooled.comments)
+            self._keys.write(spooled.keys)
+            self._comments.flush()
+            self._keys.flush()
+        except OSError as exc:
+            raise _no_room(exc) from exc
+        self._batch_ends += [(start + end, count) for end, count in spooled.batch_ends]
+        self.count += spooled.count
 
     def content_keys(self):
         """``(content words, counted)`` of each comment, in order."""
@@ -102,3 +124,18 @@ class CommentSpool:
     def close(self):
         self._comments.close()
         self._keys.close()
+
+
+@dataclass
+class SpooledComments:
+    """The pickled batches of a spool (``CommentSpool.spooled``): where each ends, and its comments."""
+
+    comments: bytes
+    keys: bytes
+    batch_ends: list
+    count: int
+
+
+def _no_room(exc):
+    return OutputError(f"temporary file in {tempfile.gettempdir()}: cannot write: "
+                       f"{exc.strerror or exc} (set TMPDIR to a folder with room)")

@@ -25,8 +25,10 @@ from textmine.errors import OptionError, note_where
 from textmine.io.cells import DetailRows, OutputColumns, ReadableCells
 from textmine.painpoints.taxonomy import Taxonomy
 from textmine.pipeline._columns import SAMPLE_ROWS, resolve_columns, value_bands
+from textmine.pipeline.analyze_partitions import count_partitions
 from textmine.pipeline.annotator import LanguageOptions
 from textmine.pipeline.executors import in_windows, open_executor
+from textmine.pipeline.partitions import split_inputs, workers_see
 from textmine.pipeline.runner import (
     ReadOptions, RunResult, comment_chunks, open_sources, parse_topics_option, processing)
 from textmine.topics.model import DEFAULT_ENGINE
@@ -144,11 +146,14 @@ def _render_detail_rows(readable, row_xml, job):
 
 
 def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions(),
-                  language=LanguageOptions(), jobs=1, scheduler=None, progress=None, stdin=None):
+                  language=LanguageOptions(), jobs=1, scheduler=None, progress=None, stdin=None,
+                  partition_bytes=None):
     """Run every analysis over ``paths``; the caller writes the reports from the run.
 
     The per-text stages and the fits of the topic search run in ``jobs`` local
     processes, or on the Dask cluster at ``scheduler``; the results are the same.
+    On a cluster, CSV, TSV and JSON Lines inputs are read by the workers, in byte
+    ranges of about ``partition_bytes`` (``textmine.pipeline.analyze_partitions``).
     """
     check_options(options)
     language = replace(language, content_words=True)
@@ -159,9 +164,18 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     layout = OutputColumns(sources, tokens=language.tokens)
     # The same worker processes analyse the comments, then fit the topic search's k side by side.
     with open_executor(language, jobs=jobs, scheduler=scheduler) as executor:
-        chunks = comment_chunks(sources, executor, mask=language.mask, progress=progress)
-        run = analyze_comments(chunks, detected, layout, options, taxonomy, bands=bands,
-                               parallel_map=executor.map, sources=sources, progress=progress)
+        split = split_inputs(sources, read_options, mask=language.mask) if executor.reads_partitions else None
+        if split is not None and not all(executor.map(workers_see, [split.splits])):
+            split = None  # the inputs are not on a disk the workers share: read here
+        if split is None:
+            chunks = comment_chunks(sources, executor, mask=language.mask, progress=progress)
+            run = analyze_comments(chunks, detected, layout, options, taxonomy, bands=bands,
+                                   parallel_map=executor.map, sources=sources, progress=progress)
+        else:  # a cluster's workers read the inputs and count their partitions; this process merges
+            first_pass = start_first_pass(detected, layout, options, taxonomy, bands)
+            count_partitions(split, executor, first_pass, partition_bytes=partition_bytes, progress=progress)
+            run = finish_analysis(first_pass, detected, layout, options, taxonomy, bands=bands,
+                                  parallel_map=executor.map, sources=sources, progress=progress)
     # The 明细 of a large run is rendered by local workers (with a scheduler too: the workbook is written here).
     run.jobs, run.language = (jobs if scheduler is None else default_jobs()), language
     return run
@@ -188,12 +202,87 @@ def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None,
     ``sources``: the open inputs, whose reader counts (rows read, skipped) the
     accounting takes; without them, every comment given counts as read.
     """
-    from textmine.pipeline._spool import CommentSpool
-    from textmine.pipeline._topic_pass import TopicSample, fit_topics
+    first_pass = start_first_pass(detected, layout, options, taxonomy, bands)
+    for comments in chunks:
+        try:
+            first_pass.add(comments)
+        except Exception as exc:  # a bug in a consumer: the CLI's one line names the file
+            note_where(exc, processing(comments))
+            raise
+    return finish_analysis(first_pass, detected, layout, options, taxonomy, bands=bands,
+                           parallel_map=parallel_map, sources=sources, progress=progress)
 
-    n_topics = parse_topics_option(options.topics)
-    bands = bands or {}
-    detected = {**detected, "bands": {column: band.labels for column, band in bands.items()}}
+
+class FirstPass:
+    """What the first pass of ``analyze`` keeps of the comments, taken in input order.
+
+    The aggregates (counts only), the effects of the measures, the seeded
+    sample for the topic model, the spool, and the counts of the comments the
+    analyses leave out (flagged, duplicates) and of the flags. On a cluster,
+    each partition's comments go through a ``partial()`` on its worker, and the
+    client ``merge``s the partials in input order: the state is that of one
+    FirstPass over every comment (``Aggregator.merge``).
+    """
+
+    def __init__(self, aggregator, tracker, sample, spool, include_duplicates):
+        self.aggregator, self.tracker, self.sample, self.spool = aggregator, tracker, sample, spool
+        self.include_duplicates = include_duplicates
+        self.excluded = Counter()  # comments the analyses leave out, by reason
+        self.counts = RunResult()  # the flags, duplicate marks and long texts of the comments
+
+    def add(self, comments):
+        """Take a list of Comments (numbered and marked as duplicates), the next in input order."""
+        aggregator, tracker, sample, spool = self.aggregator, self.tracker, self.sample, self.spool
+        self.counts.count_comments(comments)
+        for comment in comments:
+            if aggregator is not None:
+                aggregator.add(comment)
+            reason = comment.annotation.flag or (
+                "duplicate" if comment.duplicate_of is not None and not self.include_duplicates else "")
+            if reason:
+                self.excluded[reason] += 1
+            else:
+                sample.offer(comment)
+                if tracker is not None:
+                    tracker.add(comment)
+            spool.write(comment, counted=not reason)
+
+    def partial(self):
+        """An empty FirstPass of these settings, for a part of the rows; its spool is in memory."""
+        from textmine.pipeline._spool import CommentSpool
+        from textmine.pipeline._topic_pass import TopicSample
+
+        return FirstPass(None if self.aggregator is None else self.aggregator.partial(),
+                         None if self.tracker is None else self.tracker.partial(),
+                         TopicSample(self.sample.size, self.sample.seed), CommentSpool(in_memory=True),
+                         self.include_duplicates)
+
+    def sendable(self):
+        """This partial as a worker sends it back: its spool as the bytes of its batches."""
+        self.spool = self.spool.spooled()
+        return self
+
+    def merge(self, other):
+        """Add ``other`` (a ``sendable`` partial over the rows after those taken so far)."""
+        if self.aggregator is not None:
+            self.aggregator.merge(other.aggregator)
+        if self.tracker is not None:
+            self.tracker.merge(other.tracker)
+        self.sample.merge(other.sample)
+        self.spool.append(other.spool)
+        self.excluded.update(other.excluded)
+        counts = self.counts
+        counts.warnings.update(other.counts.warnings)
+        counts.flagged.update(other.counts.flagged)
+        counts.duplicates += other.counts.duplicates
+
+
+def start_first_pass(detected, layout, options, taxonomy, bands=None):
+    """An empty ``FirstPass`` for the run's columns and options (checked: a bad option is one line)."""
+    from textmine.pipeline._spool import CommentSpool
+    from textmine.pipeline._topic_pass import TopicSample
+
+    parse_topics_option(options.topics)  # a bad value is refused before any work
     aggregator = tracker = None
     if options.aggregate:
         input_columns = [column for column in layout.columns if column not in layout.annotation]
@@ -203,34 +292,24 @@ def analyze_comments(chunks, detected, layout, options, taxonomy, *, bands=None,
             segment_columns=detected["segments"], date_column=detected["date"],
             score_column=detected["score"], score_scale=detected["scale"],
             taxonomy=taxonomy, include_duplicates=options.include_duplicates, period=options.period,
-            bands=bands, seed=options.seed, reasons=reasons)
+            bands=bands or {}, seed=options.seed, reasons=reasons)
         if options.measures:
             tracker = EffectTracker([parse_measure(spec) for spec in options.measures],
                                     date_column=detected["date"])
             tracker.check(taxonomy, input_columns)
-    accounting = RunResult()
-    sample = TopicSample(seed=options.seed)
-    spool = CommentSpool()
+    return FirstPass(aggregator, tracker, TopicSample(seed=options.seed), CommentSpool(), options.include_duplicates)
+
+
+def finish_analysis(first_pass, detected, layout, options, taxonomy, *, bands=None, parallel_map=map,
+                    sources=None, progress=None):
+    """Fit and assign the topics, and build the result and the JSON summary, after the first pass."""
+    from textmine.pipeline._topic_pass import fit_topics
+
+    n_topics = parse_topics_option(options.topics)
+    detected = {**detected, "bands": {column: band.labels for column, band in (bands or {}).items()}}
+    aggregator, tracker, sample, spool = first_pass.aggregator, first_pass.tracker, first_pass.sample, first_pass.spool
+    excluded, accounting = first_pass.excluded, first_pass.counts
     topics, new_topics, model = [], [], None
-    excluded = Counter()  # comments the analyses leave out, by reason
-    for comments in chunks:
-        try:
-            accounting.count_comments(comments)
-            for comment in comments:
-                if aggregator is not None:
-                    aggregator.add(comment)
-                reason = comment.annotation.flag or (
-                    "duplicate" if comment.duplicate_of is not None and not options.include_duplicates else "")
-                if reason:
-                    excluded[reason] += 1
-                else:
-                    sample.offer(comment)
-                    if tracker is not None:
-                        tracker.add(comment)
-                spool.write(comment, counted=not reason)
-        except Exception as exc:  # a bug in a consumer: the CLI's one line names the file
-            note_where(exc, processing(comments))
-            raise
     accounting.rows_written = spool.count
     if sources is None:
         accounting.rows_read = spool.count

@@ -167,6 +167,12 @@ def _partition_on_worker(plugin_name, task, partition, *arguments):
         return get_worker().plugins[plugin_name].run_partition(task, partition, arguments)
 
 
+def _apply_on_worker(function, *arguments):
+    """A task of ``DaskExecutor.submit_on``."""
+    with tuned_for_tasks():
+        return function(*arguments)
+
+
 def _call_on_worker(function, item):
     """A task of ``DaskExecutor.map``."""
     with tuned_for_tasks():
@@ -306,6 +312,20 @@ class DaskExecutor:
     def submit_partition(self, task, partition, *arguments):
         future = self.client.submit(_partition_on_worker, self._plugin_name, task, partition, *arguments,
                                     key=f"textmine-partition-{uuid.uuid4().hex}")
+        return _PendingTask(future)
+
+    def submit_kept(self, task, partition, *arguments):
+        """Like ``submit_partition``, but the result stays on its worker: a Dask future for ``submit_on``.
+
+        If that worker dies, the scheduler runs the task again (it reads a byte range).
+        """
+        return self.client.submit(_partition_on_worker, self._plugin_name, task, partition, *arguments,
+                                  key=f"textmine-kept-{uuid.uuid4().hex}")
+
+    def submit_on(self, function, kept, *arguments):
+        """``function(result of kept, *arguments)`` as a task, run where the result is."""
+        future = self.client.submit(_apply_on_worker, function, kept, *arguments,
+                                    key=f"textmine-on-{uuid.uuid4().hex}")
         return _PendingTask(future)
 
     def map(self, function, items):

@@ -12,7 +12,8 @@ An executor is a context manager with the models loaded inside it. It offers:
   (``textmine.pipeline.partitions``), and ``submit_partition(task, partition,
   *arguments)``, which runs ``task(analyser, partition, *arguments)`` with the
   worker's ``PartitionAnalyser`` and returns a pending result; ``workers``, how
-  many tasks run at once.
+  many tasks run at once; ``submit_kept``, the same with the result kept where
+  it is, and ``submit_on(function, kept, *arguments)``, a task on that result.
 
 ``LocalExecutor`` runs in this process (one job) or in forked worker processes,
 started only once the input has proved big enough for them to pay;
@@ -202,6 +203,13 @@ class LocalExecutor:
 
             self._partition_analyser = PartitionAnalyser(_load_annotator(self.options))
         return Finished(task(self._partition_analyser, partition, *arguments))
+
+    def submit_kept(self, task, partition, *arguments):
+        """``submit_partition`` whose result stays where it ran, for ``submit_on`` (for tests)."""
+        return self.submit_partition(task, partition, *arguments).result()
+
+    def submit_on(self, function, kept, *arguments):
+        return Finished(function(kept, *arguments))
 
     def map(self, function, items):
         if self._pool is None and self.jobs > 1:
