@@ -151,6 +151,27 @@ def test_a_port_out_of_range_is_a_usage_error_at_once():
 # --- on a LocalCluster -------------------------------------------------------------------
 
 
+def kill_once(watcher, pids, ours_on):
+    """``(progress callback, what it killed)``: the callback SIGKILLs, once, the worker that
+    ``ours_on(worker)`` finds holding most of the run's tasks."""
+    killed = {}
+
+    def kill(rows, fraction=None):
+        if killed:
+            return
+        deadline = time.monotonic() + 10  # the scheduler hears of submitted tasks a moment later
+        while True:
+            held = {worker: ours_on(worker) for worker in pids}
+            worker = max(held, key=held.get)
+            if held[worker] or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        killed.update(worker=worker, tasks=held[worker])
+        os.kill(pids[worker], signal.SIGKILL)
+
+    return kill, killed
+
+
 @pytest.mark.cluster
 def test_annotate_on_the_cluster_writes_the_same_bytes(scheduler, watcher, tmp_path):
     local, remote = tmp_path / "local.csv", tmp_path / "cluster.csv"
@@ -189,25 +210,10 @@ def test_a_worker_killed_mid_analyze_is_replaced_and_the_summary_is_the_local_on
     local = analyze_files([SURVEY], options, jobs=1)
     watcher.wait_for_workers(2, timeout=30)
     pids_before = watcher.run(os.getpid)
-    killed = {}
-
-    def kill_a_worker_holding_kept_partitions(rows, fraction=None):
-        if killed:
-            return
-        deadline = time.monotonic() + 10
-        while True:
-            held = {worker: sum(str(key).startswith("textmine-kept-") for key in watcher.has_what().get(worker, ()))
-                    for worker in pids_before}
-            worker = max(held, key=held.get)
-            if held[worker] or time.monotonic() > deadline:
-                break
-            time.sleep(0.01)
-        killed.update(worker=worker, kept=held[worker])
-        os.kill(pids_before[worker], signal.SIGKILL)
-
-    remote = analyze_files([SURVEY], options, scheduler=scheduler, partition_bytes=8_000,
-                           progress=kill_a_worker_holding_kept_partitions)
-    assert killed["kept"] > 0  # its partitions' comments were lost with it, and read again elsewhere
+    kill, killed = kill_once(watcher, pids_before, lambda worker: sum(
+        str(key).startswith("textmine-kept-") for key in watcher.has_what().get(worker, ())))
+    remote = analyze_files([SURVEY], options, scheduler=scheduler, partition_bytes=8_000, progress=kill)
+    assert killed["tasks"] > 0  # its partitions' comments were lost with it, and read again elsewhere
     assert remote.accounting.rows_written == 2000
     assert json.dumps(remote.summary, ensure_ascii=False) == json.dumps(local.summary, ensure_ascii=False)
     assert list(remote.comments_with_topics()) == list(local.comments_with_topics())
@@ -262,25 +268,13 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_output_is_complete_and_iden
     local, remote = tmp_path / "local.csv", tmp_path / "cluster.csv"
     annotate_files([SURVEY], str(local), jobs=1)
     pids_before = watcher.run(os.getpid)
-    killed = {}
 
     def ours_on(worker):
         """Chunks the client has not read yet that ``worker`` runs or holds the results of."""
         keys = [*watcher.has_what().get(worker, ()), *watcher.processing().get(worker, ())]
         return sum(str(key).startswith("textmine-partition-") for key in keys)
 
-    def kill_a_worker_holding_our_tasks(rows, fraction):
-        if killed:
-            return
-        deadline = time.monotonic() + 10  # the scheduler hears of submitted chunks a moment later
-        while True:
-            held = {worker: ours_on(worker) for worker in pids_before}
-            worker = max(held, key=held.get)
-            if held[worker] or time.monotonic() > deadline:
-                break
-            time.sleep(0.01)
-        killed.update(worker=worker, tasks=held[worker])
-        os.kill(pids_before[worker], signal.SIGKILL)
+    kill_a_worker_holding_our_tasks, killed = kill_once(watcher, pids_before, ours_on)
 
     # Small partitions: many tasks, several of them on the worker when it dies.
     result = annotate_files([SURVEY], str(remote), scheduler=scheduler, partition_bytes=8_000,

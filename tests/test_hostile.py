@@ -5,7 +5,6 @@ idea): exit 0 with rows read = rows written + rows skipped, or exit 1 with a
 single line naming the file. Never a traceback.
 """
 
-import csv
 import io
 import json
 import re

@@ -1,6 +1,5 @@
 """Reading every export format and encoding, and the hostile inputs."""
 
-import importlib
 import io
 
 import pytest

@@ -3,8 +3,7 @@ import io
 import pytest
 from rich.console import Console
 
-from conftest import aggregator, as_comment, as_comments
-from textmine.aggregate.aggregator import Aggregator
+from conftest import aggregator, as_comments
 from textmine.painpoints.taxonomy import Taxonomy
 from textmine.report.terminal import render_summary, summary_lines, topic_lines
 

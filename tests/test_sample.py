@@ -101,3 +101,17 @@ def test_a_merged_sample_renames_group_values():
     part.offer(1, lambda: (("网速",), "neg", (), ("城市", "A套餐"), "一条"))
     merged = CommentSample(size=10).merge(part, lambda index, value: "(其他值)" if value == "A套餐" else value)
     assert merged.items()[0][3] == ("城市", "(其他值)")
+
+
+def test_a_part_given_the_bound_of_the_sample_so_far_keeps_only_what_may_count_and_merges_the_same():
+    whole, merged = CommentSample(size=50, seed=1), CommentSample(size=50, seed=1)
+    kept_by_parts = 0
+    for start in range(0, 5000, 500):
+        part = CommentSample(size=50, seed=1, ceiling=merged.bound)
+        for number in range(start + 1, start + 501):
+            whole.offer(number, lambda number=number: _item(number))
+            part.offer(number, lambda number=number: _item(number))
+        kept_by_parts += len(part)
+        merged.merge(part)
+        assert merged.items() == whole.items() and merged.seen == whole.seen
+    assert merged.bound is not None and kept_by_parts < 50 + 9 * 25  # later parts keep few

@@ -246,7 +246,9 @@ class Aggregator:
         It keeps every group value it meets: only the whole run knows which groups
         come first and which fold into ``(其他值)`` (``max_segment_values``).
         """
-        return Aggregator(**{**self._settings, "max_segment_values": None})
+        part = Aggregator(**{**self._settings, "max_segment_values": None})
+        part.sample.ceiling = self.sample.bound  # what cannot enter the sample is not sent back
+        return part
 
     def merge(self, other):
         """Add the counts of ``other`` (a ``partial()`` of the rows that come after this one's).
@@ -283,7 +285,10 @@ class Aggregator:
                 groups[value].merge(stats)
         self.insights.merge(other.insights)
         columns = self.segment_columns
-        self.sample.merge(other.sample, lambda index, value: renamed[columns[index]].get(value, value))
+        if any(renamed.values()):
+            self.sample.merge(other.sample, lambda index, value: renamed[columns[index]].get(value, value))
+        else:
+            self.sample.merge(other.sample)
         for by in PERIODS:
             for period, stats in other.periods[by].items():
                 self.periods[by][period].merge(stats)

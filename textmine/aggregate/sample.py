@@ -45,16 +45,22 @@ def sample_key(seed, number):
 class SeededSample:
     """The ``size`` offered items with the smallest ``sample_key``: the same for any split of the rows."""
 
-    def __init__(self, size, seed=0):
+    def __init__(self, size, seed=0, *, ceiling=None):
         self.size = size
         self.seed = seed
+        # Keys from here up cannot make the sample this one is merged into (``ceiling``), so they are
+        # not kept: a partition's sample then sends back only the comments that may count.
+        self.ceiling = ceiling
         self.seen = 0
         self._heap = []  # (-key, number, item): the largest key kept on top, dropped first
 
     def offer(self, number, build):
         """Count comment ``number``; ``build()`` makes its item, called only when the sample takes it."""
         self.seen += 1
-        key = -sample_key(self.seed, number)
+        key = sample_key(self.seed, number)
+        if self.ceiling is not None and key >= self.ceiling:
+            return
+        key = -key
         heap = self._heap
         if len(heap) < self.size:
             heapq.heappush(heap, (key, number, build()))
@@ -72,6 +78,14 @@ class SeededSample:
                 heapq.heapreplace(heap, entry)
         return self
 
+    @property
+    def bound(self):
+        """The key from which a comment cannot enter this sample any more (it is full), or None.
+
+        The ``ceiling`` of a sample of later rows that will be merged into this one.
+        """
+        return -self._heap[0][0] if len(self._heap) >= self.size else None
+
     def numbered_items(self):
         """``(number, item)`` of the kept comments, in row order."""
         return sorted((number, item) for _, number, item in self._heap)
@@ -83,8 +97,8 @@ class SeededSample:
 class CommentSample(SeededSample):
     """A seeded sample of ``(content words, sentiment, codes, group values, masked text)``."""
 
-    def __init__(self, size=SAMPLE_SIZE, seed=0):
-        super().__init__(size, seed)
+    def __init__(self, size=SAMPLE_SIZE, seed=0, *, ceiling=None):
+        super().__init__(size, seed, ceiling=ceiling)
 
     def offer(self, number, build):
         def item():

@@ -25,8 +25,8 @@ TASKS_AT_A_TIME = 4
 class TopicSample(SeededSample):
     """A seeded sample of comments (``SeededSample``): the topic model trains on at most ``size`` of them."""
 
-    def __init__(self, size=SAMPLE_FOR_TOPICS, seed=0):
-        super().__init__(size, seed)
+    def __init__(self, size=SAMPLE_FOR_TOPICS, seed=0, *, ceiling=None):
+        super().__init__(size, seed, ceiling=ceiling)
 
     def offer(self, comment):
         annotation = comment.annotation

@@ -1,7 +1,10 @@
 """``analyze`` and ``topics``: the runner's comments aggregated, spooled and given topics.
 
 Pass 1 streams every comment from the runner into the Aggregator (counts
-only), a seeded sample for the topic model and a spool in a temporary file.
+only), a seeded sample for the topic model and a spool in a temporary file
+(``FirstPass``); on a cluster, the workers read and count partitions of the
+inputs and this process merges them in input order, to the same state
+(``textmine.pipeline.analyze_partitions``).
 Topics are then fitted on the sample and assigned to every spooled comment
 (pass 2), and the reports are written from the aggregates and the spool
 (pass 3). Memory holds the aggregates, the sample and one topic id per
@@ -254,7 +257,8 @@ class FirstPass:
 
         return FirstPass(None if self.aggregator is None else self.aggregator.partial(),
                          None if self.tracker is None else self.tracker.partial(),
-                         TopicSample(self.sample.size, self.sample.seed), CommentSpool(in_memory=True),
+                         TopicSample(self.sample.size, self.sample.seed, ceiling=self.sample.bound),
+                         CommentSpool(in_memory=True),
                          self.include_duplicates)
 
     def sendable(self):

@@ -23,7 +23,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from textmine.io.read import ReadStats
-from textmine.pipeline.annotate_partitions import NO_SIGNATURE
+from textmine.pipeline.annotate_partitions import NO_SIGNATURE, signatures_of_rows
 from textmine.pipeline.partitions import PartitionExtent, read_partition_rows
 from textmine.text.dedupe import DuplicateFinder
 
@@ -48,18 +48,7 @@ def read_partition(analyser, partition):
     """A worker task: the rows of ``partition`` read, masked and analysed (``ReadPartition``)."""
     rows, stats, extent, error = read_partition_rows(partition)
     comments = analyser.comments(rows, partition.source)
-    index_of, signatures, signature_of_row = {}, [], array("l")
-    for comment in comments:
-        annotation = comment.annotation
-        if annotation.signature is None:
-            signature_of_row.append(NO_SIGNATURE)
-            continue
-        index = index_of.get(id(annotation))  # rows with one text share one Annotation
-        if index is None:
-            index = index_of[id(annotation)] = len(signatures)
-            signatures.append(annotation.signature)
-        signature_of_row.append(index)
-    return ReadPartition(extent, stats, comments, signature_of_row, signatures, error)
+    return ReadPartition(extent, stats, comments, *signatures_of_rows(comments), error)
 
 
 def partition_signatures(read):

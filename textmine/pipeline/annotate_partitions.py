@@ -54,14 +54,18 @@ def annotate_partition(analyser, partition, layout, line_format):
     rows, stats, extent, error = read_partition_rows(partition)
     comments = analyser.comments(rows, partition.source)
     text, offsets = formatted_lines(layout.cells_of(comments), layout.columns, line_format, DUPLICATE_COLUMN)
+    signature_of_row, signatures = signatures_of_rows(comments)
+    flagged = Counter(comment.annotation.flag for comment in comments if comment.annotation.flag)
+    analysed_on_start = sum(len(comment.text) > MAX_ANALYSED_CHARS for comment in comments)
+    return AnnotatedPartition(extent, stats, text, array("q", offsets), signature_of_row, signatures,
+                              flagged, analysed_on_start, error)
+
+
+def signatures_of_rows(comments):
+    """``(each row's index in signatures or NO_SIGNATURE, the distinct signatures)``: what the client checks."""
     index_of, signatures, signature_of_row = {}, [], array("l")
-    flagged, analysed_on_start = Counter(), 0
     for comment in comments:
         annotation = comment.annotation
-        if annotation.flag:
-            flagged[annotation.flag] += 1
-        if len(comment.text) > MAX_ANALYSED_CHARS:
-            analysed_on_start += 1
         if annotation.signature is None:
             signature_of_row.append(NO_SIGNATURE)
             continue
@@ -70,8 +74,7 @@ def annotate_partition(analyser, partition, layout, line_format):
             index = index_of[id(annotation)] = len(signatures)
             signatures.append(annotation.signature)
         signature_of_row.append(index)
-    return AnnotatedPartition(extent, stats, text, array("q", offsets), signature_of_row, signatures,
-                              flagged, analysed_on_start, error)
+    return signature_of_row, signatures
 
 
 def write_partitions(split, executor, layout, writer, line_format, result, *, partition_bytes=None,

@@ -11,7 +11,6 @@ import json
 import os
 from collections import Counter
 from contextlib import contextmanager
-from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import bindparam, func, select
