@@ -284,3 +284,15 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_output_is_complete_and_iden
     assert remote.read_bytes() == local.read_bytes()
     watcher.wait_for_workers(2, timeout=30)  # the nanny started a new worker process
     assert set(watcher.run(os.getpid).values()) != set(pids_before.values())
+
+
+@pytest.mark.cluster
+def test_the_dask_clients_error_log_is_quiet_during_a_run_and_restored_after(scheduler):
+    """A scheduler lost mid-run is textmine's one line, not the client's reconnection tracebacks."""
+    import logging
+
+    client_log = logging.getLogger("distributed.client")
+    before = client_log.level
+    with DaskExecutor(LanguageOptions(), scheduler):
+        assert not client_log.isEnabledFor(logging.ERROR)
+    assert client_log.level == before
