@@ -6,6 +6,7 @@ known), because the CLI prints it as is and exits 1. An unexpected exception
 it which file was being read or written, for the CLI's one line.
 """
 
+import logging
 from contextlib import contextmanager
 
 
@@ -130,3 +131,16 @@ def naming_unexpected_errors(where):
     except Exception as exc:
         note_where(exc, where)
         raise
+
+
+@contextmanager
+def library_log_at(name, level):
+    """A library's logger set to ``level`` for a while, then restored: its chatter or its own
+    error reports kept out of textmine's one-line messages."""
+    logger = logging.getLogger(name)
+    before = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)

@@ -39,7 +39,7 @@ import tempfile
 import threading
 import uuid
 from concurrent.futures import CancelledError
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -49,7 +49,7 @@ from distributed.comm import get_address_host_port
 from distributed.scheduler import KilledWorker
 
 from textmine import __version__
-from textmine.errors import ClusterError, ConfigError, TextmineError
+from textmine.errors import ClusterError, ConfigError, TextmineError, library_log_at
 from textmine.pipeline._process_tuning import long_lived_objects_frozen, tuned_for_tasks
 from textmine.pipeline.annotator import CommentAnnotator
 from textmine.pipeline.partitions import PartitionAnalyser
@@ -68,22 +68,6 @@ LARGE_TASK_WARNING = "256MB"
 # 130 to 190 µs a text on a worker (benchmarks/README.md), so it keeps no more than a
 # few worker threads busy; more chunks pending would only hold more rows in memory.
 MAX_IN_FLIGHT = 16
-
-
-@contextmanager
-def _client_errors_left_to_textmine():
-    """Silence the Dask client's own error log while a run uses it.
-
-    A scheduler lost mid-run made it print tracebacks of its reconnection before textmine's
-    one line ("lost the Dask cluster: ..."), which says what happened and exits 1.
-    """
-    client_log = logging.getLogger("distributed.client")
-    level = client_log.level
-    client_log.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        client_log.setLevel(level)
 
 
 def _dictionary_files(options):
@@ -292,7 +276,9 @@ class DaskExecutor:
                 dask.config.set({"distributed.admin.large-graph-warning-threshold": LARGE_TASK_WARNING}))
             # This process streams the rows as a local run's parent does, with its collector tuned alike.
             self._stack.enter_context(long_lived_objects_frozen())
-            self._stack.enter_context(_client_errors_left_to_textmine())
+            # A scheduler lost mid-run is textmine's one line ("lost the Dask cluster: ..."), not
+            # the client's tracebacks of its reconnection before it.
+            self._stack.enter_context(library_log_at("distributed.client", logging.CRITICAL))
             self._connect(files)
         except BaseException:
             self._stack.close()

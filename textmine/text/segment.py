@@ -15,12 +15,12 @@ complaint (慢, 卡, 贵) or a negation (不, 没) are kept as tokens of their o
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import re
 import unicodedata
 
+from textmine.errors import library_log_at
 from textmine.memo import BoundedMemo
 from textmine.text.lexicon import Lexicon
 
@@ -48,18 +48,6 @@ SYNONYM_WORD_FREQ = 2000
 TOKEN_CACHE_SIZE = 100_000  # distinct tokens each memo of a segmenter holds before it empties
 
 
-@contextlib.contextmanager
-def _quiet_jieba():
-    """Silence jieba's 'Building prefix dict' chatter, then restore its level."""
-    logger = logging.getLogger("jieba")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 @functools.lru_cache(maxsize=1)
 def _jieba_dictionary():
     """jieba's own prefix dictionary and total, loaded once per process.
@@ -70,7 +58,7 @@ def _jieba_dictionary():
     import jieba  # here, not at the top: with rjieba, jieba (and its slow imports) is never needed
 
     tokenizer = jieba.Tokenizer()
-    with _quiet_jieba():
+    with library_log_at("jieba", logging.WARNING):  # no 'Building prefix dict' chatter
         tokenizer.initialize()
     return tokenizer.FREQ, tokenizer.total
 
