@@ -55,3 +55,17 @@ def test_too_few_mentions_is_insufficient():
 
 def test_no_scores_give_no_estimates():
     assert KanoModel(["billing"]).result() == []
+
+
+def test_a_score_past_the_float_range_squared_gives_no_overflow_error():
+    import warnings
+
+    from textmine.aggregate.kano import KanoModel
+
+    kano = KanoModel(["billing", "speed"])
+    for index in range(60):
+        kano.add({"billing": "neg" if index % 2 else "pos", "speed": "pos" if index % 3 else "neg"},
+                 1e300 if index == 0 else float(index % 10))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a float sum gave these too: the figures are not finite
+        assert [entry["category"] for entry in kano.result()] == ["billing", "speed"]

@@ -26,7 +26,7 @@ from textmine.aggregate.result import AnalysisResult
 from textmine.aggregate.insights import GroupInsights, requested_reasons
 from textmine.aggregate.root_causes import reason_examples
 from textmine.aggregate.sample import SAMPLE_SIZE, CommentSample, word_pairs
-from textmine.aggregate.units import SCORE_UNITS, SENTIMENT_UNITS, mean_of_units, score_units
+from textmine.aggregate.units import SENTIMENT_UNITS, as_float, mean_of_units, score_units
 from textmine.memo import BoundedMemo
 from textmine.io.columns import auto_period, number_or_none, parse_date, period_bounds, period_end, period_of
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
@@ -468,8 +468,8 @@ class Aggregator:
         return alerts
 
     def _drivers(self):
-        basis, total_n, total_sum = "score", self.all.score_n, self.all.score_units / SCORE_UNITS
-        per_cat = {code: (n, units / SCORE_UNITS) for code, (n, units) in self.cat_score.items()}
+        basis, total_n, total_sum = "score", self.all.score_n, as_float(self.all.score_units)
+        per_cat = {code: (n, as_float(units)) for code, (n, units) in self.cat_score.items()}
         if total_n < self.min_support:
             # No score column: use P(positive) x 10 so drivers still rank the pain points.
             to_tens = SENTIMENT_UNITS // 10

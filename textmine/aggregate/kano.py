@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from textmine.aggregate.units import SCORE_UNITS, score_units
+from textmine.aggregate.units import SCORE_UNITS, as_float, score_units
 
 MIN_MENTIONS = 10  # positive and negative mentions a category needs before its class is read
 KANO_BATCH = 4096  # comments added to the running sums together
@@ -121,9 +121,9 @@ class KanoModel:
             return [self._entry(i, names, None, None) for i in mentioned]
         columns = [0] + [c for i in mentioned for c in (1 + 2 * i, 2 + 2 * i)]
         xtx = self.xtx[np.ix_(columns, columns)].astype(float)
-        xty = np.array([self.xty[column] / SCORE_UNITS for column in columns])
+        xty = np.array([as_float(self.xty[column]) for column in columns])
         beta, *_ = np.linalg.lstsq(xtx, xty, rcond=None)
-        residual = self.yty / SCORE_UNITS ** 2 - 2 * beta @ xty + beta @ xtx @ beta
+        residual = as_float(self.yty, SCORE_UNITS ** 2) - 2 * beta @ xty + beta @ xtx @ beta
         dof = self.n - len(columns)
         sigma2 = max(residual, 0.0) / dof
         covariance = sigma2 * np.linalg.pinv(xtx)

@@ -6,6 +6,8 @@ in their last bits with the grouping, and a rounded mean can then differ in
 its last place; integer sums are the same whatever the grouping.
 """
 
+import math
+
 SCORE_UNITS = 1_000_000  # a millionth of a score point
 SENTIMENT_UNITS = 10_000  # sentiment scores have four places
 
@@ -17,4 +19,13 @@ def score_units(score):
 
 def mean_of_units(units, n, unit=SCORE_UNITS):
     """The mean of values summed as ``units``, rounded once: what a float sum gave wherever it was exact."""
-    return units / (n * unit)
+    return as_float(units, n * unit)
+
+
+def as_float(units, unit=SCORE_UNITS):
+    """``units / unit`` as a float; past the float range (a score of 1e300 squared) an infinity,
+    as a float sum would have given, not an OverflowError."""
+    try:
+        return units / unit
+    except OverflowError:
+        return math.inf if units > 0 else -math.inf
