@@ -3,7 +3,7 @@
 Each partition takes two tasks on the workers. The first (``read_partition``)
 reads a byte range of an input (``textmine.pipeline.partitions``), masks and
 analyses its rows, and keeps the Comments on its worker; the client gets back
-only the duplicate signatures (``PartitionSignatures``). Taking the partitions
+only the duplicate signatures (``ReadPartition.signatures_only``). Taking the partitions
 in input order, the client numbers the rows over all inputs and checks each
 signature against every row before it, as the runner does. The second task
 (``count_partition``) gives the kept Comments their numbers and duplicate
@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from textmine.io.read import ReadStats
 from textmine.pipeline.annotate_partitions import NO_SIGNATURE, signatures_of_rows
-from textmine.pipeline.partitions import PartitionExtent, read_partition_rows
+from textmine.pipeline.partitions import PartitionExtent, read_partition_rows, results_in_order
 from textmine.text.dedupe import DuplicateFinder
 
 
@@ -38,6 +38,7 @@ class ReadPartition:
     signature_of_row: array  # each row's index in ``signatures``, or NO_SIGNATURE
     signatures: list  # the distinct duplicate signatures of the partition's texts
     error: Exception | None = None  # a LineError that stopped the reading
+    kept: object = None  # on the client: the worker's future of the whole ReadPartition
 
     def signatures_only(self):
         """What the client needs to number the rows and mark duplicates: all but the Comments."""
@@ -68,6 +69,17 @@ def count_partition(read, first_number, duplicate_of, first_pass):
     return first_pass.sendable()
 
 
+class _KeptRead:
+    """A partition read and kept on its worker; ``result()``: its signatures, with ``kept``."""
+
+    def __init__(self, executor, partition):
+        self.kept = executor.submit_kept(read_partition, partition)
+        self.signatures = executor.submit_on(partition_signatures, self.kept)
+
+    def result(self):
+        return replace(self.signatures.result(), kept=self.kept)
+
+
 def count_partitions(split, executor, first_pass, *, partition_bytes=None, progress=None):
     """Run ``analyze``'s first pass over every partition of ``split`` on the executor's workers.
 
@@ -80,24 +92,12 @@ def count_partitions(split, executor, first_pass, *, partition_bytes=None, progr
     duplicates = DuplicateFinder()
     check = duplicates.check_signature
     number, done, total = 0, 0, max(1, split.size)
-    expected = {}  # source index -> where its next partition must start
-    reading, counting = deque(), deque()
+    counting = deque()
 
-    def read(partition):
-        kept = executor.submit_kept(read_partition, partition)
-        return partition, kept, executor.submit_on(partition_signatures, kept)
-
-    def count_oldest_read():
+    def count(partition, part):
         nonlocal number
-        partition, kept, pending = reading.popleft()
-        part = pending.result()
-        start = expected.get(partition.source.index, partition.source.data_start)
-        if partition.start != start:  # a record crossed the cut: read again from where it ends
-            partition, kept, pending = read(replace(partition, start=start, end=max(start, partition.end)))
-            part = pending.result()
         if part.error is not None:  # as a local run stops: at the first bad line in input order
             raise part.error.moved(split.lines_before(partition))
-        expected[partition.source.index] = part.extent.stop
         split.add(partition, part.stats, part.extent)
         marks = {}
         signatures = part.signatures
@@ -107,7 +107,8 @@ def count_partitions(split, executor, first_pass, *, partition_bytes=None, progr
                 if first is not None:
                     marks[index] = first
         counting.append((partition, part.comments,
-                         executor.submit_on(count_partition, kept, number + 1, marks, first_pass.partial())))
+                         executor.submit_on(count_partition, part.kept, number + 1, marks,
+                                            first_pass.partial())))
         number += part.comments
 
     def merge_oldest_count():
@@ -118,14 +119,11 @@ def count_partitions(split, executor, first_pass, *, partition_bytes=None, progr
         if progress is not None:
             progress(rows, min(1.0, done / total))
 
-    for partition in split.partitions(partition_bytes, executor.workers):
-        reading.append(read(partition))
-        if len(reading) >= executor.in_flight:
-            count_oldest_read()
-        if len(counting) >= executor.in_flight:
-            merge_oldest_count()
-    while reading:
-        count_oldest_read()
+    def read(partition):
+        return _KeptRead(executor, partition)
+
+    for partition, part in results_in_order(executor, split.partitions(partition_bytes, executor.workers), read):
+        count(partition, part)
         if len(counting) >= executor.in_flight:
             merge_oldest_count()
     while counting:

@@ -89,7 +89,10 @@ def write_partitions(split, executor, layout, writer, line_format, result, *, pa
     check = duplicates.check_signature
     number, done, total = 0, 0, max(1, split.size)
     partitions = split.partitions(partition_bytes, executor.workers)
-    for partition, part in results_in_order(executor, annotate_partition, partitions, layout, line_format):
+    def submit(partition):
+        return executor.submit_partition(annotate_partition, partition, layout, line_format)
+
+    for partition, part in results_in_order(executor, partitions, submit):
         if part.error is not None:  # as a local run stops: at the first bad line in input order
             raise part.error.moved(split.lines_before(partition))
         split.add(partition, part.stats, part.extent)

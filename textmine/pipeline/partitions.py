@@ -325,14 +325,14 @@ def read_partition_rows(partition):
     return rows, stats, extent(), None
 
 
-def results_in_order(executor, task, partitions, *arguments):
-    """``(partition, result)`` of ``task`` over ``partitions``, in input order, at most ``in_flight`` pending.
+def results_in_order(executor, partitions, submit):
+    """``(partition, result)`` over ``partitions``, in input order, at most ``executor.in_flight`` pending.
 
-    ``task(worker_state, partition, *arguments)`` runs on a worker
-    (``executor.submit_partition``) and returns a result with an ``extent``.
-    A partition that did not start where the one before it stopped (a record
-    crossed the cut) is read again from there, here and now: rare, and only
-    that partition waits.
+    ``submit(partition)`` sends a partition's task to a worker (as
+    ``executor.submit_partition`` does) and returns a pending result whose
+    ``result()`` has an ``extent``. A partition that did not start where the one
+    before it stopped (a record crossed the cut) is read again from there, here
+    and now: rare, and only that partition waits.
     """
     pending = deque()
     expected = {}  # source index -> where its next partition must start
@@ -343,12 +343,12 @@ def results_in_order(executor, task, partitions, *arguments):
         start = expected.get(partition.source.index, partition.source.data_start)
         if partition.start != start:
             partition = replace(partition, start=start, end=max(start, partition.end))
-            result = executor.submit_partition(task, partition, *arguments).result()
+            result = submit(partition).result()
         expected[partition.source.index] = result.extent.stop
         return partition, result
 
     for partition in partitions:
-        pending.append((partition, executor.submit_partition(task, partition, *arguments)))
+        pending.append((partition, submit(partition)))
         if len(pending) >= executor.in_flight:
             yield finish_oldest()
     while pending:
