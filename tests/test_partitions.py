@@ -222,3 +222,20 @@ def test_a_stray_quote_closed_below_is_the_same_warning_on_partitions(tmp_path, 
     for name in ACCOUNTING:
         assert getattr(parts, name) == getattr(local, name), name
     assert local.rows_read == 30 and local.notes[0].startswith(f"{path} line 12: a quoted cell runs over lines")
+
+
+@pytest.mark.parametrize("last", ["301,最后一条正常的意见\n", ""])
+@pytest.mark.parametrize("partitions", [200, 4096])
+def test_a_closed_quoted_cell_followed_by_a_stray_quote_reads_as_locally(
+        tmp_path, monkeypatch, on_partitions, partitions, last):
+    # The quotes of each record are odd in number (a literal quote after the closed cell), so a
+    # partition's reader, or the file's, may end with its quotes odd although every record was closed.
+    rows = [f'{number},"网速太慢了，第{number}条\n第二行"，屏幕5"的问题' for number in range(1, 301)]
+    path = tmp_path / "stray_after_close.csv"
+    path.write_text("序号,意见建议\n" + "\n".join(rows) + "\n" + last, encoding="utf-8")
+    (local, expected), (parts, written) = both_ways([path], tmp_path / "out.csv", partitions, on_partitions,
+                                                    monkeypatch)
+    assert on_partitions and written == expected
+    for name in ACCOUNTING:
+        assert getattr(parts, name) == getattr(local, name), name
+    assert local.rows_read == 300 + bool(last)

@@ -152,23 +152,30 @@ class QuoteCount:
 
     A record left open by a quote that never closes runs to the end of the
     input as one cell, and the csv module says nothing; its quotes are then odd
-    in number (a closed record's come in pairs), which ``delimited_rows`` checks
-    at the end of the input. Counting is a ``str.count`` a line. (Before Python
-    3.11 it also hides NULs from the csv module: ``NUL_STAND_IN``.)
+    in number (a closed record's come in pairs), and the csv module asked for a
+    line past the last one while reading it (``ended``: a closed record is given
+    at its last line's end). ``delimited_rows`` checks both. Counting is a
+    ``str.count`` a line. (Before Python 3.11 it also hides NULs from the csv
+    module: ``NUL_STAND_IN``.)
     """
 
-    __slots__ = ("_lines", "quotes", "nul_seen")
+    __slots__ = ("_lines", "quotes", "nul_seen", "ended")
 
     def __init__(self, lines):
         self._lines = iter(lines)
         self.quotes = 0
         self.nul_seen = False
+        self.ended = False
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        line = next(self._lines)
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            self.ended = True
+            raise
         self.quotes += line.count('"')
         if not CSV_TAKES_NUL and "\x00" in line:
             self.nul_seen = True
@@ -206,7 +213,10 @@ def delimited_rows(reader, columns, delimiter, stats, name, quotes=None):
                     if reader.line_num - ended > 1:  # a quoted cell over several lines, or a quote left open
                         if _holds_row_like_lines(fields, width, delimiter):
                             stats.warn(ROW_LIKE_CELL, ended + 1)
-                        if quotes is not None and (quotes.quotes - quotes_before) % 2 and _ends_in_a_line_break(fields):
+                        # Odd quotes alone do not say a quote was left open (屏幕5" after a closed cell);
+                        # a record the reader ended only because the input ran out does.
+                        if (quotes is not None and quotes.ended and (quotes.quotes - quotes_before) % 2
+                                and _ends_in_a_line_break(fields)):
                             open_at = (ended + 1, reader.line_num - ended)
                     ended = reader.line_num
                     if quotes is not None:
