@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sys
 import time
 
@@ -124,6 +125,20 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_1(tmp_path, monkeypatch):
     # Why (refused, or no answer) depends on when the timeout strikes.
     assert result.stderr.startswith("Error: cannot reach the Dask scheduler at tcp://127.0.0.1:1 within 1 s (")
     assert result.stderr.count("\n") == 1 and result.stderr.endswith(")\n")
+    assert not target.exists()
+
+
+def test_a_server_that_is_not_a_scheduler_is_one_line_in_time(tmp_path, monkeypatch):
+    # A web server at the port accepts the connection and never sends Dask's greeting.
+    monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT", 1)
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.listen()
+        address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+        target = tmp_path / "out.csv"
+        started = time.monotonic()
+        result = run_cli(["annotate", SURVEY, "-o", str(target), "--scheduler", address])
+    assert result.exit_code == 1 and time.monotonic() - started < 30
+    assert result.stderr == f"Error: cannot reach the Dask scheduler at {address} within 1 s (no answer)\n"
     assert not target.exists()
 
 

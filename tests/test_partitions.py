@@ -182,11 +182,21 @@ def test_inputs_the_workers_do_not_see_as_the_client_does_are_read_by_the_client
     path = work_orders(tmp_path / "orders.csv")
     split = split_inputs(open_sources([str(path)], ReadOptions()), ReadOptions(), mask=True)
     assert workers_see(split.splits)
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b"13900000", b"13900009"))  # another day's export: same size, header
+    assert path.stat().st_size == len(original) and not workers_see(split.splits)
+    path.write_bytes(original)
+    assert workers_see(split.splits)
     with open(path, "ab") as handle:  # another file at that path on the worker
         handle.write(b"1,2,3\n")
     assert not workers_see(split.splits)
     with pytest.raises(InputError, match="orders.csv: changed while it was read"):
         read_partition(split.partitions()[0], ReadStats())
+    first = split.partitions()[0]
+    path.rename(path.with_name("moved.csv"))
+    with pytest.raises(InputError, match="orders.csv: cannot be read any more .No such file"):
+        read_partition(first, ReadStats())
+    path.with_name("moved.csv").rename(path)
     monkeypatch.setattr("textmine.pipeline.annotate.workers_see", lambda splits: False)
     (_, expected), (_, written) = both_ways([path], tmp_path / "out.csv", 100, on_partitions, monkeypatch)
     assert written == expected and not on_partitions

@@ -168,7 +168,7 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     # The same worker processes analyse the comments, then fit the topic search's k side by side.
     with open_executor(language, jobs=jobs, scheduler=scheduler) as executor:
         split = split_inputs(sources, read_options, mask=language.mask) if executor.reads_partitions else None
-        if split is not None and not all(executor.map(workers_see, [split.splits])):
+        if split is not None and not all(executor.on_every_worker(workers_see, split.splits)):
             split = None  # the inputs are not on a disk the workers share: read here
         if split is None:
             chunks = comment_chunks(sources, executor, mask=language.mask, progress=progress)

@@ -37,7 +37,7 @@ def annotate_files(paths, output, *, read_options=ReadOptions(), options=Languag
             line_format = text_line_format(output, output_format, excel_escape)
             split = split_inputs(sources, read_options, mask=options.mask) \
                 if executor.reads_partitions and line_format is not None else None
-            if split is not None and not all(executor.map(workers_see, [split.splits])):
+            if split is not None and not all(executor.on_every_worker(workers_see, split.splits)):
                 split = None  # the inputs are not on a disk the workers share: read here
             if split is not None:
                 write_partitions(split, executor, layout, writer, line_format, result,

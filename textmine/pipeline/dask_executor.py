@@ -45,7 +45,7 @@ from pathlib import Path
 
 import dask
 from distributed import Client, WorkerPlugin, get_worker
-from distributed.comm import get_address_host_port
+from distributed.comm import connect, get_address_host_port
 from distributed.scheduler import KilledWorker
 
 from textmine import __version__
@@ -202,7 +202,7 @@ def _one_line(exc):
 def _connection_failure(exc):
     """Why a connection failed, without distributed's object names: 'ConnectionRefusedError: ...'."""
     cause = exc.__cause__ or exc
-    if isinstance(cause, TimeoutError) and not str(cause):
+    if isinstance(cause, (TimeoutError, asyncio.CancelledError)) and not str(cause):
         return "no answer"
     return re.sub(r"^in <[^>]*>: ", "", _one_line(cause))
 
@@ -222,6 +222,16 @@ def check_scheduler_address(address):
     except ValueError as exc:
         raise ConfigError(f"--scheduler {address!r} is not a scheduler address such as "
                           f"tcp://10.0.0.5:8786 ({_one_line(exc)})") from exc
+
+
+async def _greet(address, timeout):
+    """Connect to ``address`` and exchange Dask's greeting, within ``timeout`` seconds.
+
+    The client's own connect waits without end for the greeting of a server that
+    is not Dask's (a web server at that port): this gives up in time.
+    """
+    comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
+    await comm.close()
 
 
 class _PendingTask:
@@ -288,6 +298,7 @@ class DaskExecutor:
     def _connect(self, files):
         check_scheduler_address(self.scheduler)
         try:
+            asyncio.run(_greet(self.scheduler, self.connect_timeout))
             self.client = Client(self.scheduler, timeout=self.connect_timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise ClusterError(f"cannot reach the Dask scheduler at {self.scheduler} within "
@@ -346,6 +357,13 @@ class DaskExecutor:
         future = self.client.submit(_apply_on_worker, function, kept, _Sealed(arguments),
                                     key=f"textmine-on-{uuid.uuid4().hex}")
         return _PendingTask(future)
+
+    def on_every_worker(self, function, *arguments):
+        """``function(*arguments)`` on each worker now in the cluster, one result each (not a task)."""
+        try:
+            return list(self.client.run(function, *arguments).values())
+        except (CancelledError, OSError, TimeoutError) as exc:
+            raise ClusterError(f"lost the Dask cluster: {type(exc).__name__}: {_one_line(exc)}") from exc
 
     def map(self, function, items):
         # One submit an item, not Client.map, which tokenizes every item to name the graph.

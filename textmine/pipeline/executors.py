@@ -211,6 +211,10 @@ class LocalExecutor:
     def submit_on(self, function, kept, *arguments):
         return Finished(function(kept, *arguments))
 
+    def on_every_worker(self, function, *arguments):
+        """``[function(*arguments)]``: this machine's worker processes see what the parent sees."""
+        return [function(*arguments)]
+
     def map(self, function, items):
         if self._pool is None and self.jobs > 1:
             self._start_workers()

@@ -24,6 +24,7 @@ stdin (and FIFOs), and UTF-16 (its line ends are two bytes).
 """
 
 import csv
+import hashlib
 import os
 import stat
 from collections import deque
@@ -63,6 +64,7 @@ class SplitSource:
     data_start: int  # the byte where the data rows start
     header_lines: int  # the lines before it
     size: int
+    fingerprint: str  # of its first and last bytes: a worker checks it reads the same file (workers_see)
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,23 @@ def _split_source(index, source, read_options, mask):
     split = SplitSource(index, os.path.abspath(source.name), source.name, mask_personal_data(source.name) if mask else source.name,
                         source.format, encoding, read_options.encoding is not None, line_end, delimiter,
                         tuple(source.read_columns), tuple(source.columns), source.text_column, data_start,
-                        header_lines, source.size)
+                        header_lines, source.size, _fingerprint(source.name, source.size))
     return split, header_stats
+
+
+FINGERPRINT_BYTES = 1 << 16
+
+
+def _fingerprint(path, size):
+    """A hash of a file's size and first and last 64 KB (the header among them): cheap, and enough to tell
+    another file at the same path (an export of another day) from this one."""
+    digest = hashlib.blake2b(str(size).encode(), digest_size=16)
+    with open(path, "rb") as stream:
+        digest.update(stream.read(FINGERPRINT_BYTES))
+        if size > FINGERPRINT_BYTES:
+            stream.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
+            digest.update(stream.read(FINGERPRINT_BYTES))
+    return digest.hexdigest()
 
 
 class SplitInputs:
@@ -191,17 +208,15 @@ class SplitInputs:
 
 
 def workers_see(splits):
-    """True when this process sees each of ``splits`` as the client does: same path, size and header.
+    """True when this process sees each of ``splits`` as the client does: same path, size, first and last bytes.
 
     Run on a worker before it is given ranges: the inputs must be on a disk
     the workers share with the client (else the client reads them).
     """
     for split in splits:
         try:
-            with open(split.path, "rb") as stream:
-                if os.fstat(stream.fileno()).st_size != split.size or len(stream.read(split.data_start)) \
-                        != split.data_start:
-                    return False
+            if _fingerprint(split.path, os.stat(split.path).st_size) != split.fingerprint:
+                return False
         except OSError:
             return False
     return True
@@ -263,7 +278,11 @@ def read_partition(partition, stats):
     Line numbers in ``stats`` count from the partition's first line.
     """
     split = partition.source
-    stream = open(split.path, "rb", buffering=1 << 16)
+    try:
+        stream = open(split.path, "rb", buffering=1 << 16)
+    except OSError as exc:  # deleted or moved during the run: the file's fault, not the cluster's
+        raise InputError(f"{split.name}: cannot be read any more ({exc.strerror or type(exc).__name__}); "
+                         "was it moved or deleted while it was read?") from exc
     size = os.fstat(stream.fileno()).st_size
     if size != split.size:
         stream.close()
