@@ -23,6 +23,10 @@ from textmine.text.mask import MASK_TAGS, CellMasker, mask_personal_data
         ("(+86)13912345678", "<手机号>"),
         ("１３８００１３８０００", "<手机号>"),  # full-width digits in the original text
         ("号码19912345678和15012345678", "号码<手机号>和<手机号>"),
+        # the 0 dialled before another city's mobile from a landline: no area code but 010 starts 01
+        ("打0138 1234 5678没人接", "打<手机号>没人接"),
+        ("013812345678", "<手机号>"),
+        ("０１３８－１２３４－５６７８", "<手机号>"),
         # landlines with an area code
         ("010-62345678", "<固话>"),
         ("(010)62345678", "<固话>"),

@@ -128,9 +128,10 @@ _PATTERNS = [
     # 16-19 digits, plain or in groups of four ("6222 0212 3456 7890").
     ("bank_card",
      f"{_B}(?:{_D}{{4}}{_GAP}){{3}}{_D}{{4}}(?:{_S}{_D}{{1,3}})?{_E}|{_B}{_D}{{16,19}}{_E}"),
-    # 1[3-9] + 9 digits, with gaps anywhere (3-4-4, 5-6); +86 / 86 / 0086 prefix.
+    # 1[3-9] + 9 digits, with gaps anywhere (3-4-4, 5-6); +86 / 86 / 0086 prefix, or the 0 dialled
+    # before a mobile of another city from a landline (0138 1234 5678: no area code starts 01 but 010).
     ("mobile",
-     f"{_B}(?:(?:[+＋]|00|００)?(?:86|８６){_S}|[(（][+＋]?(?:86|８６)[)）][{_SPACE}]?)?"
+     f"{_B}(?:(?:[+＋]|00|００)?(?:86|８６){_S}|[(（][+＋]?(?:86|８６)[)）][{_SPACE}]?|[0０]{_S})?"
      f"{_spaced('[1１]', '[3-9３-９]', *[_D] * 9)}{_E}"),
     # Area code + local number: 010-12345678, (0755)1234567, 02012345678, 020-8888 8888.
     # 400/800 hotlines and 10086/10010/10000 do not start with 0: kept. Not
