@@ -69,3 +69,40 @@ def test_one_job_never_starts_workers():
         executor.analyse(SMALL_TEXTS).result()
         assert list(executor.map(len, ["网速"])) == [2]
         assert not executor.workers_started and multiprocessing.active_children() == []
+
+
+def _kill_a_worker_then(operation):
+    """Run ``operation(executor)`` after SIGKILL of one of two workers that each hold a task; the error and seconds."""
+    import os
+    import time
+
+    from textmine.errors import WorkerDied
+
+    with pytest.raises(WorkerDied) as raised:
+        with LocalExecutor(LanguageOptions(), jobs=2, workers_after_chars=0) as executor:
+            executor.map(len, ["网速"])  # the workers start
+            victim = multiprocessing.active_children()[0]
+            os.kill(victim.pid, signal.SIGKILL)
+            started = time.monotonic()
+            operation(executor)
+    elapsed = time.monotonic() - started
+    assert multiprocessing.active_children() == []
+    return str(raised.value), elapsed
+
+
+@pytest.mark.parametrize("operation", [
+    lambda executor: [pending.result() for pending in [executor.analyse(TEXTS) for _ in range(4)]],
+    lambda executor: list(executor.map(time_sleep, [2.0] * 4)),
+], ids=["analyse", "map"])
+def test_a_worker_killed_mid_run_is_one_error_not_a_wait_for_ever(operation):
+    # The pool replaces a dead worker but not its task: without a watch, result() waits for ever.
+    message, elapsed = _kill_a_worker_then(operation)
+    assert message.startswith("a worker process was killed by signal 9 (SIGKILL)")
+    assert elapsed < 30
+
+
+def time_sleep(seconds):
+    import time
+
+    time.sleep(seconds)
+    return seconds

@@ -127,6 +127,29 @@ def test_ctrl_c_while_the_workbook_is_written_prints_no_lxml_noise(tmp_path):
         assert list(tmp_path.iterdir()) == []
 
 
+def test_ctrl_c_after_the_workbook_is_in_place_names_what_was_written(tmp_path):
+    # Ctrl-C while the JSON summary is written: the workbook is whole and stays; the JSON is not.
+    driver = ("import sys\n"
+              "import pathlib\n"
+              "write_text = pathlib.Path.write_text\n"
+              "def interrupted(self, *args, **kwargs):\n"
+              "    if '.out.json.' in self.name:\n"
+              "        raise KeyboardInterrupt\n"
+              "    return write_text(self, *args, **kwargs)\n"
+              "pathlib.Path.write_text = interrupted\n"
+              "from textmine.cli import main\n"
+              "sys.argv = ['textmine'] + sys.argv[1:]\n"
+              "main()\n")
+    environment = dict(os.environ, PYTHONPATH=str(ROOT))
+    completed = subprocess.run([sys.executable, "-c", driver, "analyze", str(SAMPLES / "sms_replies.csv"),
+                                "-o", "out.xlsx", "--json", "out.json", "--topics", "off", "-j", "1", "-q"],
+                               cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 130
+    assert completed.stderr == ("textmine: interrupted; written before it: out.xlsx; "
+                                "no other output file was written\n")
+    assert [path.name for path in tmp_path.iterdir()] == ["out.xlsx"]
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
 @pytest.mark.parametrize("args", [["annotate", "{sample}"], ["analyze", "{sample}", "--json", "-", "--topics", "off"],
                                   ["--help"], ["--version"], ["annotate", "{sample}", "-o", "/dev/stdout"]])

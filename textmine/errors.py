@@ -90,6 +90,10 @@ class ClusterError(TextmineError):
     """The Dask cluster cannot be reached, or lost the work it was given."""
 
 
+class WorkerDied(TextmineError):
+    """A worker process of a local run ended while the run needed it (its work is lost)."""
+
+
 class StoreError(TextmineError):
     """A history store cannot be opened, read or written (``textmine.store``)."""
 

@@ -16,6 +16,7 @@ import click
 
 from textmine import __version__
 from textmine.errors import ConfigError, OptionError, Terminated, TextmineError, where_of
+from textmine.io.outputs import outputs_in_place
 
 EXIT_USAGE = 2
 EXIT_ALERT = 3
@@ -39,6 +40,7 @@ class TextmineGroup(click.Group):
     """Turns the library's exceptions into the CLI's error contract."""
 
     def invoke(self, ctx):
+        outputs_in_place.clear()
         try:
             return super().invoke(ctx)
         except OptionError as exc:
@@ -85,6 +87,8 @@ def _left_as_it_was(ctx):
     """What an interrupted command leaves: no output file; for a store command, the store as before."""
     if ctx.invoked_subcommand in _STORE_COMMANDS:
         return "the store is as it was before this batch"
+    if outputs_in_place:
+        return f"written before it: {', '.join(outputs_in_place)}; no other output file was written"
     return "no output file was written"
 
 

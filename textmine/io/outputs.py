@@ -44,6 +44,10 @@ class OutputPath:
     format: str
 
 
+# The output files renamed into place by this run, in order (``textmine.io.write.atomic_path``, the
+# Parquet writer), so that a run stopped after some are written can say which; the CLI empties it
+# as a command starts.
+outputs_in_place = []
 STDOUT_NAMES = ("/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
 
 

@@ -124,6 +124,8 @@ class ParquetRowWriter:
     @contextmanager
     def open(cls, path, columns, *, part_rows=None):
         """A writer whose output appears at ``path`` when the block ends without error."""
+        from textmine.io.outputs import outputs_in_place  # here: that module imports this one
+
         target = Path(path)
         folder = target.parent if str(target.parent) else Path(".")
         if not folder.is_dir():
@@ -141,6 +143,7 @@ class ParquetRowWriter:
             else:
                 os.chmod(temporary, 0o777 & ~_umask())
                 _replace(temporary, target)
+            outputs_in_place.append(str(path))
         finally:
             shutil.rmtree(temporary, ignore_errors=True)
 

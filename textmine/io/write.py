@@ -30,7 +30,7 @@ from pathlib import Path
 
 from textmine.errors import OutputError, note_where
 from textmine.io.formats import CSV_TAKES_NUL, NUL_STAND_IN, nul_safe
-from textmine.io.outputs import is_special_file
+from textmine.io.outputs import is_special_file, outputs_in_place
 # What an xlsx cell can hold, shared with xlsx_stream; public here.
 from textmine.io._xlsx_values import (  # noqa: F401
     EXCEL_MAX_CELL_CHARS, EXCEL_MAX_COLUMNS, TRUNCATION_MARKER, columns_that_fit, safe_xlsx_value)
@@ -127,6 +127,7 @@ def atomic_path(path):
             # (the umask's), or the one the file it replaces had.
             os.chmod(temporary, _mode_for(target))
             os.replace(temporary, target)
+            outputs_in_place.append(str(path))
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise

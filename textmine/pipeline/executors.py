@@ -28,10 +28,11 @@ started only once the input has proved big enough for them to pay;
 import gc
 import multiprocessing
 import signal
+import threading
 from itertools import islice
 
 from textmine.cores import default_jobs, max_jobs
-from textmine.errors import ConfigError
+from textmine.errors import ConfigError, WorkerDied
 from textmine.pipeline._process_tuning import long_lived_objects_frozen
 from textmine.pipeline.annotator import CommentAnnotator
 from textmine.pipeline.runner import CHUNK_SIZE
@@ -80,10 +81,14 @@ class Finished:
 
 
 class _PoolResult:
-    def __init__(self, async_result):
+    def __init__(self, async_result, watch):
         self._async_result = async_result
+        self._watch = watch
 
     def result(self):
+        while not self._async_result.ready():
+            self._async_result.wait(WORKER_CHECK_SECONDS)
+            self._watch()
         return self._async_result.get()
 
     def ready(self):
@@ -108,6 +113,13 @@ WORKERS_AFTER_CHARS = 500_000
 # On an error the analyses in flight (a few chunks: seconds at most) are let finish before the
 # workers are stopped; this bounds the wait should a worker be stuck.
 IN_FLIGHT_WAIT_SECONDS = 60
+# How often a wait for the workers checks that none of them died. A worker killed
+# (by the kernel short of memory, or kill -9) takes its task with it, and the pool
+# would wait for that result for ever.
+WORKER_CHECK_SECONDS = 1.0
+ABANDON_WAIT_SECONDS = 5
+
+
 class LocalExecutor:
     """The per-text stages in this process (``jobs <= 1``) or in ``jobs`` forked workers.
 
@@ -132,6 +144,7 @@ class LocalExecutor:
         self.in_flight = 1 if self.jobs == 1 else 2 * self.jobs
         self._chars_before_workers = WORKERS_AFTER_CHARS if workers_after_chars is None else workers_after_chars
         self._pool = None
+        self._workers = []
         self._frozen = None
         self._in_flight = []  # analyses sent to the workers and maybe not finished
         self._partition_analyser = None
@@ -158,6 +171,38 @@ class LocalExecutor:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
         self._pool = context.Pool(self.jobs, initializer=_start_worker, initargs=(self.options,))
+        # The pool replaces a worker that dies, but not the task it held: the processes
+        # started here are watched (Pool keeps them in its private _pool list).
+        self._workers = list(self._pool._pool)
+
+    def _dead_worker(self):
+        """How a worker process that has ended ended ('was killed by signal 9 (SIGKILL)'), or None."""
+        for process in self._workers:
+            code = process.exitcode
+            if code is not None:
+                return f"was killed by signal {-code} ({_signal_name(-code)})" if code < 0 else f"exited with {code}"
+        return None
+
+    def _abandon_pool(self):
+        """Stop the workers when one died: its analyses never finish, and Pool.terminate may hang.
+
+        A worker killed while it waited for a task (or sent a result) holds a queue's
+        lock for ever, and Pool.terminate takes that lock first. So the workers are
+        killed here, and terminate (which also stops the pool's threads) runs in a
+        thread of its own that is given a few seconds.
+        """
+        for process in self._pool._pool:
+            process.kill()
+        stopping = threading.Thread(target=self._pool.terminate, daemon=True, name="textmine-pool-terminate")
+        stopping.start()
+        stopping.join(ABANDON_WAIT_SECONDS)
+
+    def _check_workers(self):
+        """Raise ``WorkerDied`` if a worker process has ended: its task is lost."""
+        how = self._dead_worker()
+        if how is not None:
+            raise WorkerDied(f"a worker process {how} and its comments were lost; was the machine short of "
+                             "memory? Run again, with fewer --jobs if so")
 
     def __exit__(self, exc_type, exc, traceback):
         try:
@@ -168,12 +213,16 @@ class LocalExecutor:
                 # for ever, and Pool.terminate then hangs on that lock (seen on `annotate | head`,
                 # where the closed pipe ends the run mid-stream): on an error, let the analyses in
                 # flight finish first.
-                for pending in self._in_flight:
-                    pending.wait(IN_FLIGHT_WAIT_SECONDS)
-                self._pool.terminate()
-                self._pool.join()
+                if self._dead_worker() is None:
+                    for pending in self._in_flight:
+                        pending.wait(IN_FLIGHT_WAIT_SECONDS)
+                    self._pool.terminate()
+                    self._pool.join()
+                else:
+                    self._abandon_pool()
         finally:
             self._pool = None
+            self._workers = []
             self._in_flight = []
             self._frozen.__exit__(exc_type, exc, traceback)
         return False
@@ -193,7 +242,7 @@ class LocalExecutor:
                 gc.freeze()
                 return Finished(annotations)
             self._start_workers()
-        pending = _PoolResult(self._pool.apply_async(_analyse, (texts,)))
+        pending = _PoolResult(self._pool.apply_async(_analyse, (texts,)), self._check_workers)
         self._in_flight = [other for other in self._in_flight if not other.ready()] + [pending]
         return pending
 
@@ -220,7 +269,23 @@ class LocalExecutor:
             self._start_workers()
         if self._pool is None:
             return map(function, items)
-        return self._pool.imap(function, items)
+        return self._watched(self._pool.imap(function, items))
+
+    def _watched(self, results):
+        while True:
+            try:
+                yield results.next(WORKER_CHECK_SECONDS)
+            except multiprocessing.TimeoutError:
+                self._check_workers()
+            except StopIteration:
+                return
+
+
+def _signal_name(number):
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "an unknown signal"
 
 
 def in_windows(parallel_map, function, items, size, *, sent=None):
