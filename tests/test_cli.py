@@ -109,6 +109,28 @@ def test_missing_file_is_a_usage_error(runner):
     assert "does not exist" in result.stderr
 
 
+@pytest.mark.parametrize(("args", "line"), [
+    (["annotate", "no_such_file.csv"],
+     "Error: Invalid value for 'INPUTS...': File 'no_such_file.csv' does not exist. (see: textmine annotate --help)"),
+    (["annotate", "{utf8}", "--topics", "abc"],
+     "Error: Invalid value for '--topics': must be auto, off or a number from 1 to 50, not 'abc' "
+     "(see: textmine annotate --help)"),
+    (["analyze", "{utf8}", "--no-such-option"], None),
+    (["annotate"], "Error: Missing argument 'INPUTS...'. (see: textmine annotate --help)"),
+    (["no-such-command"], "Error: No such command 'no-such-command'. (see: textmine --help)"),
+    (["--no-such-option"], "Error: No such option '--no-such-option'. (see: textmine --help)"),
+])
+def test_a_usage_error_is_one_line_saying_where_help_is(args, line):
+    # In a cron mail the error must be the line that is there, not the third after the usage block.
+    args = [arg.replace("{utf8}", str(FIXTURES / "utf8.csv")) for arg in args]
+    result = CliRunner().invoke(cli, args, prog_name="textmine")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+    assert result.stderr.rstrip("\n").endswith("--help)")
+    if line is not None:
+        assert result.stderr == line + "\n"
+
+
 def test_bad_option_is_a_usage_error(runner):
     result = runner.invoke(cli, ["annotate", str(FIXTURES / "utf8.csv"), "--jobs", "0"])
     assert result.exit_code == 2

@@ -142,6 +142,33 @@ def test_a_server_that_is_not_a_scheduler_is_one_line_in_time(tmp_path, monkeypa
     assert not target.exists()
 
 
+def test_a_server_that_answers_garbage_is_one_line_naming_the_address(tmp_path, monkeypatch):
+    # A web server's reply read as a Dask frame: lengths of exabytes, dimensions past numpy's.
+    import threading
+
+    monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT", 5)
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer_like_a_web_server():
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            with connection:
+                connection.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello" * 20)
+
+    threading.Thread(target=answer_like_a_web_server, daemon=True).start()
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        result = run_cli(["annotate", SURVEY, "-o", str(tmp_path / "out.csv"), "--scheduler", address])
+    finally:
+        server.close()
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"Error: the server at {address} did not answer as a Dask scheduler does (")
+    assert not (tmp_path / "out.csv").exists()
+
+
 def test_an_ingest_that_cannot_reach_its_scheduler_makes_no_store(tmp_path, monkeypatch):
     monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT", 1)
     store = tmp_path / "history.sqlite"

@@ -36,8 +36,34 @@ class BadOptionValue(click.ClickException):
     exit_code = EXIT_USAGE
 
 
+class UsageLine(click.ClickException):
+    """A usage error as one line, with where to find help, as every other error is.
+
+    Click prints the usage block and a "Try --help" line before it; in a cron
+    mail or a log the error was then the third line of three.
+    """
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, error):
+        where = f" (see: {error.ctx.command_path} --help)" if error.ctx is not None else ""
+        super().__init__(f"{error.format_message()}{where}")
+
+
+# Click 8.2 and later raise this for a command given no arguments that shows its help then.
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class TextmineGroup(click.Group):
     """Turns the library's exceptions into the CLI's error contract."""
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except _NO_ARGS_IS_HELP:  # `textmine` alone: the help, as click gives it
+            raise
+        except click.UsageError as exc:  # `textmine --bogus`
+            raise UsageLine(exc) from exc
 
     def invoke(self, ctx):
         outputs_in_place.clear()
@@ -58,6 +84,8 @@ class TextmineGroup(click.Group):
         except Terminated as exc:
             click.echo(f"textmine: terminated (signal {exc.signal_number}); {_left_as_it_was(ctx)}", err=True)
             ctx.exit(128 + exc.signal_number)
+        except click.UsageError as exc:  # a command's options, or an unknown command
+            raise UsageLine(exc) from exc
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except OSError as exc:

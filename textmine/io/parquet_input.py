@@ -21,7 +21,7 @@ def open_parquet(stream, name, stats):
         import pyarrow
         import pyarrow.parquet as parquet
     except ImportError as exc:
-        raise InputError(f"{name}: reading Parquet needs pyarrow: pip install 'textmine[cluster]'") from exc
+        raise InputError(f"{name}: reading Parquet needs pyarrow: pip install '.[cluster]' in textmine's folder") from exc
     if not stream.seekable():  # stdin: Parquet's index is at the end of the file
         stream = io.BytesIO(stream.read())
     try:

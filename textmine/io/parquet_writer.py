@@ -36,7 +36,7 @@ def _pyarrow():
         import pyarrow
         import pyarrow.parquet
     except ImportError as exc:
-        raise OutputError("writing Parquet needs pyarrow: pip install 'textmine[cluster]'") from exc
+        raise OutputError("writing Parquet needs pyarrow: pip install '.[cluster]' in textmine's folder") from exc
     return pyarrow
 
 

@@ -23,7 +23,7 @@ duplicates and writes, or merges what the workers counted
 (``textmine.pipeline.analyze_partitions``). Otherwise this process reads the
 inputs, masks the other cells, checks duplicates and writes (the runner's
 part), and the workers do the per-text work, which is most of the CPU time.
-distributed is imported only here (``pip install "textmine[cluster]"``).
+distributed is imported only here (``pip install ".[cluster]"`` in textmine's folder).
 
     >>> with DaskExecutor(LanguageOptions(), "tcp://127.0.0.1:8786") as executor:
     ...     executor.analyse(["网速太慢了"]).result()[0].sentiment
@@ -303,6 +303,9 @@ class DaskExecutor:
         except (OSError, TimeoutError) as exc:
             raise ClusterError(f"cannot reach the Dask scheduler at {self.scheduler} within "
                                f"{self.connect_timeout:g} s ({_connection_failure(exc)})") from exc
+        except Exception as exc:  # noqa: BLE001 - another server's bytes fail Dask's reading in any way
+            raise ClusterError(f"the server at {self.scheduler} did not answer as a Dask scheduler does "
+                               f"({type(exc).__name__}: {_one_line(exc)}); is that the scheduler's address?") from exc
         self._stack.callback(self._disconnect)
         try:
             self.client.wait_for_workers(1, timeout=WORKER_TIMEOUT)

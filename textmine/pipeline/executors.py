@@ -322,5 +322,5 @@ def open_executor(options, *, jobs=1, scheduler=None):
         # Imported only here: distributed is an optional dependency (the cluster extra).
         from textmine.pipeline.dask_executor import DaskExecutor
     except ImportError as exc:
-        raise ConfigError(f"--scheduler needs Dask ({exc}): pip install 'textmine[cluster]'") from exc
+        raise ConfigError(f"--scheduler needs Dask ({exc}): pip install '.[cluster]' in textmine's folder") from exc
     return DaskExecutor(options, scheduler)

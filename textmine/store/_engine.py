@@ -68,7 +68,7 @@ def _postgres_url(url):
         except ImportError:
             continue
         return f"postgresql+{driver}://{rest}"
-    raise StoreError("a PostgreSQL store needs a driver: pip install 'textmine[postgres]'")
+    raise StoreError("a PostgreSQL store needs a driver: pip install '.[postgres]' in textmine's folder")
 
 
 def create_store_engine(url):
