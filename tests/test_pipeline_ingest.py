@@ -90,6 +90,29 @@ def test_since_and_until_choose_the_comments_by_date(exports, tmp_path):
         run.close()
 
 
+def test_a_store_fed_by_exports_of_two_layouts_keeps_each_ones_dates_scores_and_groups(exports, tmp_path):
+    # A survey export (日期, 满意度, groups), then SMS replies (回复时间, no score, no groups).
+    store = str(tmp_path / "history.sqlite")
+    ingest_files([exports["combined"]], store, jobs=1)
+    ingest_files([str(SAMPLES / "sms_replies.csv")], store, jobs=1)
+    run = analyze_store(store, AnalyzeOptions(topics="off"))
+    survey = analyze_files([exports["combined"]], AnalyzeOptions(topics="off"))
+    try:
+        columns = run.summary["columns"]
+        assert columns["date"] == "回复时间" and columns["score"] == "满意度" and columns["scale"] == "0-10"
+        assert columns["segments"] == survey.summary["columns"]["segments"]
+        overview = run.summary["overview"]
+        assert overview["undated_rows"] == 0  # the survey's 日期 read as the SMS replies' 回复时间
+        assert overview["scored_rows"] == survey.summary["overview"]["scored_rows"]
+        assert run.summary["rows"]["read"] == 2000 + 300
+        boards = {(column, entry["value"]): entry["short_board"]
+                  for column, entries in run.summary["segments"].items() for entry in entries}
+        assert boards[("地区类型", "农村")] == "coverage"
+    finally:
+        run.close()
+        survey.close()
+
+
 @pytest.fixture(scope="module")
 def history(exports, tmp_path_factory):
     """A store holding the two older exports."""

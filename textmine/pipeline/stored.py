@@ -36,13 +36,24 @@ def _chunks(comments, progress, size=CHUNK_SIZE):
 
 
 def stored_columns(description, options):
-    """The columns to analyse: those given, else those the last ingest detected or was given."""
+    """The columns to analyse: those given, else those the ingests detected or were given.
+
+    The date and the score are the last ingest's that had one; the segments are
+    every ingest's, in the order first seen. A store of one export layout gets
+    the last ingest's columns; one fed by exports of several (a survey and SMS
+    replies) keeps the survey's scores and groups when the SMS replies come last.
+    """
     known = description["columns"]
-    return {"text": known.get("text"), "date": options.date_column or known.get("date"),
-            "score": options.score_column or known.get("score"),
-            "scale": known.get("scale") if (options.score_column or known.get("score")) == known.get("score")
-            else None,
-            "segments": list(options.segment_columns) or list(known.get("segments") or [])}
+    batches = description.get("batch_columns") or [known]
+    latest_score = next((columns for columns in reversed(batches) if columns.get("score")), {})
+    score = options.score_column or latest_score.get("score")
+    segments = list(options.segment_columns) or list(dict.fromkeys(
+        column for columns in batches for column in columns.get("segments") or []))
+    return {"text": known.get("text"),
+            "date": options.date_column or next((columns["date"] for columns in reversed(batches)
+                                                 if columns.get("date")), None),
+            "score": score, "scale": latest_score.get("scale") if score == latest_score.get("score") else None,
+            "segments": segments}
 
 
 def analyze_store(store, options=AnalyzeOptions(), *, since=None, until=None, language=LanguageOptions(),
@@ -71,7 +82,7 @@ def analyze_store(store, options=AnalyzeOptions(), *, since=None, until=None, la
         # Each ingest recorded its inputs' columns and the text column it read.
         sources = [SimpleNamespace(**source, text_column=detected["text"]) for source in description["sources"]]
         layout = OutputColumns(sources)
-        run = analyze_comments(_chunks(store.comments(since, until), progress), detected, layout,
+        run = analyze_comments(_chunks(store.comments(since, until, roles=detected), progress), detected, layout,
                                replace(options), Taxonomy.load(language.taxonomy_file))
     finally:
         if own:

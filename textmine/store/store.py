@@ -194,7 +194,7 @@ class Store:
             query = query.where(comments.c.date <= until.isoformat())
         return query
 
-    def comments(self, since=None, until=None):
+    def comments(self, since=None, until=None, *, roles=None):
         """Every stored comment (dated within [since, until] when given) as a ``Comment``, in ingest order.
 
         ``number`` is the comment's id in the store, ``duplicate_of`` the id of
@@ -202,6 +202,11 @@ class Store:
         annotation carries no duplicate signature: the marks are made already.
         Comments are read a page at a time, and each page's texts once, not
         joined to every comment that repeats them.
+
+        ``roles`` ({"date": name, "score": name, "scale": ...}): the columns a
+        report reads. A row of a batch that recorded another column in that role
+        (回复时间 where the report reads 日期: an export of another layout) gets
+        that cell under the report's name too; a score only on the same scale.
         """
         page_query = select(comments.c.id, comments.c.source, comments.c.cells, comments.c.duplicate_of,
                             comments.c.batch_id, comments.c.text_id).order_by(comments.c.id).limit(READ_BATCH)
@@ -210,8 +215,10 @@ class Store:
                             texts.c.content_words, texts.c.structure)
         known = BoundedMemo(ANNOTATION_MEMO_SIZE)  # text id -> (text, Annotation)
         with self._errors(), read_transaction(self.engine) as connection:
-            text_columns = {number: json.loads(columns).get("text") for number, columns in
-                            connection.execute(select(batches.c.id, batches.c.columns))}
+            batch_columns = {number: json.loads(columns) for number, columns in
+                             connection.execute(select(batches.c.id, batches.c.columns))}
+            text_columns = {number: columns.get("text") for number, columns in batch_columns.items()}
+            renames = {number: _role_renames(columns, roles) for number, columns in batch_columns.items()}
             last = 0
             while True:
                 page = connection.execute(page_query.where(comments.c.id > last)).all()
@@ -229,8 +236,11 @@ class Store:
                 known.remember_many(fetched)
                 for number, source, cells, duplicate_of, batch_id, text_id in page:
                     text, annotation = page_texts[text_id]
-                    yield Comment(number, source, row_of(cells, text_columns[batch_id], text), text, annotation,
-                                  duplicate_of)
+                    row = row_of(cells, text_columns[batch_id], text)
+                    for own, name in renames[batch_id]:
+                        if name not in row:
+                            row[name] = row.get(own, "")
+                    yield Comment(number, source, row, text, annotation, duplicate_of)
 
     def describe(self):
         """What the store holds: comments, dates, batches, versions, and the columns of the last ingest."""
@@ -249,6 +259,8 @@ class Store:
                                                                "rows_already_stored", "rows_skipped")}
                            if ingests else None),
             "columns": json.loads(ingests[-1]["columns"]) if ingests else {},
+            # Each ingest's columns, oldest first: exports of different layouts name them differently.
+            "batch_columns": [json.loads(row["columns"]) for row in ingests],
             "sources": _sources(ingests),
             # Batches ingested with --no-mask: their texts and cells hold personal data.
             "unmasked_batches": [row["id"] for row in ingests if not row["masked"] and row["rows_new"]],
@@ -257,6 +269,18 @@ class Store:
                           "created_at": row["created_at"],
                           "texts": in_use.get(row["id"], 0)} for row in version_rows],
         }
+
+
+def _role_renames(columns, roles):
+    """``[(the batch's column, the report's)]`` for the date and score a batch recorded under other names."""
+    if not roles:
+        return []
+    pairs = []
+    for role in ("date", "score"):
+        own, name = columns.get(role), roles.get(role)
+        if own and name and own != name and (role != "score" or columns.get("scale") == roles.get("scale")):
+            pairs.append((own, name))
+    return pairs
 
 
 def _sources(ingests):
