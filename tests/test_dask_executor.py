@@ -61,7 +61,7 @@ def test_open_executor_is_local_without_a_scheduler():
 
 def test_without_dask_the_scheduler_option_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "textmine.pipeline.dask_executor", None)
-    with pytest.raises(ConfigError, match=r"pip install 'textmine\[cluster\]'"):
+    with pytest.raises(ConfigError, match=r"pip install '\.\[cluster\]' in textmine's folder"):
         open_executor(LanguageOptions(), scheduler="tcp://127.0.0.1:8786")
 
 
@@ -180,8 +180,15 @@ def test_an_ingest_that_cannot_reach_its_scheduler_makes_no_store(tmp_path, monk
 def test_a_malformed_scheduler_address_is_a_usage_error_from_the_environment_too():
     result = run_cli(["topics", SURVEY], TEXTMINE_SCHEDULER="nonsense")
     assert result.exit_code == 2
-    assert result.stderr.endswith("Error: --scheduler (or TEXTMINE_SCHEDULER) 'nonsense' is not a scheduler address "
-                                  "such as tcp://10.0.0.5:8786 (missing port number in address 'nonsense')\n")
+    assert result.stderr == ("Error: --scheduler (or TEXTMINE_SCHEDULER) 'nonsense' is not a scheduler address "
+                             "such as tcp://10.0.0.5:8786 (missing port number in address 'nonsense') "
+                             "(see: cli topics --help)\n")
+
+
+def test_a_tls_scheduler_is_a_usage_error_saying_why():
+    result = run_cli(["topics", SURVEY, "--scheduler", "tls://127.0.0.1:8786"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert "a tls:// scheduler needs certificates, which textmine does not take" in result.stderr
 
 
 def test_a_port_out_of_range_is_a_usage_error_at_once():
@@ -191,6 +198,15 @@ def test_a_port_out_of_range_is_a_usage_error_at_once():
 
 
 # --- on a LocalCluster -------------------------------------------------------------------
+
+
+def test_a_workers_address_is_one_line_saying_it_is_a_worker(watcher, tmp_path):
+    worker = next(iter(watcher.scheduler_info()["workers"]))
+    result = run_cli(["annotate", SURVEY, "-o", str(tmp_path / "out.csv"), "--scheduler", worker])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {worker} is a Dask worker, not the scheduler: give the address the workers "
+                             "were started with (dask worker ADDRESS)\n")
+    assert not (tmp_path / "out.csv").exists()
 
 
 def kill_once(watcher, pids, ours_on):

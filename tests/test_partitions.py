@@ -6,6 +6,7 @@ bytes so that nearly every line end is a cut, many inside quoted cells.
 """
 
 import io
+import os
 import random
 
 import pytest
@@ -182,10 +183,17 @@ def test_inputs_the_workers_do_not_see_as_the_client_does_are_read_by_the_client
     path = work_orders(tmp_path / "orders.csv")
     split = split_inputs(open_sources([str(path)], ReadOptions()), ReadOptions(), mask=True)
     assert workers_see(split.splits)
-    original = path.read_bytes()
+    original, times = path.read_bytes(), (path.stat().st_atime, path.stat().st_mtime)
     path.write_bytes(original.replace(b"13900000", b"13900009"))  # another day's export: same size, header
+    os.utime(path, times)  # and the same time
     assert path.stat().st_size == len(original) and not workers_see(split.splits)
     path.write_bytes(original)
+    assert workers_see(split.splits) == (int(path.stat().st_mtime) == int(times[1]))
+    os.utime(path, (times[0], times[1] + 60))  # the same bytes, put in place at another time
+    assert not workers_see(split.splits)
+    with pytest.raises(InputError, match="orders.csv: changed while it was read"):
+        read_partition(split.partitions()[0], ReadStats())
+    os.utime(path, times)
     assert workers_see(split.splits)
     with open(path, "ab") as handle:  # another file at that path on the worker
         handle.write(b"1,2,3\n")
@@ -209,11 +217,13 @@ def test_a_split_names_its_file_by_an_absolute_path_for_the_workers(tmp_path, mo
     assert split.path == str(tmp_path / "orders.csv") and split.name == "orders.csv"
 
 
+@pytest.mark.parametrize("opening", ['"信号差,广州\n', '屏幕5"寸,"信号差\n'])  # odd quotes, and even ones
 @pytest.mark.parametrize("partitions", [30, 400])
-def test_a_quote_never_closed_is_the_same_error_on_partitions(tmp_path, monkeypatch, on_partitions, partitions):
+def test_a_quote_never_closed_is_the_same_error_on_partitions(tmp_path, monkeypatch, on_partitions, partitions,
+                                                              opening):
     path = tmp_path / "open.csv"
     path.write_text("意见建议,地市\n" + "".join(f"满意{number},广州\n" for number in range(40))
-                    + '"信号差,广州\n' + "".join(f"后面{number},北京\n" for number in range(30)), encoding="utf-8")
+                    + opening + "".join(f"后面{number},北京\n" for number in range(30)), encoding="utf-8")
     messages = errors_both_ways(path, tmp_path / "out.csv", partitions, monkeypatch)
     assert on_partitions and messages[1] == messages[0]
     assert "open.csv: line 42: a quote opened on this line is never closed, so the last 31 lines" in messages[0]

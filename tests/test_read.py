@@ -276,6 +276,25 @@ def test_a_quote_never_closed_is_an_error_naming_its_line_not_one_cell(tmp_path)
         _rows_of(tmp_path, text)
 
 
+def test_a_quote_never_closed_after_a_stray_one_is_an_error_though_the_quotes_are_even(tmp_path):
+    # 屏幕5" then an opening quote: two quotes on the line, and the second never closes.
+    text = '编号,型号,意见建议\n1,x,网速太慢了\n2,屏幕5"寸,"开了不关\n3,y,乱扣费\n4,z,宽带断网\n'
+    with pytest.raises(InputError, match=r"orders.csv: line 3: a quote opened on this line is never closed, "
+                                         r"so the last 3 lines would be read as one cell"):
+        _rows_of(tmp_path, text)
+
+
+@pytest.mark.parametrize("text", ['"编号,意见建议\n1,网速太慢了\n2,信号差\n', '\n"编号,意见建议\n1,网速太慢了\n'])
+def test_a_quote_never_closed_in_the_header_is_an_error_not_a_file_of_no_rows(tmp_path, text):
+    with pytest.raises(InputError, match=r"orders.csv: line \d: a quote opened in the header is never closed"):
+        _rows_of(tmp_path, text)
+
+
+def test_a_header_cell_over_two_lines_is_read(tmp_path):
+    rows = _rows_of(tmp_path, '"意见\n建议",编号\n网速慢,1\n')
+    assert rows == [{"意见\n建议": "网速慢", "编号": "1"}]
+
+
 @pytest.mark.parametrize("columns", [2, 4])
 def test_a_stray_quote_closed_below_is_said_with_its_line(tmp_path, columns):
     """Rows swallowed by a stray quote that another closes are read as the quotes say, and said."""

@@ -95,22 +95,23 @@ def sniff_delimiter(header_line):
 
 
 def open_delimited(lines, name, stats, delimiter):
-    quotes = QuoteCount(lines)
-    columns, delimiter, reader = read_delimited_header(quotes, name, stats, delimiter)
-    if quotes.nul_seen:
+    tracked = TrackedLines(lines)
+    columns, delimiter, reader = read_delimited_header(tracked, name, stats, delimiter)
+    if tracked.nul_seen:
         columns = _with_nuls(columns)
-    return columns, RowStream(delimited_rows(reader, columns, delimiter, stats, name, quotes))
+    return columns, RowStream(delimited_rows(reader, columns, delimiter, stats, name, tracked))
 
 
 def read_delimited_header(lines, name, stats, delimiter=None):
     """``(columns, delimiter, csv reader)``: the header read, the reader standing on the first data line.
 
     Leading blank lines are skipped and the delimiter is sniffed from the first
-    line that is not blank (unless given).
+    line that is not blank (unless given). A quote opened in the header and never
+    closed would make the whole file its last cell, and no row: an error.
     """
-    lines = iter(lines)
+    tracked = lines if isinstance(lines, TrackedLines) else TrackedLines(lines)
     first_lines = []
-    for line in lines:
+    for line in tracked:
         first_lines.append(line)
         if line.strip():
             break
@@ -118,13 +119,16 @@ def read_delimited_header(lines, name, stats, delimiter=None):
         raise InputError(f"{name}: file is empty")
     delimiter = delimiter or sniff_delimiter(first_lines[-1])
 
-    reader = csv.reader(chain(first_lines, lines), delimiter=delimiter)
+    reader = csv.reader(chain(first_lines, tracked), delimiter=delimiter)
     try:
         header = next(reader)
         while not any(cell.strip() for cell in header):  # the blank lines before it
             header = next(reader)
     except csv.Error as exc:
         raise InputError(f"{name}: line 1: cannot parse the header: {exc}") from exc
+    if tracked.ended and _ends_in_a_line_break(header):
+        raise LineError(name, len(first_lines), ": a quote opened in the header is never closed, so the whole "
+                        "file would be read as the header; close the quote and run again")
     return unique_columns(header, stats, name), delimiter, reader
 
 
@@ -147,23 +151,21 @@ def nul_safe(values):
             for value in values]
 
 
-class QuoteCount:
-    """The lines a CSV reader reads, counting the quote characters in them.
+class TrackedLines:
+    """The lines a CSV reader reads, noting when they run out.
 
     A record left open by a quote that never closes runs to the end of the
-    input as one cell, and the csv module says nothing; its quotes are then odd
-    in number (a closed record's come in pairs), and the csv module asked for a
-    line past the last one while reading it (``ended``: a closed record is given
-    at its last line's end). ``delimited_rows`` checks both. Counting is a
-    ``str.count`` a line. (Before Python 3.11 it also hides NULs from the csv
-    module: ``NUL_STAND_IN``.)
+    input as one cell, and the csv module says nothing; while reading it, the
+    csv module asks for a line past the last one (``ended``), which it never
+    does for a closed record (given at its last line's end). ``delimited_rows``
+    and ``read_delimited_header`` check it. (Before Python 3.11 it also hides
+    NULs from the csv module: ``NUL_STAND_IN``.)
     """
 
-    __slots__ = ("_lines", "quotes", "nul_seen", "ended")
+    __slots__ = ("_lines", "nul_seen", "ended")
 
     def __init__(self, lines):
         self._lines = iter(lines)
-        self.quotes = 0
         self.nul_seen = False
         self.ended = False
 
@@ -176,7 +178,6 @@ class QuoteCount:
         except StopIteration:
             self.ended = True
             raise
-        self.quotes += line.count('"')
         if not CSV_TAKES_NUL and "\x00" in line:
             self.nul_seen = True
             line = line.replace("\x00", NUL_STAND_IN)
@@ -187,12 +188,12 @@ def _with_nuls(fields):
     return [field.replace(NUL_STAND_IN, "\x00") for field in fields]
 
 
-def delimited_rows(reader, columns, delimiter, stats, name, quotes=None):
+def delimited_rows(reader, columns, delimiter, stats, name, tracked=None):
     """Rows (dicts) of the records of a CSV ``reader``; ragged rows repaired and counted with their line.
 
     ``reader`` is a ``csv.reader`` or anything iterating like one with a
     ``line_num`` (a partition's reader, ``textmine.pipeline.partitions``).
-    ``quotes``: the ``QuoteCount`` the reader reads its lines from, when there
+    ``tracked``: the ``TrackedLines`` the reader reads its lines from, when there
     is one, so that a quote never closed is an error naming its line, not the
     rest of the file read as one cell. A quoted cell whose lines look like rows
     of their own (a stray quote closed by another below) is read as the quotes
@@ -201,26 +202,23 @@ def delimited_rows(reader, columns, delimiter, stats, name, quotes=None):
     width = len(columns)
     read = 0  # counted locally, added to stats when the rows end: this loop is hot
     ended = reader.line_num  # the line the previous record (or the header) ended on
-    quotes_before = quotes.quotes if quotes is not None else 0  # the quotes read before this record
     open_at = None  # (first line, lines) of the last record, when a quote opened in its last cell never closed
     try:
         while True:
             try:
                 for fields in reader:
                     open_at = None
-                    if quotes is not None and quotes.nul_seen:
+                    if tracked is not None and tracked.nul_seen:
                         fields = _with_nuls(fields)
                     if reader.line_num - ended > 1:  # a quoted cell over several lines, or a quote left open
                         if _holds_row_like_lines(fields, width, delimiter):
                             stats.warn(ROW_LIKE_CELL, ended + 1)
-                        # Odd quotes alone do not say a quote was left open (屏幕5" after a closed cell);
-                        # a record the reader ended only because the input ran out does.
-                        if (quotes is not None and quotes.ended and (quotes.quotes - quotes_before) % 2
-                                and _ends_in_a_line_break(fields)):
+                        # Odd quotes do not say a quote was left open (屏幕5" after a closed cell), nor
+                        # even ones that it was not (屏幕5"寸,"开了不关): a record over several lines that the
+                        # reader ended only because the input ran out does.
+                        if tracked is not None and tracked.ended and _ends_in_a_line_break(fields):
                             open_at = (ended + 1, reader.line_num - ended)
                     ended = reader.line_num
-                    if quotes is not None:
-                        quotes_before = quotes.quotes
                     if len(fields) == width and (width > 1 or fields[0].strip()):
                         read += 1
                         yield dict(zip(columns, fields))
@@ -237,8 +235,8 @@ def delimited_rows(reader, columns, delimiter, stats, name, quotes=None):
                         fields = fields[: width - 1] + [delimiter.join(fields[width - 1 :])]
                     yield dict(zip(columns, fields))
                 if open_at is not None:
-                    # The last record ran to the end of the input with its quotes odd and its last cell
-                    # over several lines: a quote opened in that cell never closed.
+                    # The last record ran to the end of the input, its last cell over several lines:
+                    # a quote opened in that cell never closed.
                     first, lines = open_at
                     raise LineError(name, first, f": a quote opened on this line is never closed, so the last "
                                     f"{lines:,} lines would be read as one cell; close the quote (or double a quote "
@@ -251,8 +249,6 @@ def delimited_rows(reader, columns, delimiter, stats, name, quotes=None):
                                     "characters, the most textmine reads (is a closing quote missing?)") from exc
                 read += 1
                 ended = reader.line_num
-                if quotes is not None:
-                    quotes_before = quotes.quotes
                 stats.skip(f"unparseable_line: {exc}", reader.line_num)
     finally:
         stats.rows_read += read
@@ -271,8 +267,8 @@ def _holds_row_like_lines(fields, width, delimiter):
 def _ends_in_a_line_break(fields):
     """True when the last cell holds a line break: where a quote never closed takes the input's end.
 
-    (A closed record whose quotes are odd has a literal quote in an unquoted cell, 屏幕5" 的,
-    and its line breaks inside an earlier, quoted cell.)
+    (A record whose line breaks are in an earlier, quoted cell, with a literal quote after it
+    in the last cell, 屏幕5" 的, was closed.)
     """
     return bool(fields) and ("\n" in fields[-1] or "\r" in fields[-1])
 

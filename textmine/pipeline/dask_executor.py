@@ -212,6 +212,9 @@ def check_scheduler_address(address):
 
     >>> check_scheduler_address("tcp://10.0.0.5:8786")
     """
+    if str(address).lower().startswith("tls://"):
+        raise ConfigError(f"--scheduler {address!r}: a tls:// scheduler needs certificates, which textmine does "
+                          "not take; give its tcp:// address (on a network you trust) or reach it through a tunnel")
     try:
         tail = str(address).rsplit(":", 1)[-1] if ":" in str(address).split("://", 1)[-1] else ""
         if tail and not tail.isdigit():
@@ -225,13 +228,19 @@ def check_scheduler_address(address):
 
 
 async def _greet(address, timeout):
-    """Connect to ``address`` and exchange Dask's greeting, within ``timeout`` seconds.
+    """What answers at ``address`` (Dask's ``type``: 'Scheduler', 'Worker'), asked within ``timeout`` seconds.
 
     The client's own connect waits without end for the greeting of a server that
-    is not Dask's (a web server at that port): this gives up in time.
+    is not Dask's (a web server at that port), and given a worker's address it
+    fails after 20 s with a TypeError: this gives up in time, and says which.
     """
     comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
-    await comm.close()
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        answer = await asyncio.wait_for(comm.read(), timeout)
+    finally:
+        await comm.close()
+    return answer.get("type") if isinstance(answer, dict) else None
 
 
 class _PendingTask:
@@ -298,11 +307,17 @@ class DaskExecutor:
     def _connect(self, files):
         check_scheduler_address(self.scheduler)
         try:
-            asyncio.run(_greet(self.scheduler, self.connect_timeout))
+            kind = asyncio.run(_greet(self.scheduler, self.connect_timeout))
+            if kind != "Scheduler":
+                raise ClusterError(f"{self.scheduler} is " + ("a Dask worker, not the scheduler: give the address "
+                                   "the workers were started with (dask worker ADDRESS)" if kind == "Worker" else
+                                   f"not a Dask scheduler (it says it is {kind!r}); give the scheduler's address"))
             self.client = Client(self.scheduler, timeout=self.connect_timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise ClusterError(f"cannot reach the Dask scheduler at {self.scheduler} within "
                                f"{self.connect_timeout:g} s ({_connection_failure(exc)})") from exc
+        except TextmineError:
+            raise
         except Exception as exc:  # noqa: BLE001 - another server's bytes fail Dask's reading in any way
             raise ClusterError(f"the server at {self.scheduler} did not answer as a Dask scheduler does "
                                f"({type(exc).__name__}: {_one_line(exc)}); is that the scheduler's address?") from exc
@@ -362,9 +377,13 @@ class DaskExecutor:
         return _PendingTask(future)
 
     def on_every_worker(self, function, *arguments):
-        """``function(*arguments)`` on each worker now in the cluster, one result each (not a task)."""
+        """``function(*arguments)`` on each worker now in the cluster, one result each (not a task).
+
+        A worker that dies meanwhile gives no result: it is gone, and one that takes
+        its place is a worker that joins later (``function`` must allow for those).
+        """
         try:
-            return list(self.client.run(function, *arguments).values())
+            return list(self.client.run(function, *arguments, on_error="ignore").values())
         except (CancelledError, OSError, TimeoutError) as exc:
             raise ClusterError(f"lost the Dask cluster: {type(exc).__name__}: {_one_line(exc)}") from exc
 

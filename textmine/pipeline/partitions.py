@@ -31,7 +31,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 from textmine.errors import InputError, LineError, TextmineError
-from textmine.io.formats import QuoteCount, delimited_rows, jsonl_rows, parse_json_lines, read_delimited_header
+from textmine.io.formats import TrackedLines, delimited_rows, jsonl_rows, parse_json_lines, read_delimited_header
 from textmine.io.lines import CountedLines, LineRange, decoded_lines, line_end_of
 from textmine.io.read import SAMPLE_BYTES, ReadStats
 from textmine.memo import BoundedMemo
@@ -64,7 +64,8 @@ class SplitSource:
     data_start: int  # the byte where the data rows start
     header_lines: int  # the lines before it
     size: int
-    fingerprint: str  # of its first and last bytes: a worker checks it reads the same file (workers_see)
+    fingerprint: str  # of its size, time, first and last bytes: a worker checks it reads the same file
+    modified: int  # its modification time, to the second: each range's reader checks it
 
 
 @dataclass(frozen=True)
@@ -123,23 +124,51 @@ def _split_source(index, source, read_options, mask):
     split = SplitSource(index, os.path.abspath(source.name), source.name, mask_personal_data(source.name) if mask else source.name,
                         source.format, encoding, read_options.encoding is not None, line_end, delimiter,
                         tuple(source.read_columns), tuple(source.columns), source.text_column, data_start,
-                        header_lines, source.size, _fingerprint(source.name, source.size))
+                        header_lines, source.size, _fingerprint(source.name),
+                        int(os.stat(source.name).st_mtime))
     return split, header_stats
 
 
 FINGERPRINT_BYTES = 1 << 16
 
 
-def _fingerprint(path, size):
-    """A hash of a file's size and first and last 64 KB (the header among them): cheap, and enough to tell
-    another file at the same path (an export of another day) from this one."""
-    digest = hashlib.blake2b(str(size).encode(), digest_size=16)
+def _fingerprint(path):
+    """A hash of a file's size, modification second and first and last 64 KB (the header among them).
+
+    Cheap, and enough to tell another file at the same path (an export of
+    another day, a copy put in its place) from this one. A shared disk gives
+    every machine the same modification time; to the second, as some report it.
+    """
     with open(path, "rb") as stream:
+        status = os.fstat(stream.fileno())
+        digest = hashlib.blake2b(f"{status.st_size}:{int(status.st_mtime)}".encode(), digest_size=16)
         digest.update(stream.read(FINGERPRINT_BYTES))
-        if size > FINGERPRINT_BYTES:
-            stream.seek(max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES))
+        if status.st_size > FINGERPRINT_BYTES:
+            stream.seek(max(FINGERPRINT_BYTES, status.st_size - FINGERPRINT_BYTES))
             digest.update(stream.read(FINGERPRINT_BYTES))
     return digest.hexdigest()
+
+
+_SEEN_AS_THE_CLIENT_DOES = BoundedMemo(1000)  # (path, fingerprint) this worker process has checked
+
+
+def _check_seen_as_the_client_does(split):
+    """Raise InputError unless this process sees ``split``'s file as the client did.
+
+    ``workers_see`` asks the workers there when the run starts; a worker that
+    joins later is asked here, once per file, before its first range.
+    """
+    key = (split.path, split.fingerprint)
+    if key in _SEEN_AS_THE_CLIENT_DOES:
+        return
+    try:
+        same = _fingerprint(split.path) == split.fingerprint
+    except OSError:
+        return  # open() in read_partition says why, naming the file
+    if not same:
+        raise InputError(f"{split.name}: changed while it was read, or a worker sees another file at its path "
+                         "(its size, time or first and last bytes differ from what the client saw)")
+    _SEEN_AS_THE_CLIENT_DOES.remember(key, True)
 
 
 class SplitInputs:
@@ -215,10 +244,11 @@ def workers_see(splits):
     """
     for split in splits:
         try:
-            if _fingerprint(split.path, os.stat(split.path).st_size) != split.fingerprint:
+            if _fingerprint(split.path) != split.fingerprint:
                 return False
         except OSError:
             return False
+        _SEEN_AS_THE_CLIENT_DOES.remember((split.path, split.fingerprint), True)
     return True
 
 
@@ -278,16 +308,21 @@ def read_partition(partition, stats):
     Line numbers in ``stats`` count from the partition's first line.
     """
     split = partition.source
+    _check_seen_as_the_client_does(split)
     try:
         stream = open(split.path, "rb", buffering=1 << 16)
     except OSError as exc:  # deleted or moved during the run: the file's fault, not the cluster's
         raise InputError(f"{split.name}: cannot be read any more ({exc.strerror or type(exc).__name__}); "
                          "was it moved or deleted while it was read?") from exc
-    size = os.fstat(stream.fileno()).st_size
-    if size != split.size:
+    status = os.fstat(stream.fileno())
+    if status.st_size != split.size:
         stream.close()
-        raise InputError(f"{split.name}: changed while it was read ({size:,} bytes now, {split.size:,} "
+        raise InputError(f"{split.name}: changed while it was read ({status.st_size:,} bytes now, {split.size:,} "
                          "when the run started), or the worker sees another file at its path")
+    if int(status.st_mtime) != split.modified:
+        stream.close()
+        raise InputError(f"{split.name}: changed while it was read (modified at another time than when the run "
+                         "started), or the worker sees another file at its path")
     stream.seek(partition.start)
     in_range = LineRange(stream, partition.end - partition.start, split.line_end)
     lines = decoded_lines(in_range, split.encoding, stats, name=split.name, strict_given=split.strict_given,
@@ -310,9 +345,9 @@ def read_partition(partition, stats):
         past_end.append(taken)
         yield from taken
 
-    quotes = QuoteCount(with_lines_past_end())
-    reader = _RangeReader(csv.reader(quotes, delimiter=split.delimiter), in_range)
-    rows = delimited_rows(reader, list(split.columns), split.delimiter, stats, split.name, quotes)
+    tracked = TrackedLines(with_lines_past_end())
+    reader = _RangeReader(csv.reader(tracked, delimiter=split.delimiter), in_range)
+    rows = delimited_rows(reader, list(split.columns), split.delimiter, stats, split.name, tracked)
     return _closing(rows, stream), extent
 
 
