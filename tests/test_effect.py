@@ -29,6 +29,12 @@ def test_bad_measures_are_one_line_errors(spec):
         parse_measure(spec)
 
 
+@pytest.mark.parametrize("spec", ["billing:2026-13-01", "coverage:地区类型=农村:2026-02-30"])
+def test_a_measure_whose_day_does_not_exist_says_so(spec):
+    with pytest.raises(OptionError, match=r"is not a day \(YYYY-MM-DD"):
+        parse_measure(spec)
+
+
 def test_two_proportion_test_matches_the_normal_approximation():
     # 30/100 against 10/100: z = -3.536, two-sided p = erfc(3.536 / sqrt 2).
     assert two_proportion_test(30, 100, 10, 100) == pytest.approx(math.erfc(0.2 / math.sqrt(0.0032) / math.sqrt(2)))

@@ -45,6 +45,8 @@ def parse_measure(spec):
     text = str(spec).strip()
     head, _, day_text = text.rpartition(":")
     day = parse_date(day_text.strip())
+    if head and day is None and any(char.isdigit() for char in day_text):
+        raise OptionError(f"--measure {spec!r}: {day_text.strip()!r} is not a day (YYYY-MM-DD, such as 2026-10-01)")
     if not head or day is None:
         raise OptionError(f"--measure must be CATEGORY[:SEGMENT=VALUE]:DATE, such as billing:2026-10-01, "
                           f"not {spec!r}")
