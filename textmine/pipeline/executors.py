@@ -176,10 +176,13 @@ class LocalExecutor:
         self._workers = list(self._pool._pool)
 
     def _dead_worker(self):
-        """How a worker process that has ended ended ('was killed by signal 9 (SIGKILL)'), or None."""
+        """How a worker process that died died ('was killed by signal 9 (SIGKILL)'), or None.
+
+        (Workers end with 0 once the pool is closed and its work done: that is no death.)
+        """
         for process in self._workers:
             code = process.exitcode
-            if code is not None:
+            if code:
                 return f"was killed by signal {-code} ({_signal_name(-code)})" if code < 0 else f"exited with {code}"
         return None
 
