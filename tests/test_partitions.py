@@ -183,17 +183,16 @@ def test_inputs_the_workers_do_not_see_as_the_client_does_are_read_by_the_client
     path = work_orders(tmp_path / "orders.csv")
     split = split_inputs(open_sources([str(path)], ReadOptions()), ReadOptions(), mask=True)
     assert workers_see(split.splits)
-    original, times = path.read_bytes(), (path.stat().st_atime, path.stat().st_mtime)
+    original, times = path.read_bytes(), (path.stat().st_atime_ns, path.stat().st_mtime_ns)
     path.write_bytes(original.replace(b"13900000", b"13900009"))  # another day's export: same size, header
-    os.utime(path, times)  # and the same time
+    os.utime(path, ns=times)  # and the same time
     assert path.stat().st_size == len(original) and not workers_see(split.splits)
     path.write_bytes(original)
-    assert workers_see(split.splits) == (int(path.stat().st_mtime) == int(times[1]))
-    os.utime(path, (times[0], times[1] + 60))  # the same bytes, put in place at another time
+    os.utime(path, ns=(times[0], times[1] + 1000))  # the same bytes, put in place a microsecond later
     assert not workers_see(split.splits)
     with pytest.raises(InputError, match="orders.csv: changed while it was read"):
         read_partition(split.partitions()[0], ReadStats())
-    os.utime(path, times)
+    os.utime(path, ns=times)
     assert workers_see(split.splits)
     with open(path, "ab") as handle:  # another file at that path on the worker
         handle.write(b"1,2,3\n")

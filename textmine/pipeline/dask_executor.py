@@ -311,7 +311,8 @@ class DaskExecutor:
             if kind != "Scheduler":
                 raise ClusterError(f"{self.scheduler} is " + ("a Dask worker, not the scheduler: give the address "
                                    "the workers were started with (dask worker ADDRESS)" if kind == "Worker" else
-                                   f"not a Dask scheduler (it says it is {kind!r}); give the scheduler's address"))
+                                   "not a Dask scheduler (it answered, but not as one does); give the scheduler's "
+                                   "address"))
             self.client = Client(self.scheduler, timeout=self.connect_timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise ClusterError(f"cannot reach the Dask scheduler at {self.scheduler} within "

@@ -117,7 +117,7 @@ IN_FLIGHT_WAIT_SECONDS = 60
 # (by the kernel short of memory, or kill -9) takes its task with it, and the pool
 # would wait for that result for ever.
 WORKER_CHECK_SECONDS = 1.0
-ABANDON_WAIT_SECONDS = 5
+ABANDON_WAIT_SECONDS = 1  # for Pool.terminate after a worker died: it hangs when the dead one held a lock
 
 
 class LocalExecutor:
@@ -192,7 +192,7 @@ class LocalExecutor:
         A worker killed while it waited for a task (or sent a result) holds a queue's
         lock for ever, and Pool.terminate takes that lock first. So the workers are
         killed here, and terminate (which also stops the pool's threads) runs in a
-        thread of its own that is given a few seconds.
+        thread of its own that is given a second.
         """
         for process in self._pool._pool:
             process.kill()

@@ -65,7 +65,7 @@ class SplitSource:
     header_lines: int  # the lines before it
     size: int
     fingerprint: str  # of its size, time, first and last bytes: a worker checks it reads the same file
-    modified: int  # its modification time, to the second: each range's reader checks it
+    modified: int  # its modification time in nanoseconds: each range's reader checks it
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def _split_source(index, source, read_options, mask):
                         source.format, encoding, read_options.encoding is not None, line_end, delimiter,
                         tuple(source.read_columns), tuple(source.columns), source.text_column, data_start,
                         header_lines, source.size, _fingerprint(source.name),
-                        int(os.stat(source.name).st_mtime))
+                        os.stat(source.name).st_mtime_ns)
     return split, header_stats
 
 
@@ -133,15 +133,18 @@ FINGERPRINT_BYTES = 1 << 16
 
 
 def _fingerprint(path):
-    """A hash of a file's size, modification second and first and last 64 KB (the header among them).
+    """A hash of a file's size, modification time and first and last 64 KB (the header among them).
 
     Cheap, and enough to tell another file at the same path (an export of
     another day, a copy put in its place) from this one. A shared disk gives
-    every machine the same modification time; to the second, as some report it.
+    every machine the same modification time, to the nanosecond. (A disk that
+    keeps coarser times gives the client and the workers different ones: the
+    client then reads the file itself.) A copy made to look the same (same
+    size, time and first and last bytes) is not told apart.
     """
     with open(path, "rb") as stream:
         status = os.fstat(stream.fileno())
-        digest = hashlib.blake2b(f"{status.st_size}:{int(status.st_mtime)}".encode(), digest_size=16)
+        digest = hashlib.blake2b(f"{status.st_size}:{status.st_mtime_ns}".encode(), digest_size=16)
         digest.update(stream.read(FINGERPRINT_BYTES))
         if status.st_size > FINGERPRINT_BYTES:
             stream.seek(max(FINGERPRINT_BYTES, status.st_size - FINGERPRINT_BYTES))
@@ -319,7 +322,7 @@ def read_partition(partition, stats):
         stream.close()
         raise InputError(f"{split.name}: changed while it was read ({status.st_size:,} bytes now, {split.size:,} "
                          "when the run started), or the worker sees another file at its path")
-    if int(status.st_mtime) != split.modified:
+    if status.st_mtime_ns != split.modified:
         stream.close()
         raise InputError(f"{split.name}: changed while it was read (modified at another time than when the run "
                          "started), or the worker sees another file at its path")
