@@ -119,6 +119,7 @@ def test_missing_file_is_a_usage_error(runner):
     (["annotate"], "Error: Missing argument 'INPUTS...'. (see: textmine annotate --help)"),
     (["no-such-command"], "Error: No such command 'no-such-command'. (see: textmine --help)"),
     (["--no-such-option"], "Error: No such option '--no-such-option'. (see: textmine --help)"),
+    (["annotate", "{utf8}", "-o"], "Error: Option '-o' requires an argument. (see: textmine annotate --help)"),
 ])
 def test_a_usage_error_is_one_line_saying_where_help_is(args, line):
     # In a cron mail the error must be the line that is there, not the third after the usage block.

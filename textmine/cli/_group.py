@@ -45,8 +45,10 @@ class UsageLine(click.ClickException):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, error):
-        where = f" (see: {error.ctx.command_path} --help)" if error.ctx is not None else ""
+    def __init__(self, error, command_path=None):
+        # Errors of the option parser itself (-o with no value) carry no context: the caller names the command.
+        command_path = error.ctx.command_path if error.ctx is not None else command_path
+        where = f" (see: {command_path} --help)" if command_path else ""
         super().__init__(f"{error.format_message()}{where}")
 
 
@@ -85,7 +87,8 @@ class TextmineGroup(click.Group):
             click.echo(f"textmine: terminated (signal {exc.signal_number}); {_left_as_it_was(ctx)}", err=True)
             ctx.exit(128 + exc.signal_number)
         except click.UsageError as exc:  # a command's options, or an unknown command
-            raise UsageLine(exc) from exc
+            command = ctx.invoked_subcommand
+            raise UsageLine(exc, f"{ctx.command_path} {command}" if command else ctx.command_path) from exc
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except OSError as exc:
