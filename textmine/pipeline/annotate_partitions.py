@@ -89,6 +89,7 @@ def write_partitions(split, executor, layout, writer, line_format, result, *, pa
     check = duplicates.check_signature
     number, done, total = 0, 0, max(1, split.size)
     partitions = split.partitions(partition_bytes, executor.workers)
+
     def submit(partition):
         return executor.submit_partition(annotate_partition, partition, layout, line_format)
 

@@ -124,8 +124,7 @@ def _split_source(index, source, read_options, mask):
     split = SplitSource(index, os.path.abspath(source.name), source.name, mask_personal_data(source.name) if mask else source.name,
                         source.format, encoding, read_options.encoding is not None, line_end, delimiter,
                         tuple(source.read_columns), tuple(source.columns), source.text_column, data_start,
-                        header_lines, source.size, _fingerprint(source.name),
-                        os.stat(source.name).st_mtime_ns)
+                        header_lines, source.size, *_fingerprint(source.name))
     return split, header_stats
 
 
@@ -133,7 +132,8 @@ FINGERPRINT_BYTES = 1 << 16
 
 
 def _fingerprint(path):
-    """A hash of a file's size, modification time and first and last 64 KB (the header among them).
+    """``(hash, modification time)``: a hash of a file's size, modification time (in nanoseconds) and
+    first and last 64 KB (the header among them), and the time it hashed.
 
     Cheap, and enough to tell another file at the same path (an export of
     another day, a copy put in its place) from this one. A shared disk gives
@@ -149,29 +149,28 @@ def _fingerprint(path):
         if status.st_size > FINGERPRINT_BYTES:
             stream.seek(max(FINGERPRINT_BYTES, status.st_size - FINGERPRINT_BYTES))
             digest.update(stream.read(FINGERPRINT_BYTES))
-    return digest.hexdigest()
+    return digest.hexdigest(), status.st_mtime_ns
 
 
 _SEEN_AS_THE_CLIENT_DOES = BoundedMemo(1000)  # (path, fingerprint) this worker process has checked
 
 
-def _check_seen_as_the_client_does(split):
-    """Raise InputError unless this process sees ``split``'s file as the client did.
+def _sees_as_the_client(split, *, again=False):
+    """True when this process sees ``split``'s file as the client did (``_fingerprint``); an OSError passes.
 
-    ``workers_see`` asks the workers there when the run starts; a worker that
-    joins later is asked here, once per file, before its first range.
+    Asked of every worker when the run starts (``workers_see``, ``again``: a
+    worker lives on from run to run, and what it sees at a path may change), and
+    by a worker before its first range of a file (``read_partition``): one that
+    joined later was not asked at the start. There a file once seen the same is
+    not hashed again.
     """
     key = (split.path, split.fingerprint)
-    if key in _SEEN_AS_THE_CLIENT_DOES:
-        return
-    try:
-        same = _fingerprint(split.path) == split.fingerprint
-    except OSError:
-        return  # open() in read_partition says why, naming the file
-    if not same:
-        raise InputError(f"{split.name}: changed while it was read, or a worker sees another file at its path "
-                         "(its size, time or first and last bytes differ from what the client saw)")
+    if not again and key in _SEEN_AS_THE_CLIENT_DOES:
+        return True
+    if _fingerprint(split.path)[0] != split.fingerprint:
+        return False
     _SEEN_AS_THE_CLIENT_DOES.remember(key, True)
+    return True
 
 
 class SplitInputs:
@@ -240,19 +239,15 @@ class SplitInputs:
 
 
 def workers_see(splits):
-    """True when this process sees each of ``splits`` as the client does: same path, size, first and last bytes.
+    """True when this process sees each of ``splits`` as the client does: same path, size, time, first and last bytes.
 
     Run on a worker before it is given ranges: the inputs must be on a disk
     the workers share with the client (else the client reads them).
     """
-    for split in splits:
-        try:
-            if _fingerprint(split.path) != split.fingerprint:
-                return False
-        except OSError:
-            return False
-        _SEEN_AS_THE_CLIENT_DOES.remember((split.path, split.fingerprint), True)
-    return True
+    try:
+        return all(_sees_as_the_client(split, again=True) for split in splits)
+    except OSError:
+        return False
 
 
 def split_inputs(sources, read_options, *, mask):
@@ -311,7 +306,13 @@ def read_partition(partition, stats):
     Line numbers in ``stats`` count from the partition's first line.
     """
     split = partition.source
-    _check_seen_as_the_client_does(split)
+    try:
+        seen = _sees_as_the_client(split)
+    except OSError:
+        seen = True  # open() below says why, naming the file
+    if not seen:
+        raise InputError(f"{split.name}: changed while it was read, or a worker sees another file at its path "
+                         "(its size, time or first and last bytes differ from what the client saw)")
     try:
         stream = open(split.path, "rb", buffering=1 << 16)
     except OSError as exc:  # deleted or moved during the run: the file's fault, not the cluster's
