@@ -7,8 +7,9 @@ import pytest
 from scipy import sparse
 
 from textmine.errors import ConfigError
+from textmine.topics import engines
 from textmine.topics.engines import (ENGINES, LdaEngine, NmfEngine, _document_clusters, _kl_nmf,
-                                    _nndsvda, _truncated_svd, make_engine)
+                                    _nndsvda, _product_at, _truncated_svd, make_engine)
 
 
 def random_counts(n_rows=120, n_words=40, density=0.08, seed=0):
@@ -60,6 +61,23 @@ def test_kl_nmf_is_scikit_learns_multiplicative_update(k, tol):
                     tol=tol)
         reference = model.fit(matrix, W=start[0].copy(), H=start[1].copy()).components_
     assert np.allclose(ours, reference, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("block", [7, 64, 10_000])  # many blocks, a last short one, one block
+def test_product_at_the_entries_is_the_same_sum_in_blocks(monkeypatch, block):
+    matrix = random_counts()
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    rng = np.random.RandomState(1)
+    w, h = rng.rand(matrix.shape[0], 5), rng.rand(5, matrix.shape[1])
+    # The sum the blocks must repeat to the last bit: column by column, over all entries.
+    expected = np.zeros(matrix.nnz)
+    for w_column, h_row in zip(w.T, h):
+        expected += w_column.take(rows) * h_row.take(matrix.indices)
+    monkeypatch.setattr(engines, "_PRODUCT_BLOCK", block)
+    got = _product_at(rows, matrix.indices, w, h)
+    assert matrix.nnz % block != 0 or block > matrix.nnz
+    assert np.array_equal(got, expected)
+    assert np.allclose(got, (w @ h)[rows, matrix.indices], rtol=1e-12)
 
 
 def test_nmf_fit_many_gives_one_fit_per_k():
