@@ -265,6 +265,32 @@ def test_two_jobs_give_the_same_analysis_and_rows_as_one(run, summary):
         analysis.close()
 
 
+@pytest.mark.parametrize("topics, started_at_once", [("auto", True), ("off", False)])
+def test_two_jobs_start_the_workers_at_once_when_the_topics_need_them(tmp_path, monkeypatch, topics,
+                                                                      started_at_once):
+    from textmine.pipeline.executors import LocalExecutor
+
+    path = tmp_path / "small.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["意见建议"])
+        for number in range(60):
+            writer.writerow([f"第{number}号工单：宽带经常断网，客服电话也打不通，希望尽快修好"])
+    started_after_each_chunk = []
+    analyse = LocalExecutor.analyse
+
+    def watched(executor, texts):
+        pending = analyse(executor, texts)
+        started_after_each_chunk.append(executor.workers_started)
+        return pending
+
+    monkeypatch.setattr(LocalExecutor, "analyse", watched)
+    analysis = analyze_files([str(path)], AnalyzeOptions(topics=topics), jobs=2)
+    analysis.close()
+    assert started_after_each_chunk  # the input is small: analysed here unless the topics need the workers
+    assert started_after_each_chunk[0] is started_at_once
+
+
 def test_details_are_the_comments_as_a_reader_sees_them(run):
     details = run.details()
     rows = list(details.rows)

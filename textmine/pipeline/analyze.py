@@ -166,7 +166,11 @@ def analyze_files(paths, options=AnalyzeOptions(), *, read_options=ReadOptions()
     bands = value_bands(detected["segments"], sources[0].rows.peek(SAMPLE_ROWS), options.bins)
     layout = OutputColumns(sources, tokens=language.tokens)
     # The same worker processes analyse the comments, then fit the topic search's k side by side.
-    with open_executor(language, jobs=jobs, scheduler=scheduler) as executor:
+    # As the topics need the workers, they start at once: a small input is not analysed here
+    # first, with the second core idle (analyze on 20,000 distinct comments took 22.9 s against
+    # 24.9, on the 20,000 survey rows 9.8 s against 10.8; medians of three, wall clock).
+    workers_after_chars = 0 if parse_topics_option(options.topics) is not None else None
+    with open_executor(language, jobs=jobs, scheduler=scheduler, workers_after_chars=workers_after_chars) as executor:
         split = split_inputs(sources, read_options, mask=language.mask) if executor.reads_partitions else None
         if split is not None and not all(executor.on_every_worker(workers_see, split.splits)):
             split = None  # the inputs are not on a disk the workers share: read here

@@ -312,15 +312,16 @@ def in_windows(parallel_map, function, items, size, *, sent=None):
         yield from zip(*pending)
 
 
-def open_executor(options, *, jobs=1, scheduler=None):
+def open_executor(options, *, jobs=1, scheduler=None, workers_after_chars=None):
     """A ``DaskExecutor`` on the scheduler at ``scheduler`` when one is given, else a ``LocalExecutor``.
 
-    With a scheduler, the cluster's workers set the parallelism and ``jobs`` is not used.
+    With a scheduler, the cluster's workers set the parallelism and ``jobs`` and
+    ``workers_after_chars`` (see ``LocalExecutor``) are not used.
 
         >>> with open_executor(LanguageOptions(), scheduler="tcp://127.0.0.1:8786") as executor: ...
     """
     if not scheduler:
-        return LocalExecutor(options, jobs)
+        return LocalExecutor(options, jobs, workers_after_chars=workers_after_chars)
     try:
         # Imported only here: distributed is an optional dependency (the cluster extra).
         from textmine.pipeline.dask_executor import DaskExecutor
