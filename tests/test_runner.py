@@ -136,3 +136,51 @@ def test_an_unexpected_error_opening_an_input_names_it(monkeypatch):
     with pytest.raises(ValueError) as caught:
         open_sources([str(SURVEY)], ReadOptions())
     assert where_of(caught.value) == f"reading {SURVEY}"
+
+
+def _analysed_texts(monkeypatch, path, cache_size, chunk_size=7):
+    """The comments of ``path`` and every text the executor was given, with the runner's cache this small."""
+    from textmine.pipeline import runner
+
+    monkeypatch.setattr(runner, "CACHE_SIZE", cache_size)
+    analysed = []
+    analyse = LocalExecutor.analyse
+
+    def counted(executor, texts):
+        analysed.extend(texts)
+        return analyse(executor, texts)
+
+    monkeypatch.setattr(LocalExecutor, "analyse", counted)
+    sources = open_sources([str(path)], ReadOptions())
+    with LocalExecutor(LanguageOptions(), 1) as executor:
+        comments = [comment for chunk in comment_chunks(sources, executor, chunk_size=chunk_size)
+                    for comment in chunk]
+    return comments, analysed
+
+
+def test_a_text_that_came_back_stays_when_the_cache_makes_room(tmp_path, monkeypatch):
+    path = tmp_path / "repeats.csv"
+    lines = ["意见建议"] + ["满意" if number % 5 == 0 else f"第{number}条：网速太慢，经常断网"
+                          for number in range(300)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    reference, _ = _analysed_texts(monkeypatch, path, cache_size=10_000)
+    comments, analysed = _analysed_texts(monkeypatch, path, cache_size=20)  # room made about 12 times
+    assert comments == reference
+    assert analysed.count("满意") == 1
+    assert len(analysed) == len(set(analysed)) == 241
+
+
+def test_the_cache_forgets_everything_when_the_texts_seen_again_fill_half_of_it(monkeypatch):
+    from textmine.pipeline import runner
+
+    monkeypatch.setattr(runner, "CACHE_SIZE", 10)
+    cache = runner._AnnotationCache(masker=None)
+    texts = [f"第{number}条" for number in range(6)]
+    for _ in range(2):
+        missing = cache.claim_missing(texts)
+        cache.annotations.update(zip(missing, missing))
+    cache.make_room()  # six texts seen again: more than half of ten
+    assert len(cache.annotations) == 0 and not cache.repeated
+    cache.claim_missing(texts[:3] * 2)
+    cache.make_room()  # three seen again: they stay
+    assert set(cache.annotations) == set(texts[:3])
