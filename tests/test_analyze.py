@@ -273,6 +273,14 @@ def test_verbatims_are_capped_most_negative_first():
     assert [v["text"] for v in verbatims] == ["扣费1", "扣费2", "扣费3"]
 
 
+def test_verbatims_show_each_text_once():
+    # Five customers wrote the same short reply (not a duplicate: short texts are not marked).
+    rows = [row(["billing"], text="乱扣费", sentiment_score=0.01) for _ in range(5)]
+    rows += [row(["billing"], text=f"扣费{i}", sentiment_score=i / 100) for i in range(5, 1, -1)]
+    verbatims = aggregator(verbatims_per_category=3).add_many(as_comments(rows)).result().verbatims["billing"]
+    assert [v["text"] for v in verbatims] == ["乱扣费", "扣费2", "扣费3"]
+
+
 def test_memory_stays_bounded():
     agg = aggregator(verbatims_per_category=5, sample_size=200)
     for i in range(5000):

@@ -232,8 +232,17 @@ class Aggregator:
         return len(heap) < self.verbatims_per_category or key > heap[0][:3]
 
     def _offer_verbatim(self, code, key, item):
-        """Keep ``item`` among ``code``'s verbatims if its key ranks it there."""
+        """Keep ``item`` among ``code``'s verbatims if its key ranks it there and none kept has its text.
+
+        Short replies are not marked as duplicates (many customers write 信号差 in
+        their own words, and some in the same), but the examples show each text
+        once. The one kept is its first row: a later row of the same text has the
+        same sentiment and ranks below it, so skipping it keeps what ranks, however
+        the rows were split (``merge``).
+        """
         heap = self._verbatims[code]
+        if any(entry[3]["text"] == item["text"] for entry in heap):
+            return
         if len(heap) < self.verbatims_per_category:
             heapq.heappush(heap, key + (item,))
         elif key > heap[0][:3]:
