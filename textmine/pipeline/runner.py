@@ -209,17 +209,16 @@ class _AnnotationCache:
         return missing
 
     def make_room(self):
-        """Forget the texts seen once; every text, when those seen again fill half the memo.
+        """Forget the texts seen once; every text, when those seen again fill more than half the memo.
 
         Call it with no chunk in flight: each text kept is analysed.
         """
         annotations = self.annotations
-        kept = {text: annotations[text] for text in self.repeated} \
-            if len(self.repeated) <= annotations.limit // 2 else {}
+        if len(self.repeated) > annotations.limit // 2:
+            self.repeated = set()
+        kept = {text: annotations[text] for text in self.repeated}
         annotations.clear()
         annotations.update(kept)
-        if not kept:
-            self.repeated = set()
 
     def store(self, texts, annotations):
         self.annotations.update(zip(texts, annotations))
