@@ -281,6 +281,18 @@ def test_verbatims_show_each_text_once():
     assert [v["text"] for v in verbatims] == ["乱扣费", "扣费2", "扣费3"]
 
 
+def test_verbatims_show_each_reply_once_however_written():
+    # Traditional and simplified, repeated punctuation, letter case: one reply each.
+    texts = ["滿意", "满意", "满意！！！", "满意！", "ＯＫ", "ok", "还行"]
+    rows = [row(["other"], text=text, sentiment_score=0.9) for text in texts]
+    verbatims = aggregator(verbatims_per_category=10).add_many(as_comments(rows)).result().verbatims["other"]
+    assert sorted(v["text"] for v in verbatims) == sorted(["滿意", "满意！！！", "ＯＫ", "还行"])
+    # Read alike but scored apart (a different context in a longer text): both stay.
+    rows = [row(["billing"], text="乱扣费", sentiment_score=0.01), row(["billing"], text="亂扣費", sentiment_score=0.02)]
+    verbatims = aggregator().add_many(as_comments(rows)).result().verbatims["billing"]
+    assert [v["text"] for v in verbatims] == ["乱扣费", "亂扣費"]
+
+
 def test_memory_stays_bounded():
     agg = aggregator(verbatims_per_category=5, sample_size=200)
     for i in range(5000):

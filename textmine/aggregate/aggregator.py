@@ -30,6 +30,7 @@ from textmine.aggregate.units import SENTIMENT_UNITS, as_float, mean_of_units, s
 from textmine.memo import BoundedMemo
 from textmine.io.columns import auto_period, number_or_none, parse_date, period_bounds, period_end, period_of
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
+from textmine.text.clean import clean_text
 
 EMPTY_VALUE = "(空)"
 OVERFLOW_VALUE = "(其他值)"
@@ -126,7 +127,7 @@ class Aggregator:
         self.periods = {by: defaultdict(_Stats) for by in PERIODS}
         self.words, self.neg_words = Counter(), Counter()
         self.sample = CommentSample(sample_size, seed)  # word pairs and root causes are counted on it
-        self._verbatims = defaultdict(list)  # code -> heap of (-sentiment_score, -seq, item)
+        self._verbatims = defaultdict(list)  # code -> heap of (-sentiment_score, -number, -arrival, item, reading)
         self._periods = BoundedMemo(PERIOD_MEMO_SIZE, _periods_of_cell)  # date cell -> periods or None
         self._arrivals = 0
 
@@ -218,35 +219,38 @@ class Aggregator:
         # Heap top = least negative, latest: dropped first. Row numbers rank the verbatims the same
         # however the rows were split (``merge``); arrival breaks a tie of rows given one number.
         key = (-sent, -comment.number, -self._arrivals)
-        item = None  # built only if a heap takes it
+        item = reading = None  # built only if a heap takes it
         for code in codes:
             if item is None:
                 if not self._ranks_among_verbatims(code, key):
                     continue
                 item = {"text": text, "sentiment": label, "sentiment_score": sent, "score": score,
                         **{column: comment.row.get(column) for column in self.segment_columns}}
-            self._offer_verbatim(code, key, item)
+                reading = (clean_text(text).casefold(), sent)
+            self._offer_verbatim(code, key, item, reading)
 
     def _ranks_among_verbatims(self, code, key):
         heap = self._verbatims[code]
         return len(heap) < self.verbatims_per_category or key > heap[0][:3]
 
-    def _offer_verbatim(self, code, key, item):
-        """Keep ``item`` among ``code``'s verbatims if its key ranks it there and none kept has its text.
+    def _offer_verbatim(self, code, key, item, reading):
+        """Keep ``item`` among ``code``'s verbatims if its key ranks it there and none kept reads the same.
 
         Short replies are not marked as duplicates (many customers write 信号差 in
-        their own words, and some in the same), but the examples show each text
-        once. The one kept is its first row: a later row of the same text has the
-        same sentiment and ranks below it, so skipping it keeps what ranks, however
+        their own words, and some in the same), but the examples show each reply
+        once. ``reading`` is the text as the analysis reads it (滿意 and 满意,
+        满意！！！ and 满意！, OK and ok are one reply) with its sentiment score.
+        The one kept is its first row: a later row of the same reading has the
+        same score and ranks below it, so skipping it keeps what ranks, however
         the rows were split (``merge``).
         """
         heap = self._verbatims[code]
-        if any(entry[3]["text"] == item["text"] for entry in heap):
+        if any(entry[4] == reading for entry in heap):
             return
         if len(heap) < self.verbatims_per_category:
-            heapq.heappush(heap, key + (item,))
+            heapq.heappush(heap, (*key, item, reading))
         elif key > heap[0][:3]:
-            heapq.heapreplace(heap, key + (item,))
+            heapq.heapreplace(heap, (*key, item, reading))
 
     # ------------------------------------------------------------ merge
     def partial(self):
@@ -306,7 +310,7 @@ class Aggregator:
         for code, heap in other._verbatims.items():
             for entry in heap:
                 self._arrivals += 1
-                self._offer_verbatim(code, (*entry[:2], -self._arrivals), entry[3])
+                self._offer_verbatim(code, (*entry[:2], -self._arrivals), entry[3], entry[4])
         return self
 
     # ------------------------------------------------------------ result
