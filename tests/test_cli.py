@@ -103,6 +103,18 @@ def test_bad_data_exits_1_with_one_line(runner, name, message):
     assert "Traceback" not in result.output
 
 
+def test_a_folder_of_exports_with_its_readme_stops_at_the_readme(runner, tmp_path):
+    # textmine analyze exports/* in a folder that also holds a README.md: refused before any work.
+    (tmp_path / "week1.csv").write_text("序号,意见建议\n1,网速太慢\n", encoding="utf-8")
+    (tmp_path / "README.md").write_text("# 导出说明\n每周一导出。\n", encoding="utf-8")
+    output = tmp_path / "out.csv"
+    result = runner.invoke(cli, ["annotate", str(tmp_path / "week1.csv"), str(tmp_path / "README.md"),
+                                 "-o", str(output)])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "README.md: a Markdown document, not a table" in result.stderr
+    assert not output.exists()
+
+
 def test_missing_file_is_a_usage_error(runner):
     result = runner.invoke(cli, ["annotate", "no_such_file.csv"])
     assert result.exit_code == 2

@@ -165,6 +165,38 @@ def test_detect_format(path, head, expected):
     assert detect_format(path, head) == expected
 
 
+@pytest.mark.parametrize("name, data, message", [
+    ("README.md", "# 说明\n本文件夹是样例。\n", "a Markdown document, not a table of comments"),
+    ("page.html", "<html><p>网速慢</p></html>", "an HTML document, not a table of comments"),
+    ("report.docx", b"PK\x03\x04rest", "a Word document, not a table of comments"),
+    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "an Excel 97-2003 workbook (.xls)"),
+    ("export", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "an Excel 97-2003 workbook (.xls)"),
+    ("page.xls", "\ufeff<html><table><tr><td>意见</td></tr></table></html>", "a web page (HTML or XML) saved as .xls"),
+])
+def test_documents_and_old_workbooks_are_refused_in_one_line(tmp_path, name, data, message):
+    path = tmp_path / name
+    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    with pytest.raises(InputError) as caught:
+        open_feedback(path)
+    text = str(caught.value)
+    assert text.startswith(str(path)) and message in text and "\n" not in text
+
+
+def test_a_document_is_read_when_its_format_is_given(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text("序号,意见建议\n1,网速太慢\n", encoding="utf-8")
+    assert [row["意见建议"] for row in open_feedback(path, fmt="csv").rows] == ["网速太慢"]
+
+
+def test_a_tab_separated_table_saved_as_xls_is_read(tmp_path):
+    # Some CRMs export text tables under .xls.
+    path = tmp_path / "export.xls"
+    path.write_text("序号\t意见建议\n1\t网速太慢\n2\t信号差\n", encoding="gb18030")
+    source = open_feedback(path)
+    assert source.columns == ["序号", "意见建议"]
+    assert [row["意见建议"] for row in source.rows] == ["网速太慢", "信号差"]
+
+
 @pytest.mark.parametrize("text, encoding, expected", [
     ("满意度,意见\n9,好", "gb18030", "gb18030"),
     ("滿意度,意見\n9,訊號很好，寬頻也很穩定", "big5", "big5"),

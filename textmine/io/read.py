@@ -36,6 +36,13 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".xlsx": "xlsx",
             ".xlsm": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
             ".parquet": "parquet", ".parq": "parquet"}
+# Documents, not tables: read as CSV they gave rows of prose (samples/README.md: 761 rows, 451 of
+# them repaired), so they are refused unless --input-format says otherwise.
+_DOCUMENTS = {".md": "a Markdown", ".markdown": "a Markdown", ".rst": "a reStructuredText", ".html": "an HTML",
+              ".htm": "an HTML", ".pdf": "a PDF", ".doc": "a Word", ".docx": "a Word", ".odt": "an OpenDocument",
+              ".rtf": "an RTF", ".ppt": "a PowerPoint", ".pptx": "a PowerPoint"}
+_READABLE = ".csv, .tsv, .txt, .xlsx, .jsonl and .parquet"
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls), and other old Office files
 
 
 @dataclass
@@ -118,12 +125,26 @@ class FeedbackSource:
 def detect_format(path, head=b""):
     """Guess the input format from the suffix, or from the first bytes for stdin.
 
+    Raises InputError for a document (README.md, a .docx) and for an Excel
+    97-2003 workbook, which textmine does not read.
+
     >>> detect_format("export.XLSX")
     'xlsx'
     """
+    name = "<stdin>" if str(path) == "-" else str(path)
     suffix = Path(str(path)).suffix.lower()
+    if suffix in _DOCUMENTS:
+        raise InputError(f"{name}: {_DOCUMENTS[suffix]} document, not a table of comments; textmine reads "
+                         f"{_READABLE} files (give --input-format if this one is a table)")
     if suffix in _FORMATS:
         return _FORMATS[suffix]
+    if head.startswith(_OLE2):
+        raise InputError(f"{name}: an Excel 97-2003 workbook (.xls), which textmine does not read; "
+                         "save it from Excel as .xlsx or CSV")
+    # Some systems save a web page as .xls; others a tab-separated table, which is read as one.
+    if suffix == ".xls" and head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
+        raise InputError(f"{name}: a web page (HTML or XML) saved as .xls, which textmine does not read; "
+                         "open it in Excel and save it as .xlsx or CSV")
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"PAR1"):
