@@ -136,6 +136,17 @@ def test_full_rich_view_shows_every_row(crowded):
     assert len(text.splitlines()) > 50
 
 
+def test_every_pain_point_is_listed_piped_and_with_full(crowded):
+    # More than ten pain points with mentions: none is dropped from the whole summary.
+    named = [c["name"] for c in crowded.categories if c["count"]]
+    assert len(named) > 10
+    plain = "\n".join(summary_lines(crowded))
+    assert all(f"  {name}: " in plain for name in named)
+    full = rich_text(crowded, full=True, width=200)
+    assert all(name in full for name in named)
+    assert f"另有 {len(named) - 8} 项未显示" in rich_text(crowded)  # cut on a screen, with the true count
+
+
 def test_analyze_accepts_full(tmp_path):
     from click.testing import CliRunner
 

@@ -12,7 +12,6 @@ that the summary fits a screen (about 50 lines); ``full=True`` shows every row.
 import sys
 
 SENTIMENT_NAMES = {"pos": "正面", "neu": "中性", "neg": "负面"}
-TOP_CATEGORIES = 10
 TOP_DRIVERS = 5
 # Rows of each rich table on a terminal (without --full): the summary of 20k comments fits 50 lines.
 SCREEN_ROWS = {"categories": 8, "boards": 5, "alerts": 5, "drivers": 5, "topics": 6, "kano": 6}
@@ -85,7 +84,7 @@ def summary_lines(result):
         '概览：读取 2000 行，分析 1850 行，...'
     """
     lines = ["概览：" + _overview_line(result), "", "主要痛点（提及数 / 占比 / 负面占比）："]
-    top = [c for c in result.categories if c["count"]][:TOP_CATEGORIES]
+    top = [c for c in result.categories if c["count"]]  # every one: piped, the summary is whole
     lines += [f"  {c['name']}: {c['count']} / {c['share']:.1%} / {c['negative_share']:.1%}" for c in top]
     if not top:
         lines.append("  （无）")
@@ -250,7 +249,7 @@ def _table(title, headers, rows, limit, *, full=False, style=None):
 def _render_rich(result, console, full=False):
     console.print(f"[bold]概览[/bold]  {_escape(_overview_line(result))}")
     left, right = "left", "right"
-    categories = [c for c in result.categories if c["count"]][:TOP_CATEGORIES]
+    categories = [c for c in result.categories if c["count"]]  # _table cuts them, saying how many are left
     console.print(_table("主要痛点", [("痛点", left), ("提及数", right), ("占比", right), ("负面占比", right),
                                        ("有/无此痛点均分", right)],
                          [(c["name"], c["count"], f"{c['share']:.1%}", f"{c['negative_share']:.1%}",
