@@ -282,15 +282,24 @@ def test_verbatims_show_each_text_once():
 
 
 def test_verbatims_show_each_reply_once_however_written():
-    # Traditional and simplified, repeated punctuation, letter case: one reply each.
-    texts = ["滿意", "满意", "满意！！！", "满意！", "ＯＫ", "ok", "还行"]
+    # Traditional and simplified, punctuation (repeated, full- or half-width), letter case: one reply each.
+    texts = ["滿意", "满意", "满意！！！", "满意!", "ＯＫ", "ok", "太差了！", "太差了!", "还行"]
     rows = [row(["other"], text=text, sentiment_score=0.9) for text in texts]
     verbatims = aggregator(verbatims_per_category=10).add_many(as_comments(rows)).result().verbatims["other"]
-    assert sorted(v["text"] for v in verbatims) == sorted(["滿意", "满意！！！", "ＯＫ", "还行"])
+    assert sorted(v["text"] for v in verbatims) == sorted(["滿意", "ＯＫ", "太差了！", "还行"])
     # Read alike but scored apart (a different context in a longer text): both stay.
     rows = [row(["billing"], text="乱扣费", sentiment_score=0.01), row(["billing"], text="亂扣費", sentiment_score=0.02)]
     verbatims = aggregator().add_many(as_comments(rows)).result().verbatims["billing"]
     assert [v["text"] for v in verbatims] == ["乱扣费", "亂扣費"]
+
+
+def test_a_reply_is_told_apart_by_its_start():
+    # Only the first READING_CHARS characters are compared: a pathological 1 MB cell costs no more.
+    from textmine.aggregate.aggregator import READING_CHARS, reading_of
+
+    start = "网速太慢了<!--" * (READING_CHARS // 8)
+    assert reading_of(start + "甲" * 100_000) == reading_of(start + "乙")
+    assert reading_of("滿意！！ＯＫ") == reading_of("满意!ok") == "满意ok"
 
 
 def test_memory_stays_bounded():
