@@ -94,13 +94,6 @@ def test_masks_each_kind(text, expected):
         ("身份证1101011990\x1b03071234号", "身份证<身份证号>号"),
         ("信号\x00差，电话13812345678", "信号\x00差，电话<手机号>"),  # controls elsewhere stay
         ("宽带\u200b账号ad12345678", "宽带\u200b账号<宽带账号>"),
-        # HTML markup of a rich-text field inside a number: looked through, as cleaning removes it
-        ("请回电<b>138</b>12345678", "请回电<b><手机号>"),
-        ("电话138&nbsp;1234&nbsp;5678", "电话<手机号>"),
-        ("身份证<b>110101</b>199003071234", "身份证<b><身份证号>"),
-        ("<td>13812345678</td><td>2026</td>", "<td><手机号></td><td>2026</td>"),  # first with the tags as bounds
-        # U+FFFD where reading lost a character (a lone surrogate in JSON)
-        ("联系138\ufffd12345678", "联系<手机号>"),
     ],
 )
 def test_masks_numbers_whatever_separates_their_digits(text, expected):
@@ -195,7 +188,7 @@ def test_masked_text_is_unchanged_by_masking():
 
 
 _DIGITISH = st.text(st.sampled_from(list("0123456789１３８ +-()（）@.宽带账号：Xx元ab\t\u00a0．－\x00\u200b张"
-                                          "姓名联系人地址住：:是，<>先生&;/\ufffd")), max_size=60)
+                                          "姓名联系人地址住：:是，<>先生")), max_size=60)
 
 
 @settings(max_examples=200, deadline=None)
@@ -225,8 +218,7 @@ def test_no_mobile_or_id_number_survives(mobile, id_number, before):
                                + ["宽带", "138", "0755", "账号", "帐户", "用户名", "号码", "是", "ad", "的",
                                   "张三", "公司", "中国", ".com", "  ", "qq", "163", "．cn", "@中国移动", "-", "a.b",
                                   "姓名", "联系人", "地址", "住址", "：", "王小明", "先生", "，", "<", "广州市",
-                                  "机主", "户主", "客户", "投诉人", "88号", "房", "女士",
-                                  "<b>", "</b>", "<br/>", "&nbsp;", "&#32;", "&", "\ufffd"]),
+                                  "机主", "户主", "客户", "投诉人", "88号", "房", "女士"]),
                 max_size=30).map("".join))
 def test_cheap_first_test_never_skips_a_match(text):
     # mask_personal_data skips the full patterns when _HINT finds nothing; that must never change a result.

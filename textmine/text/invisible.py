@@ -18,14 +18,12 @@ the text it joins nothing and goes.
 
 import re
 
-__all__ = ["INVISIBLE_CHARS", "INVISIBLE_PATTERN", "find_invisible", "remove_invisible", "visible_view"]
+__all__ = ["INVISIBLE_CHARS", "find_invisible", "remove_invisible", "visible_view"]
 
 # As a character class body, for other modules' patterns (the cheap masking hint).
 INVISIBLE_CHARS = ("\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u180e\u200b\u200c\u200e\u200f"
                    "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff")
-# Runs of them, and a zero-width joiner that joins nothing (after a letter, digit, space or the start).
-INVISIBLE_PATTERN = f"[{INVISIBLE_CHARS}]+|(?<![^\\w\\s])\u200d+"
-_INVISIBLE = re.compile(INVISIBLE_PATTERN)
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]+|(?<![^\\w\\s])\u200d+")
 find_invisible = _INVISIBLE.search
 
 
@@ -40,18 +38,17 @@ def remove_invisible(text):
     return _INVISIBLE.sub("", text)
 
 
-def visible_view(text, hidden=_INVISIBLE):
+def visible_view(text):
     """``(view, where)``: ``text`` without invisible characters, and each kept character's index in ``text``.
 
     ``where`` has one more entry, ``len(text)``, so that a span ``[start, end)``
-    of the view is ``[where[start], where[end - 1] + 1)`` in ``text``. ``hidden``:
-    the pattern of what the view leaves out (masking adds markup to it).
+    of the view is ``[where[start], where[end - 1] + 1)`` in ``text``.
 
     >>> visible_view("1\\x002")
     ('12', [0, 2, 3])
     """
     where, last = [], 0
-    for match in hidden.finditer(text):
+    for match in _INVISIBLE.finditer(text):
         where.extend(range(last, match.start()))
         last = match.end()
     where.extend(range(last, len(text)))

@@ -8,8 +8,7 @@ before anything is derived from it (``textmine.pipeline.annotator``), and on
 every original cell, column name and file name written out
 (``textmine.pipeline.runner``). So the patterns accept full-width digits
 (１３８...), the separators people type (spaces of any kind, tabs, dots,
-dashes) and look through invisible characters (NUL, zero-width space) and
-the HTML markup of rich-text fields (请回电<b>138</b>12345678).
+dashes) and look through invisible characters (NUL, zero-width space).
 
 >>> mask_personal_data("用户13800138000来电，身份证110101199003071234，请回电")
 '用户<手机号>来电，身份证<身份证号>，请回电'
@@ -20,7 +19,7 @@ from itertools import chain, filterfalse
 
 from textmine.memo import BoundedMemo
 from textmine.text.clean import texts_matching
-from textmine.text.invisible import INVISIBLE_CHARS, INVISIBLE_PATTERN, find_invisible, visible_view
+from textmine.text.invisible import INVISIBLE_CHARS, find_invisible, visible_view
 
 __all__ = ["MASK_TAGS", "CellMasker", "hinted_values", "mask_personal_data", "personal_data_hint"]
 
@@ -44,8 +43,7 @@ _NOT_BEFORE_DIGIT = "(?![0-9０-９])"
 # Invisible characters (NUL, zero-width space) are looked through before these
 # patterns run (``textmine.text.invisible``).
 _SPACE = " \t\u00a0\u2000-\u200a\u202f\u205f\u3000"
-# U+FFFD stands where reading lost a character (a lone surrogate in JSON): 138\ufffd12345678 is still a number.
-_DASH_DOT = ".．\\-－‐‑‒–—―−\ufffd"
+_DASH_DOT = ".．\\-－‐‑‒–—―−"
 _GAP = f"(?:[{_SPACE}]{{1,3}}|[{_SPACE}]?[{_DASH_DOT}][{_SPACE}]?)"
 _S = _GAP + "?"
 
@@ -143,14 +141,6 @@ _PATTERNS = [
      f"{_spaced('[1-9１-９]', *[_D] * 6)}(?:{_S}{_D})?{_E}"),
 ]
 _PERSONAL = re.compile("|".join(f"(?P<{kind}>{p})" for kind, p in _PATTERNS))
-# Markup that can split a number in an original text (请回电<b>138</b>12345678, 138&nbsp;1234&nbsp;5678),
-# where the analysis reads the cleaned text whole: an HTML tag or character entity. Looked through, as
-# invisible characters are, after the number has been looked for with the markup as a boundary.
-_TAG = r"/?[A-Za-z][A-Za-z0-9]{0,15}(?:[\s/][^<>\n]{0,200})?>"  # after its <
-_ENTITY = r"(?:[A-Za-z][A-Za-z0-9]{1,10}|#[0-9]{1,6}|#[xX][0-9A-Fa-f]{1,6});"  # after its &
-_MARKUP = f"<{_TAG}|&{_ENTITY}"
-find_markup = re.compile(_MARKUP).search
-_HIDDEN_OR_MARKUP = re.compile(f"{INVISIBLE_PATTERN}|{_MARKUP}")
 # A cheap first test that every match passes: a run of digits long enough to be
 # personal data with gaps (of the kinds above, or brackets) between them, ten
 # from a 0 (the shortest landline) and eleven from another digit (a mobile; IDs
@@ -158,13 +148,12 @@ _HIDDEN_OR_MARKUP = re.compile(f"{INVISIBLE_PATTERN}|{_MARKUP}")
 # the start of an account keyword (宽带 alone is in every other complaint); an @
 # with a domain label and a dot after it (an @mention such as @中国移动 has no dot
 # and costs no more: it was nine in ten of the comments the full patterns ran on); or
-# an invisible character or markup, which masking must look through. Amounts and short
+# an invisible character, which masking must look through. Amounts and short
 # row ids fail it and cost no more. Written to start with one character class,
 # which the regex engine skips ahead to in C (an alternation is tried at every
 # position, several times slower).
 _HINT_GAP = f"[{_SPACE}{_DASH_DOT}()（）]{{0,3}}{_D}"
-_HINT = re.compile(f"[0-9０-９@＠宽寬姓联聯地住人机機户戶客<&{INVISIBLE_CHARS}\u200d](?:(?<=[{INVISIBLE_CHARS}\u200d])"
-                   f"|(?<=<){_TAG}|(?<=&){_ENTITY}"
+_HINT = re.compile(f"[0-9０-９@＠宽寬姓联聯地住人机機户戶客{INVISIBLE_CHARS}\u200d](?:(?<=[{INVISIBLE_CHARS}\u200d])"
                    f"|(?<=姓)名[{_SPACE}]*(?:[:：]|是|为|為)|(?<=[联聯])[系繫]人[{_SPACE}]*(?:是|为|為)|(?<=[地住])址[{_SPACE}]*[:：]"
                    f"|(?<=[人户戶客])[{_SPACE}]*[:：]|(?<=[机機户])主[{_SPACE}]*[:：]"
                    f"|(?<=[@＠])[{_LATIN}\\-{_CJK}]+[.．]"
@@ -243,17 +232,10 @@ def mask_personal_data(text):
 def _mask_matches(text):
     """Every match of the full patterns masked, with no cheap first test (``_HINT``)."""
     if find_invisible(text) is None:
-        masked = _PERSONAL.sub(_replace, text)
-    else:
-        masked = _mask_view(text, *visible_view(text))
-    if find_markup(masked):
-        # Then through the markup: a number it splits is whole in the cleaned text the analysis reads.
-        masked = _mask_view(masked, *visible_view(masked, _HIDDEN_OR_MARKUP))
-    return masked
-
-
-def _mask_view(text, view, where):
-    """``text`` with what matches in ``view`` (it as shown, ``visible_view``) masked, what the view hides inside included."""
+        return _PERSONAL.sub(_replace, text)
+    # Match on the text as it shows, then replace the matched spans of the
+    # original, the invisible characters inside them included.
+    view, where = visible_view(text)
     parts, done = [], 0
     for match in _PERSONAL.finditer(view):
         replacement = _replace(match)
