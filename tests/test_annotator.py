@@ -85,6 +85,30 @@ def test_the_masked_text_is_the_text_as_written_masked(text):
     assert batch[2].masked_text == "网速慢，打<手机号>"
 
 
+@pytest.mark.parametrize("text, shown", [
+    # Markup, an entity or a full-width tag between the digits: masking the original sees no number,
+    # the analysis (after cleaning) does. The cell shows the text as analysed.
+    ("请回电<b>138</b>12345678", "请回电<手机号>"),
+    ("请回电138<!-- 备注 -->12345678", "请回电<手机号>"),
+    ("电话138&#49;2345678", "电话<手机号>"),
+    ("１３８＜ｂ＞１２３４５６７８", "<手机号>"),
+    ("邮箱zhangsan&#64;qq.com", "邮箱<邮箱>"),
+    # Masked in part as written: the rest of the address, account or name goes too.
+    ("家庭住址：广州市<b>天河区体育西路88号</b>501室", "家庭住址：<地址>"),
+    ("宽带账号：ad1234<b>5678</b>", "宽带账号：<宽带账号>"),
+    ("姓名：王小<b>明</b>", "姓名：<姓名>"),
+])
+def test_what_the_analysis_masks_after_cleaning_is_masked_in_the_cell(text, shown):
+    annotation, = annotator().analyse([text])
+    assert annotation.masked_text == shown
+
+
+def test_the_text_as_written_stays_where_both_maskings_agree():
+    texts = ["电话13812345678<br>很急", "用户13800138000来电😡，寬頻斷線", "网速<b>很慢</b>"]
+    shown = [annotation.masked_text for annotation in annotator().analyse(texts)]
+    assert shown == ["电话<手机号><br>很急", "用户<手机号>来电😡，寬頻斷線", None]
+
+
 def test_annotations_are_tuples_all_the_way_down():
     # Records are shared between rows and cached: nothing in them may be a list.
     for annotation in annotator().analyse(["宽带经常断，客服也没人管", "信号还行就是网速太慢", "满意"]):

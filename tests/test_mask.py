@@ -94,6 +94,9 @@ def test_masks_each_kind(text, expected):
         ("身份证1101011990\x1b03071234号", "身份证<身份证号>号"),
         ("信号\x00差，电话13812345678", "信号\x00差，电话<手机号>"),  # controls elsewhere stay
         ("宽带\u200b账号ad12345678", "宽带\u200b账号<宽带账号>"),
+        # U+FFFD where reading lost a character (a lone surrogate in JSON, a broken byte)
+        ("联系138\ufffd12345678", "联系<手机号>"),
+        ("联系138\ufffd\ufffd12345678", "联系<手机号>"),
     ],
 )
 def test_masks_numbers_whatever_separates_their_digits(text, expected):
@@ -218,7 +221,7 @@ def test_no_mobile_or_id_number_survives(mobile, id_number, before):
                                + ["宽带", "138", "0755", "账号", "帐户", "用户名", "号码", "是", "ad", "的",
                                   "张三", "公司", "中国", ".com", "  ", "qq", "163", "．cn", "@中国移动", "-", "a.b",
                                   "姓名", "联系人", "地址", "住址", "：", "王小明", "先生", "，", "<", "广州市",
-                                  "机主", "户主", "客户", "投诉人", "88号", "房", "女士"]),
+                                  "机主", "户主", "客户", "投诉人", "88号", "房", "女士", "\ufffd"]),
                 max_size=30).map("".join))
 def test_cheap_first_test_never_skips_a_match(text):
     # mask_personal_data skips the full patterns when _HINT finds nothing; that must never change a result.

@@ -84,6 +84,14 @@ class CommentAnnotator:
                 text = texts[index]
                 same = unmasked.get(index) == text and len(text) <= MAX_ANALYSED_CHARS
                 masked_texts[index] = cleaned[index] if same else mask_personal_data(text)
+            changed = [index for index, text in unmasked.items()
+                       if cleaned[index] != text and len(texts[index]) <= MAX_ANALYSED_CHARS]
+            for index, shown in zip(changed, clean_texts([masked_texts[index] for index in changed])):
+                # Masking the original missed what cleaning then joined (请回电<b>138</b>12345678,
+                # 138&#49;2345678, 姓名：王小<b>明</b>): the analysis masked it, so the cells show the text
+                # as analysed. Where both orders agree, the original's own wording stays.
+                if shown != cleaned[index]:
+                    masked_texts[index] = cleaned[index]
         token_lists = self.segmenter.cut_many(cleaned)
         scores, clauses = self.scorer.score_batch_with_clauses(cleaned, token_lists)
         found = self.classifier.classify_batch(cleaned, token_lists)
