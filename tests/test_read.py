@@ -171,7 +171,12 @@ def test_detect_format(path, head, expected):
     ("report.docx", b"PK\x03\x04rest", "a Word document, not a table of comments"),
     ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "an Excel 97-2003 workbook (.xls)"),
     ("export", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "an Excel 97-2003 workbook (.xls)"),
-    ("page.xls", "\ufeff<html><table><tr><td>意见</td></tr></table></html>", "a web page (HTML or XML) saved as .xls"),
+    ("page.xls", "\ufeff<html><table><tr><td>意见</td></tr></table></html>", "a web page saved as .xls"),
+    ("page16.xls", "\ufeff<html><table><tr><td>意见</td></tr></table></html>".encode("utf-16-le"), "a web page saved as .xls"),
+    ("single_file.xls", "MIME-Version: 1.0\r\nX-Document-Type: Workbook\r\n", "a web page saved as .xls"),
+    ("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "a workbook saved with a password"),
+    ("memo.wps", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "a WPS document, not a table"),
+    ("sheet.ods", b"PK\x03\x04rest", "an OpenDocument spreadsheet"),
 ])
 def test_documents_and_old_workbooks_are_refused_in_one_line(tmp_path, name, data, message):
     path = tmp_path / name

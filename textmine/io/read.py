@@ -39,7 +39,8 @@ _FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".xlsx":
 # Documents, not tables: read as CSV they gave rows of prose (samples/README.md: 761 rows, 451 of
 # them repaired), so they are refused unless --input-format says otherwise.
 _DOCUMENTS = {".md": "a Markdown", ".markdown": "a Markdown", ".rst": "a reStructuredText", ".html": "an HTML",
-              ".htm": "an HTML", ".pdf": "a PDF", ".doc": "a Word", ".docx": "a Word", ".odt": "an OpenDocument",
+              ".htm": "an HTML", ".xhtml": "an HTML", ".mht": "a web archive", ".mhtml": "a web archive",
+              ".pdf": "a PDF", ".doc": "a Word", ".docx": "a Word", ".wps": "a WPS", ".odt": "an OpenDocument",
               ".rtf": "an RTF", ".ppt": "a PowerPoint", ".pptx": "a PowerPoint"}
 _READABLE = ".csv, .tsv, .txt, .xlsx, .jsonl and .parquet"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls), and other old Office files
@@ -136,14 +137,21 @@ def detect_format(path, head=b""):
     if suffix in _DOCUMENTS:
         raise InputError(f"{name}: {_DOCUMENTS[suffix]} document, not a table of comments; textmine reads "
                          f"{_READABLE} files (give --input-format if this one is a table)")
+    if head.startswith(_OLE2):
+        # Office's old container: an Excel 97-2003 workbook, or any workbook saved with a password.
+        kind = ("a workbook saved with a password (or an Excel 97-2003 one named .xlsx)" if suffix == ".xlsx"
+                else "an Excel 97-2003 workbook (.xls) or another old Office file")
+        raise InputError(f"{name}: {kind}, which textmine does not read; save it from Excel as .xlsx "
+                         "without a password, or as CSV")
     if suffix in _FORMATS:
         return _FORMATS[suffix]
-    if head.startswith(_OLE2):
-        raise InputError(f"{name}: an Excel 97-2003 workbook (.xls), which textmine does not read; "
-                         "save it from Excel as .xlsx or CSV")
-    # Some systems save a web page as .xls; others a tab-separated table, which is read as one.
-    if suffix == ".xls" and head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
-        raise InputError(f"{name}: a web page (HTML or XML) saved as .xls, which textmine does not read; "
+    if suffix == ".ods":
+        raise InputError(f"{name}: an OpenDocument spreadsheet, which textmine does not read; save it as .xlsx or CSV")
+    # Some systems save a web page as .xls (HTML, in UTF-16 too, or Excel's single-file web page);
+    # others a tab-separated table, which is read as one.
+    start = head.lstrip(b"\xef\xbb\xbf\xff\xfe \r\n\t\x00")
+    if suffix == ".xls" and (start.startswith(b"<") or start.upper().startswith(b"MIME-VERSION")):
+        raise InputError(f"{name}: a web page saved as .xls, which textmine does not read; "
                          "open it in Excel and save it as .xlsx or CSV")
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
