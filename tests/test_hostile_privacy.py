@@ -36,6 +36,9 @@ PERSONAL = [
     ("电话133&nbsp;2222&nbsp;3333", ["2222&nbsp;3333", "133&nbsp;2222"]),
     ("电话131&#52;4445555", ["4445555", "131&#52;"]),
     ("家庭住址：广州市<b>天河区体育西路66号</b>", ["体育西路66号"]),
+    # Two numbers in adjacent cells of a pasted table, one of them split: none may be joined and kept.
+    ("回电<b>137</b>45456767，备用13788889999<span>13766665555</span>", ["45456767", "13788889999", "13766665555",
+                                                                     "8888999913766"]),
     # Where reading lost a character (a lone surrogate in JSON becomes U+FFFD).
     ("联系135\ufffd66667777", ["66667777", "135\ufffd6666"]),
 ]
@@ -137,6 +140,29 @@ def test_a_nul_inside_a_number_does_not_rebuild_it_in_the_workbook(tmp_path, com
     sheets = xlsx_text(target)
     assert "13812345678" not in sheets and "12345678" not in sheets
     assert "手机号" in sheets
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_comment_cell_stays_masked_when_the_maskers_memory_is_full(tmp_path, monkeypatch, jobs):
+    # A phone column of distinct numbers fills the cell masker's memory of masked values; the comment
+    # cell must still come out as its annotation masked it, not masked again as written (where the
+    # markup inside the number hides it from the masker).
+    from textmine.pipeline import runner
+    from textmine.text.mask import CellMasker
+
+    monkeypatch.setattr(runner, "CellMasker", lambda: CellMasker(memo_size=4))
+    path = tmp_path / "orders.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["电话", "意见建议"])
+        for number in range(5000):  # several chunks: the comment is analysed in the first only
+            writer.writerow([f"139{number:08d}", "请回电<b>138</b>12345678" if number % 100 == 0 else f"网速慢{number}"])
+    output = tmp_path / "out.csv"
+    result = CliRunner().invoke(cli, ["annotate", str(path), "-o", str(output), "-j", jobs, "-q"])
+    assert result.exit_code == 0, result.output
+    written = output.read_text(encoding="utf-8-sig")
+    assert "12345678" not in written and written.count("请回电<手机号>") == 50
+    assert "1390000" not in written
 
 
 def test_column_names_json_keys_and_file_names_are_masked(tmp_path):

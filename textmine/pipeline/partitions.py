@@ -441,6 +441,9 @@ class PartitionAnalyser:
                                             for text, annotation in zip(missing, found)])
         if self.masker is not None:
             self.masker.mask_rows(rows)
+            for row, text in zip(rows, texts):  # the comment's cell as its annotation masked it, as the runner does
+                if known[text].masked_text is not None:
+                    row[split.text_column] = known[text].masked_text
         name = split.cell_name
         return [Comment(0, name, row, known[text].masked_text or text, known[text], None)
                 for row, text in zip(rows, texts)]

@@ -281,6 +281,10 @@ def comment_chunks(sources, executor, *, mask=True, chunk_size=None, progress=No
         for (source, row), text in zip(chunk, texts):
             number += 1
             annotation = annotations[text]
+            if masker is not None and annotation.masked_text is not None:
+                # The comment's cell as the annotation masked it: the masker's memory of it may be gone,
+                # and masking the cell as written may miss what the analysis found (markup in a number).
+                row[source.text_column] = annotation.masked_text
             duplicate_of = duplicates.check_signature(number, annotation.signature) if mark_duplicates else None
             comments.append(Comment(number, source_names[id(source)], row, annotation.masked_text or text,
                                     annotation, duplicate_of))
