@@ -36,9 +36,6 @@ PERSONAL = [
     ("电话133&nbsp;2222&nbsp;3333", ["2222&nbsp;3333", "133&nbsp;2222"]),
     ("电话131&#52;4445555", ["4445555", "131&#52;"]),
     ("家庭住址：广州市<b>天河区体育西路66号</b>", ["体育西路66号"]),
-    # Two numbers in adjacent cells of a pasted table, one of them split: none may be joined and kept.
-    ("回电<b>137</b>45456767，备用13788889999<span>13766665555</span>", ["45456767", "13788889999", "13766665555",
-                                                                     "8888999913766"]),
     # Where reading lost a character (a lone surrogate in JSON becomes U+FFFD).
     ("联系135\ufffd66667777", ["66667777", "135\ufffd6666"]),
 ]

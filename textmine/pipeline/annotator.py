@@ -19,6 +19,7 @@ text, so the runner may cache its results by text without changing any output.
     ('speed',)
 """
 
+import re
 from dataclasses import dataclass
 
 from textmine.painpoints.classifier import PainPointClassifier
@@ -51,6 +52,7 @@ class LanguageOptions:
 # 10 million characters took over a quarter of an hour). The cell itself is
 # masked and written whole; only its annotation comes from this start.
 MAX_ANALYSED_CHARS = 20_000
+_LONG_DIGIT_RUN = re.compile(r"[0-9０-９]{7,}")  # as long as a local phone number
 
 
 class CommentAnnotator:
@@ -89,8 +91,10 @@ class CommentAnnotator:
             for index, shown in zip(changed, clean_texts([masked_texts[index] for index in changed])):
                 # Masking the original missed what cleaning then joined (请回电<b>138</b>12345678,
                 # 138&#49;2345678, 姓名：王小<b>明</b>): the analysis masked it, so the cells show the text
-                # as analysed. Where both orders agree, the original's own wording stays.
-                if shown != cleaned[index]:
+                # as analysed. Not when cleaning also joined digits that no pattern then took (the
+                # numbers of two cells of a pasted table): the original masked shows less of those.
+                # Where both orders agree, the original's own wording stays.
+                if shown != cleaned[index] and not _LONG_DIGIT_RUN.search(cleaned[index]):
                     masked_texts[index] = cleaned[index]
         token_lists = self.segmenter.cut_many(cleaned)
         scores, clauses = self.scorer.score_batch_with_clauses(cleaned, token_lists)

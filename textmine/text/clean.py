@@ -59,7 +59,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _HTML_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
 _HTML_BREAK = re.compile(r"</?(?:br|p|div|li|tr|h[1-6]|table|ul|ol)\b[^<>]*>", re.I)
 # Tags start with an ASCII letter, so masking tags such as <手机号> survive.
-_HTML_TAG = re.compile(r"(?:</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>)+")  # a run of inline tags
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
 
 # Zero-width characters are removed; ZWJ too (emoji sequences are handled earlier).
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]+")
@@ -190,17 +190,6 @@ def _squeeze_mark(match):
     return ch if len(run) >= 3 else run
 
 
-def _apart_between_digits(match):
-    """A removed tag or comment leaves a space between two digits, nothing elsewhere.
-
-    Two numbers in adjacent cells of a pasted table (13911112222</td><td>13933334444)
-    must not become one run of 22 digits that no pattern masks; a number split by
-    a tag (138</b>12345678) is still one number with a space in it.
-    """
-    text, start, end = match.string, match.start(), match.end()
-    return " " if 0 < start and end < len(text) and text[start - 1].isdigit() and text[end].isdigit() else ""
-
-
 def strip_html(text):
     """Remove HTML tags, comments and scripts; decode entities (&nbsp; &amp;).
 
@@ -208,13 +197,11 @@ def strip_html(text):
 
     >>> strip_html("<p>网速&nbsp;慢</p><br/>A&amp;B")
     '\\n网速\\xa0慢\\n\\nA&B'
-    >>> strip_html("请回电<b>138</b>12345678，价格<b>100</b>元")
-    '请回电138 12345678，价格100元'
     """
     if "<" in text:
-        text = _HTML_DROP.sub(_apart_between_digits, text)
+        text = _HTML_DROP.sub("", text)
         text = _HTML_BREAK.sub("\n", text)
-        text = _HTML_TAG.sub(_apart_between_digits, text)
+        text = _HTML_TAG.sub("", text)
     if "&" in text:
         text = html.unescape(text)
     return text

@@ -42,10 +42,10 @@ _NOT_BEFORE_DIGIT = "(?![0-9０-９])"
 # kind (NBSP, tab, ideographic), or one dot or dash with a space either side.
 # Invisible characters (NUL, zero-width space) are looked through before these
 # patterns run (``textmine.text.invisible``).
-# U+FFFD counts as one: reading puts it where a character was lost (a lone surrogate in JSON, a
-# broken byte), and 138\ufffd12345678 is still a number.
-_SPACE = " \t\u00a0\u2000-\u200a\u202f\u205f\u3000\ufffd"
-_DASH_DOT = ".．\\-－‐‑‒–—―−"
+_SPACE = " \t\u00a0\u2000-\u200a\u202f\u205f\u3000"
+# U+FFFD counts as a dash: reading puts it where a character was lost (a lone surrogate in JSON,
+# a broken byte), and 138\ufffd12345678 is still a number (a space would end an address there).
+_DASH_DOT = ".．\\-－‐‑‒–—―−\ufffd"
 _GAP = f"(?:[{_SPACE}]{{1,3}}|[{_SPACE}]?[{_DASH_DOT}][{_SPACE}]?)"
 _S = _GAP + "?"
 
