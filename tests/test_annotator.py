@@ -110,6 +110,12 @@ def test_what_the_analysis_masks_after_cleaning_is_masked_in_the_cell(text, show
     ("请回电<b>138</b>12345678，备用13911112222<span>13933334444</span>", ["13911112222", "13933334444"]),
     # An entity that decodes to a digit next to a masked number.
     ("110101198807153427&#49;，另联系13800138000", ["110101198807153427", "1101011988", "13800138000"]),
+    ("请回电&#49;138 1234 5678，邮箱a@qq.com", ["138 1234 5678", "a@qq.com"]),
+    ("卡号&#x31;6222 0212 3456 7890，邮箱a@qq.com", ["6222 0212 3456 7890"]),
+    # A line separator, which cleaning makes a line break, would end the address the original masked.
+    ("家庭住址：广州市天河区\u2028体育西路88号", ["体育西路88号"]),
+    # Once the tag goes, the first name's pattern takes in the second label.
+    ("投诉人：黄杰<b>机主：王小明", ["黄杰", "王小明"]),
 ])
 def test_the_text_as_analysed_is_not_shown_when_it_would_show_more(text, hidden):
     annotation, = annotator().analyse([text])

@@ -29,7 +29,7 @@ from textmine.text.clean import clean_texts
 from textmine.text.dedupe import DuplicateFinder
 from textmine.text.junk import junk_reason
 from textmine.text.lexicon import load_lexicon
-from textmine.text.mask import hinted_values, mask_personal_data
+from textmine.text.mask import MASK_TAGS, hinted_values, mask_personal_data
 from textmine.text.segment import Segmenter
 
 
@@ -52,7 +52,26 @@ class LanguageOptions:
 # 10 million characters took over a quarter of an hour). The cell itself is
 # masked and written whole; only its annotation comes from this start.
 MAX_ANALYSED_CHARS = 20_000
-_LONG_DIGIT_RUN = re.compile(r"[0-9０-９]{7,}")  # as long as a local phone number
+
+
+_MASK_TAG = re.compile("|".join(map(re.escape, sorted(set(MASK_TAGS.values())))))
+
+
+def _shows_no_more(masked, other):
+    """True if what ``masked`` shows outside its mask tags is a subsequence of what ``other`` shows.
+
+    Two maskings of one comment (of the original, then cleaned; of the cleaned text)
+    can each find what the other missed: the analysis's may be shown instead only
+    if it reveals nothing the original's keeps hidden (a number cleaning joined to
+    a digit, an address a line separator cut short, a second name).
+
+        >>> _shows_no_more("请回电<手机号>", "请回电13812345678")
+        True
+        >>> _shows_no_more("家庭住址：<地址>\\n体育西路88号", "家庭住址：<地址>")
+        False
+    """
+    remaining = iter(_MASK_TAG.sub("", other))
+    return all(char in remaining for char in _MASK_TAG.sub("", masked))
 
 
 class CommentAnnotator:
@@ -91,10 +110,9 @@ class CommentAnnotator:
             for index, shown in zip(changed, clean_texts([masked_texts[index] for index in changed])):
                 # Masking the original missed what cleaning then joined (请回电<b>138</b>12345678,
                 # 138&#49;2345678, 姓名：王小<b>明</b>): the analysis masked it, so the cells show the text
-                # as analysed. Not when cleaning also joined digits that no pattern then took (the
-                # numbers of two cells of a pasted table): the original masked shows less of those.
-                # Where both orders agree, the original's own wording stays.
-                if shown != cleaned[index] and not _LONG_DIGIT_RUN.search(cleaned[index]):
+                # as analysed, but only if that shows nothing the original masked hides. Where both
+                # orders agree, the original's own wording stays.
+                if shown != cleaned[index] and _shows_no_more(cleaned[index], shown):
                     masked_texts[index] = cleaned[index]
         token_lists = self.segmenter.cut_many(cleaned)
         scores, clauses = self.scorer.score_batch_with_clauses(cleaned, token_lists)
