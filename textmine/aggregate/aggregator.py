@@ -19,7 +19,6 @@ drivers (Fisher with Benjamini-Hochberg over the run, Poisson, score impact) in
 import functools
 import heapq
 import math
-import re
 from collections import Counter, defaultdict
 
 from textmine.aggregate.stats import (
@@ -32,7 +31,8 @@ from textmine.aggregate.units import SENTIMENT_UNITS, as_float, mean_of_units, s
 from textmine.memo import BoundedMemo
 from textmine.io.columns import auto_period, number_or_none, parse_date, period_bounds, period_end, period_of
 from textmine.painpoints.taxonomy import OTHER, Taxonomy
-from textmine.text.clean import normalize_width, to_simplified
+from textmine.text.clean import to_simplified
+from textmine.text.dedupe import comparison_key
 
 EMPTY_VALUE = "(空)"
 OVERFLOW_VALUE = "(其他值)"
@@ -75,11 +75,10 @@ class _Stats:
 PERIOD_MEMO_SIZE = 100_000  # distinct date cells whose periods are remembered
 READING_CHARS = 2000  # of an example's text, the characters that tell it from another
 READING_MEMO_SIZE = 4096  # distinct example texts whose reading is remembered (of READING_CHARS at most)
-_NOT_TELLING = re.compile(r"[\W_]+")  # punctuation, spaces, symbols, emoji
 
 
 def reading_of(text):
-    """What tells one reply from another: simplified, half-width, lower-case letters and digits.
+    """What tells one reply from another: the duplicate check's comparison key of the simplified text.
 
     满意！！！, 满意!, 滿意 and 满意 read alike, and so do OK and ｏｋ. Light on
     purpose: it runs for every example offered, long comments included (cleaning
@@ -94,7 +93,7 @@ def reading_of(text):
 @functools.lru_cache(maxsize=READING_MEMO_SIZE)
 def _reading_of_start(text):
     # Remembered: the examples offered are mostly the same few short replies (满意, 无) again and again.
-    return _NOT_TELLING.sub("", to_simplified(normalize_width(text))).casefold()
+    return comparison_key(to_simplified(text))
 
 
 def _periods_of_cell(value):

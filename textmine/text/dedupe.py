@@ -40,7 +40,7 @@ import numpy as np
 from textmine.errors import ConfigError
 from textmine.memo import BoundedMemo
 
-__all__ = ["DuplicateFinder"]
+__all__ = ["DuplicateFinder", "comparison_key"]
 
 _KEY_MASK = (1 << 58) - 1
 _EMPTY = 1 << 30  # value of a bin that no bigram fell into; hashes are below 2**30
@@ -124,7 +124,12 @@ class _CodePointTables:
 _CODE_POINT_TABLES = []  # made on first use: most processes never batch signatures
 
 
-def _normalise(text):
+def comparison_key(text):
+    """``text`` as two texts are compared: letters and digits only, width-folded (NFKC) and case-folded.
+
+    >>> comparison_key("网速 太慢！！ＯＫ")
+    '网速太慢ok'
+    """
     return text.translate(_FOLD)
 
 
@@ -179,7 +184,7 @@ class DuplicateFinder:
         processes compute it once per distinct text, the parent only compares.
         None means the text is too short to be checked.
         """
-        norm = _normalise(text)
+        norm = comparison_key(text)
         if len(norm) < self.min_chars:
             return None
         digest = blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=8).digest()
