@@ -19,7 +19,6 @@ text, so the runner may cache its results by text without changing any output.
     ('speed',)
 """
 
-import re
 from dataclasses import dataclass
 
 from textmine.painpoints.classifier import PainPointClassifier
@@ -29,7 +28,7 @@ from textmine.text.clean import clean_texts
 from textmine.text.dedupe import DuplicateFinder
 from textmine.text.junk import junk_reason
 from textmine.text.lexicon import load_lexicon
-from textmine.text.mask import MASK_TAGS, hinted_values, mask_personal_data
+from textmine.text.mask import hinted_values, mask_personal_data, without_mask_tags
 from textmine.text.segment import Segmenter
 
 
@@ -54,9 +53,6 @@ class LanguageOptions:
 MAX_ANALYSED_CHARS = 20_000
 
 
-_MASK_TAG = re.compile("|".join(map(re.escape, sorted(set(MASK_TAGS.values())))))
-
-
 def _shows_no_more(masked, other):
     """True if what ``masked`` shows outside its mask tags is a subsequence of what ``other`` shows.
 
@@ -70,8 +66,8 @@ def _shows_no_more(masked, other):
         >>> _shows_no_more("家庭住址：<地址>\\n体育西路88号", "家庭住址：<地址>")
         False
     """
-    remaining = iter(_MASK_TAG.sub("", other))
-    return all(char in remaining for char in _MASK_TAG.sub("", masked))
+    remaining = iter(without_mask_tags(other))
+    return all(char in remaining for char in without_mask_tags(masked))
 
 
 class CommentAnnotator:

@@ -21,7 +21,8 @@ from textmine.memo import BoundedMemo
 from textmine.text.clean import texts_matching
 from textmine.text.invisible import INVISIBLE_CHARS, find_invisible, visible_view
 
-__all__ = ["MASK_TAGS", "CellMasker", "hinted_values", "mask_personal_data", "personal_data_hint"]
+__all__ = ["MASK_TAGS", "CellMasker", "hinted_values", "mask_personal_data", "personal_data_hint",
+           "without_mask_tags"]
 
 MASK_TAGS = {
     "mobile": "<手机号>",
@@ -207,6 +208,18 @@ def _replace(match):
         if not (grouped or _luhn_ok(digits) or _CARD_KEYWORD.search(before)):
             return found
     return MASK_TAGS[kind]
+
+
+_MASK_TAG = re.compile("|".join(map(re.escape, sorted(set(MASK_TAGS.values())))))
+
+
+def without_mask_tags(text):
+    """``text`` with its tags such as <手机号> taken out: what a masked text still shows.
+
+    >>> without_mask_tags("请回电<手机号>，<姓名>")
+    '请回电，'
+    """
+    return _MASK_TAG.sub("", text)
 
 
 def mask_personal_data(text):
